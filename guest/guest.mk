@@ -1,0 +1,24 @@
+# Guest images: freestanding s390x code built with the Debian cross compiler.
+GUEST_OUT    := $(O)/guest
+GUEST_CC     := $(CROSS)gcc
+GUEST_CFLAGS := -march=z13 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -static \
+	-msoft-float -fno-asynchronous-unwind-tables -fno-stack-protector -fno-builtin \
+	-std=gnu11 -Wall -Wextra -Werror -Iguest/lib -Iinclude -Isrc
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none
+GUEST_LIB_SRC := $(wildcard guest/lib/*.c guest/lib/*.S)
+GUEST_LIB_OBJ := $(patsubst guest/%,$(GUEST_OUT)/%.o,$(GUEST_LIB_SRC))
+GUEST_SCEN    := $(wildcard guest/scenarios/*.c)
+GUEST_ELF     := $(patsubst guest/scenarios/%.c,$(GUEST_OUT)/%.elf,$(GUEST_SCEN))
+
+guest: $(GUEST_ELF)
+
+$(GUEST_OUT)/%.c.o: guest/%.c $(wildcard guest/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/%.S.o: guest/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/%.elf: $(GUEST_OUT)/scenarios/%.c.o $(GUEST_LIB_OBJ) guest/lib/guest.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJ) -lgcc

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small zPCI driver library for guests, bringing functions up the way
+ * Linux does (arch/s390/pci): CLP LIST -> QUERY PCI FN -> QUERY PCI FNGRP
+ * -> SET PCI FN enable -> MPCIFC register I/O address translation with
+ * region-third/segment/page tables -> RPCIT -> MPCIFC register adapter
+ * interruptions (AIBV/AISB/ISC) -> MSI-X through PCISTG -> I/O.
+ */
+#ifndef GUEST_ZPCI_H
+#define GUEST_ZPCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ZPCI_MAX_FNS 16
+#define ZPCI_MAX_VECS 64
+#define PCI_ISC 2		/* the ISC Linux uses for PCI */
+#define PCIAS_CFG 15
+
+/* ---- the instructions: cc, with the status byte in *st ---- */
+int clp_insn(void *lpcb);
+int pcilg(uint64_t *data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st);
+int pcistg(uint64_t data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st);
+int pcistb(const void *data, uint32_t fh, uint8_t pcias, uint16_t len, uint64_t off, uint8_t *st);
+int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st);
+int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st);
+int stpcifc(uint32_t fh, uint8_t dmaas, void *fib, uint8_t *st);
+int sic(uint16_t mode, uint8_t isc);
+/* raw forms for bad-operand tests: registers exactly as given */
+int pcilg_raw(uint64_t *r1, uint64_t req, uint64_t off);
+
+/* Function Information Block, as the guest builds it (80 bytes, BE) */
+struct zpci_fib {
+	uint8_t fmt;
+	uint8_t rsvd0[7];
+	uint8_t fc;
+	uint8_t rsvd1[7];
+	uint64_t pba;
+	uint64_t pal;
+	uint64_t iota;
+	uint32_t intword;	/* ISC, NOI, AIBVO, SUM, AISBO */
+	uint32_t rsvd2;
+	uint64_t aibv;
+	uint64_t aisb;
+	uint64_t fmb_addr;
+	uint32_t rsvd3;
+	uint32_t gd;
+} __attribute__((packed, aligned(8)));
+
+static inline uint32_t fib_intword(unsigned isc, unsigned noi, unsigned aibvo, unsigned sum,
+				   unsigned aisbo)
+{
+	return (isc & 7) << 28 | (noi & 0xfff) << 16 | (aibvo & 0x3f) << 8 | (sum & 1) << 7 |
+	       (aisbo & 0x3f);
+}
+
+/* ---- functions ---- */
+struct zdev;
+typedef void (*zdev_irq_fn)(struct zdev *z, unsigned vec);
+
+struct zdev {
+	unsigned index;		/* our summary bit */
+	uint32_t fid, fh, uid;
+	bool configured;
+	uint16_t vendor, device;
+	uint8_t pfgid, bar_size[6];
+	uint64_t sdma, edma;
+	/* group */
+	uint16_t noi, maxstbl, mui;
+	uint8_t grp_flags, dtsm;
+	uint64_t msia;
+	/* DMA */
+	uint64_t *rt;		/* region-third table */
+	uint64_t pba, pal;
+	bool ioat;
+	/* interrupts */
+	unsigned nvec;
+	uint64_t *aibv;
+	bool irqs;
+	zdev_irq_fn handler;
+	volatile uint64_t irq_count[ZPCI_MAX_VECS];
+	/* MSI-X */
+	uint16_t msix_cap;
+	uint8_t msix_bar;
+	uint32_t msix_table;
+	/* events */
+	volatile unsigned errors;
+	volatile uint16_t last_pec;
+	volatile uint64_t last_faddr;
+	volatile uint32_t last_event_fh;
+};
+
+extern struct zdev zdevs[ZPCI_MAX_FNS];
+extern unsigned nzdevs;
+
+/* CLP: returns the response code (0x0010 OK), or -1 if the instruction
+ * failed (cc != 0). */
+int clp_list(void);				/* fills zdevs[] */
+int clp_query_fn(struct zdev *z);
+int clp_query_grp(struct zdev *z);
+int clp_set_fn(struct zdev *z, uint8_t oc, uint8_t ndas, uint32_t *new_fh);
+/* Raw CLP with a caller-built request: returns cc, *rsp_code filled. */
+int clp_raw(const void *req, unsigned req_len, unsigned rsp_len, void *rsp_out, uint16_t *rsp_code);
+
+/* Everything from LIST to MSI-X for all listed functions; returns the
+ * number brought up, or panics. nvec vectors each. */
+unsigned zpci_bringup_all(unsigned nvec, zdev_irq_fn handler);
+int zpci_enable(struct zdev *z);
+int zpci_disable(struct zdev *z);
+
+/* DMA: pba/pal window, translation tables, mapping */
+int zpci_dma_init(struct zdev *z);
+/* Map [iova, iova+len) to guest real [phys...]; refreshes with RPCIT. */
+int zpci_dma_map(struct zdev *z, uint64_t iova, uint64_t phys, uint64_t len, bool ro);
+int zpci_dma_unmap(struct zdev *z, uint64_t iova, uint64_t len);
+/* RPCIT with Linux's answer to "insufficient resources": a global refresh
+ * and one retry. Returns cc. */
+int zpci_refresh(struct zdev *z, uint64_t iova, uint64_t len);
+/* IOVA for a guest address in the direct layout used by the scenarios. */
+static inline uint64_t zpci_iova(const struct zdev *z, uint64_t phys) { return z->pba + phys; }
+
+/* Interrupts */
+int zpci_irq_register(struct zdev *z, unsigned nvec, zdev_irq_fn handler);
+int zpci_irq_deregister(struct zdev *z);
+int zpci_msix_enable(struct zdev *z, unsigned nvec);
+void zpci_adapter_interrupt(unsigned isc);	/* called by the I/O handler */
+extern volatile uint64_t adapter_interrupts;
+
+/* Events (machine check -> STCRW -> CHSC SEI) */
+void zpci_process_crws(void);
+extern volatile uint64_t events_seen;
+
+/* config space and BARs (PCI little-endian values) */
+uint32_t cfg_read(struct zdev *z, unsigned off, unsigned len);
+void cfg_write(struct zdev *z, unsigned off, unsigned len, uint32_t v);
+uint64_t bar_read(struct zdev *z, unsigned bar, uint64_t off, unsigned len);
+void bar_write(struct zdev *z, unsigned bar, uint64_t off, unsigned len, uint64_t v);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's internal state: the machine, its function groups and
+ * functions, and the helpers the per-instruction handlers share.
+ */
+#ifndef ZV_CORE_CORE_H
+#define ZV_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/events.h"
+#include "arch/insn.h"
+#include "dev/dev.h"
+#include "util/u64map.h"
+#include "zvfio/zvfio.h"
+
+/* function handle (reference §6.2) */
+#define FH_ENABLED   0x80000000u
+#define FH_INST_MASK 0x7f000000u
+#define FH_INST_SHIFT 24
+#define FH_SHM_EMU   0x00020000u	/* "emulated device" marker, as QEMU uses */
+#define FH_IDX_MASK  0x0000ffffu
+
+#define ZV_MAX_FUNCTIONS 4096		/* LIST's "max number of functions" */
+#define ZV_DEFAULT_PFGID 0xff		/* QEMU's default group id */
+#define ZV_DEFAULT_SDMA 0x100000000ULL	/* 4 GiB, as QEMU */
+#define ZV_DEFAULT_EDMA 0x01ffffffffffffffULL
+#define ZV_DEFAULT_MSIA 0xfe00000000000000ULL
+#define ZV_MAXSTBL 128			/* PCISTB bytes; intercept mode (host-side A12) */
+
+/* Function-group characteristics, answered by QUERY PCI FNGRP. */
+struct zv_group {
+	uint8_t id;
+	bool used;
+	uint16_t noi;		/* max MSI-X vectors */
+	uint16_t maxstbl;
+	uint16_t mui;
+	uint8_t version, flags, dtsm;
+	uint64_t dasm, msia;
+};
+
+/* The guest's view of the function's MSI-X (shadow table and PBA). */
+struct fn_msix {
+	uint16_t cap;		/* config offset of the capability; 0: none */
+	uint16_t nvec;
+	uint8_t table_bar, pba_bar;
+	uint32_t table_off, pba_off;
+	uint16_t ctrl;		/* message control: enable, function mask */
+	uint8_t *table;		/* nvec * 16 bytes, PCI (little-endian) layout */
+	uint64_t *pba;		/* pending bits, one per vector */
+	int *fds;		/* trigger eventfd per vector */
+	bool attached;		/* fds handed to the backend */
+};
+
+/* Registered adapter interruptions (MPCIFC register interruptions). */
+struct fn_irq {
+	bool registered;
+	uint8_t isc, sum, aibvo, aisbo;
+	uint16_t noi;
+	uint64_t aibv, aisb;	/* guest absolute addresses */
+	uint8_t *aibv_host, *aisb_host;
+};
+
+/* Registered I/O address translation and its shadow of host mappings. */
+struct fn_dma {
+	bool registered;
+	uint64_t pba, pal, iota;
+	struct u64map shadow;	/* iova page -> gpa | SHADOW_RO */
+};
+#define SHADOW_RO 1ULL
+
+struct fn_fmb {
+	uint64_t addr;		/* 0: measurement off */
+	uint64_t ld, st, stb, rpcit;
+	uint32_t samples;
+	uint64_t last_update_ms;
+};
+
+struct zv_function {
+	struct zv_machine *m;
+	struct zv_device *dev;
+	char name[64];
+	uint32_t fid, uid, fh;
+	uint16_t idx;
+	uint8_t instance;
+	enum zv_fn_state state;
+	struct zv_group *group;
+	uint16_t vendor, device;
+	uint64_t bar_size[6];
+	uint32_t bar_val[6];
+	uint64_t sdma, edma;
+	uint16_t cfg_size;
+	struct fn_msix msix;
+	struct fn_irq irq;
+	struct fn_dma dma;
+	struct fn_fmb fmb;
+};
+
+struct event_node {
+	struct zpci_event ev;
+	struct event_node *next;
+};
+
+/* AIS (facility 72) per-ISC suppression state, reference §5.4 */
+enum ais_mode { AIS_ALL, AIS_SINGLE, AIS_SUPPRESSED };
+
+struct zv_machine {
+	struct zv_mem_region *mem;
+	unsigned n_mem;
+	const struct zv_hv_ops *hv;
+	void *hv_opaque;
+	uint32_t fac;
+	uint16_t mui;
+	struct zv_function **fns;	/* indexed by fh index */
+	size_t nfns;
+	struct zv_group groups[256];
+	int epfd;
+	int timerfd;
+	volatile int hint;
+	enum ais_mode ais[8];
+	struct event_node *ev_head, *ev_tail;
+	size_t ev_count;
+	bool crw_armed;		/* a new event may raise a CRW */
+	bool crw_pending;	/* a CRW waits for STCRW */
+	struct zv_stats st;
+};
+
+/* epoll tags: what became readable */
+enum ep_kind { EP_MSIX = 1, EP_ERR = 2, EP_TIMER = 3 };
+static inline uint64_t ep_tag(enum ep_kind k, uint16_t idx, uint16_t vec)
+{
+	return (uint64_t)k << 32 | (uint64_t)idx << 16 | vec;
+}
+
+/* ---- guestmem.c: guest storage ---- */
+/* Host pointer for [gpa, gpa+len) if it lies inside one RAM region. */
+uint8_t *gm_ptr(const struct zv_machine *m, uint64_t gpa, uint64_t len);
+bool gm_in_ram(const struct zv_machine *m, uint64_t gpa, uint64_t len);
+int gm_read(const struct zv_machine *m, uint64_t gpa, void *buf, size_t len);
+int gm_write(const struct zv_machine *m, uint64_t gpa, const void *buf, size_t len);
+/* Logical accesses by the intercepted instruction: 0 or a program code. */
+int gm_read_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
+		    void *buf, size_t len);
+int gm_write_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
+		     const void *buf, size_t len);
+
+/* ---- function.c ---- */
+struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh);
+struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx);
+bool fn_configured(const struct zv_function *f);
+int fn_enable(struct zv_function *f);
+void fn_disable(struct zv_function *f);
+void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write);
+
+/* ---- pcicfg.c: device regions as the guest sees them ---- */
+int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,
+		  size_t len, bool write);
+int fn_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write);
+int fn_probe_device(struct zv_function *f, char *err, size_t errlen);
+
+/* ---- clp.c, insn.c ---- */
+int clp_service_call(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_insn *in);
+void set_cc(struct zv_cpu *cpu, int cc);
+void set_status(struct zv_cpu *cpu, int r, uint8_t status);
+
+/* ---- dma.c ---- */
+int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec,
+	      uint64_t *faddr);
+void dma_unmap_all(struct zv_function *f);
+/* validate and register; returns 0 or a program code */
+int dma_register(struct zv_function *f, const uint64_t pba, uint64_t pal, uint64_t iota);
+
+/* ---- msix.c / irq.c ---- */
+int msix_init(struct zv_function *f);
+void msix_fini(struct zv_function *f);
+void msix_reset(struct zv_function *f);
+bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,
+		       size_t len, bool write);
+void msix_ctrl_write(struct zv_function *f, uint16_t ctrl);
+void msix_event(struct zv_function *f, unsigned vec);
+void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec);
+void irq_inject(struct zv_machine *m, uint8_t isc);
+int irq_sic(struct zv_machine *m, uint16_t mode, uint8_t isc);
+
+/* ---- events.c ---- */
+void event_post(struct zv_machine *m, const struct zpci_event *ev);
+void events_free(struct zv_machine *m);
+
+/* ---- fmb.c ---- */
+int fmb_set(struct zv_function *f, uint64_t addr);
+void fmb_update_all(struct zv_machine *m);
+
+#endif

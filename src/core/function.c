@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI functions: handles, states, enable/disable, error state.
+ *
+ * Handle format (reference §6.2): enable bit, 7-bit instance, the "SHM"
+ * byte, 16-bit index. zvfio changes the instance on every enable and
+ * disable, so a stale handle is answered with cc 3 (or CLP 0x0101) and the
+ * guest must use the handle that SET PCI FN, LIST and events give it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/codes.h"
+#include "core.h"
+
+struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx)
+{
+	return idx < m->nfns ? m->fns[idx] : NULL;
+}
+
+struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh)
+{
+	struct zv_function *f = fn_by_idx(m, fh & FH_IDX_MASK);
+
+	return f && f->fh == fh ? f : NULL;
+}
+
+bool fn_configured(const struct zv_function *f)
+{
+	return f->state != ZV_FS_RESERVED && f->state != ZV_FS_STANDBY;
+}
+
+static void new_handle(struct zv_function *f, bool enabled)
+{
+	f->instance = (uint8_t)((f->instance + 1) & 0x7f);
+	f->fh = (enabled ? FH_ENABLED : 0) | (uint32_t)f->instance << FH_INST_SHIFT | FH_SHM_EMU |
+		f->idx;
+}
+
+int fn_enable(struct zv_function *f)
+{
+	new_handle(f, true);
+	f->state = ZV_FS_ENABLED;
+	return 0;
+}
+
+/* Disable: everything the guest registered is dropped and the device is
+ * reset, so the next enable starts from a clean function. */
+void fn_disable(struct zv_function *f)
+{
+	dma_unmap_all(f);
+	f->dma.registered = false;
+	f->irq = (struct fn_irq){0};
+	f->fmb.addr = 0;
+	msix_reset(f);
+	if (f->dev->ops->reset)
+		f->dev->ops->reset(f->dev);
+	new_handle(f, false);
+	f->state = ZV_FS_DISABLED;
+}
+
+/* A DMA or interrupt error: the function enters the error state (load/store
+ * blocked, DMA blocked) and the guest gets an error event with the current
+ * handle (Linux ignores events whose handle is not current). */
+void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write)
+{
+	struct zpci_event ev = {
+		.kind = ZPCI_EVENT_ERROR,
+		.fh = f->fh,
+		.fid = f->fid,
+		.pec = pec,
+		.faddr = faddr,
+		.rw = write,
+	};
+
+	if (f->state == ZV_FS_ENABLED || f->state == ZV_FS_BLOCKED)
+		f->state = ZV_FS_ERROR;
+	f->m->st.error_events++;
+	event_post(f->m, &ev);
+}
+
+ZV_API uint32_t zv_function_fid(const struct zv_function *f) { return f->fid; }
+ZV_API uint32_t zv_function_uid(const struct zv_function *f) { return f->uid; }
+ZV_API uint32_t zv_function_fh(const struct zv_function *f) { return f->fh; }
+ZV_API const char *zv_function_name(const struct zv_function *f) { return f->name; }
+ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f) { return f->state; }
+
+ZV_API const char *zv_fn_state_name(enum zv_fn_state s)
+{
+	static const char *const names[] = {
+		[ZV_FS_RESERVED] = "reserved", [ZV_FS_STANDBY] = "standby",
+		[ZV_FS_DISABLED] = "disabled", [ZV_FS_ENABLED] = "enabled",
+		[ZV_FS_BLOCKED] = "blocked", [ZV_FS_ERROR] = "error",
+		[ZV_FS_PERMANENT_ERROR] = "permanent-error",
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}

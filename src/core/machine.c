@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/* The machine: guest memory, functions, groups, the event loop and stats. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "arch/clp.h"
+#include "arch/codes.h"
+#include "core.h"
+
+#ifndef ZV_VERSION
+#define ZV_VERSION "0.1.0"
+#endif
+
+ZV_API const char *zv_version(void)
+{
+	return ZV_VERSION;
+}
+
+static void init_default_group(struct zv_machine *m)
+{
+	/* QEMU's default group (reference §2.5), with a refresh flag because
+	 * zvfio shadows the guest tables and needs an RPCIT for new entries. */
+	struct zv_group *g = &m->groups[ZV_DEFAULT_PFGID];
+
+	*g = (struct zv_group){
+		.id = ZV_DEFAULT_PFGID, .used = true, .noi = 128, .maxstbl = ZV_MAXSTBL,
+		.mui = m->mui, .version = 0, .flags = CLP_QGRP_FLAG_REFRESH,
+		.dtsm = CLP_DTSM_RTTO, .dasm = 0, .msia = ZV_DEFAULT_MSIA,
+	};
+}
+
+ZV_API struct zv_machine *zv_machine_create(const struct zv_machine_config *cfg)
+{
+	struct zv_machine *m;
+
+	if (!cfg || (cfg->n_mem && !cfg->mem)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (unsigned i = 0; i < cfg->n_mem; i++) {
+		const struct zv_mem_region *r = &cfg->mem[i];
+
+		if (!r->host || !r->size || r->gpa + r->size < r->gpa) {
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->timerfd = -1;
+	m->mem = calloc(cfg->n_mem ? cfg->n_mem : 1, sizeof(*m->mem));
+	if (!m->mem)
+		goto err;
+	memcpy(m->mem, cfg->mem, cfg->n_mem * sizeof(*m->mem));
+	m->n_mem = cfg->n_mem;
+	m->hv = cfg->hv;
+	m->hv_opaque = cfg->hv_opaque;
+	m->fac = cfg->facilities ? cfg->facilities : ZV_FAC_DEFAULT;
+	m->mui = cfg->mui_ms ? cfg->mui_ms : 4000;
+	m->crw_armed = true;
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0)
+		goto err;
+	init_default_group(m);
+	return m;
+err:
+	free(m->mem);
+	free(m);
+	return NULL;
+}
+
+static void function_free(struct zv_function *f)
+{
+	int efd = f->dev->ops->err_fd ? f->dev->ops->err_fd(f->dev) : -1;
+
+	if (efd >= 0)
+		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, efd, NULL);
+	dma_unmap_all(f);
+	u64map_free(&f->dma.shadow);
+	msix_fini(f);
+	zv_device_close(f->dev);
+	free(f);
+}
+
+ZV_API void zv_machine_destroy(struct zv_machine *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nfns; i++)
+		if (m->fns[i])
+			function_free(m->fns[i]);
+	free(m->fns);
+	events_free(m);
+	if (m->timerfd >= 0)
+		close(m->timerfd);
+	close(m->epfd);
+	free(m->mem);
+	free(m);
+}
+
+static bool uid_used(const struct zv_machine *m, uint32_t uid)
+{
+	for (size_t i = 0; i < m->nfns; i++)
+		if (m->fns[i] && m->fns[i]->uid == uid)
+			return true;
+	return false;
+}
+
+static bool fid_used(const struct zv_machine *m, uint32_t fid)
+{
+	for (size_t i = 0; i < m->nfns; i++)
+		if (m->fns[i] && m->fns[i]->fid == fid)
+			return true;
+	return false;
+}
+
+ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_device *dev,
+					   uint32_t uid, uint32_t fid)
+{
+	struct zv_function *f;
+	size_t idx;
+	char err[128];
+
+	if (!m || !dev || uid > 0xffff) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((uid && uid_used(m, uid)) || (fid != ZV_FID_AUTO && fid_used(m, fid))) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (!uid)
+		for (uid = 1; uid <= 0xffff && uid_used(m, uid); uid++)
+			;
+	if (fid == ZV_FID_AUTO)
+		for (fid = 0; fid_used(m, fid); fid++)
+			;
+	for (idx = 0; idx < m->nfns && m->fns[idx]; idx++)
+		;
+	if (uid > 0xffff || idx >= ZV_MAX_FUNCTIONS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	if (idx == m->nfns) {
+		struct zv_function **n = realloc(m->fns, (m->nfns + 1) * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		m->fns = n;
+		m->fns[m->nfns++] = NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->m = m;
+	f->dev = dev;
+	f->uid = uid;
+	f->fid = fid;
+	f->idx = (uint16_t)idx;
+	f->group = &m->groups[ZV_DEFAULT_PFGID];
+	f->sdma = ZV_DEFAULT_SDMA;
+	f->edma = ZV_DEFAULT_EDMA;
+	u64map_init(&f->dma.shadow);
+	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
+	if (fn_probe_device(f, err, sizeof(err)) || msix_init(f)) {
+		u64map_free(&f->dma.shadow);
+		free(f);
+		errno = errno ? errno : EIO;
+		return NULL;
+	}
+	int efd = dev->ops->err_fd ? dev->ops->err_fd(dev) : -1;
+	if (efd >= 0) {
+		struct epoll_event ee = { .events = EPOLLIN, .data.u64 = ep_tag(EP_ERR, f->idx, 0) };
+
+		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, efd, &ee)) {
+			msix_fini(f);
+			u64map_free(&f->dma.shadow);
+			free(f);
+			return NULL;
+		}
+	}
+	dev->hint = &m->hint;
+	/* plugged and configured, not enabled (reference §6.1) */
+	f->fh = FH_SHM_EMU | f->idx;
+	f->state = ZV_FS_DISABLED;
+	m->fns[idx] = f;
+	return f;
+}
+
+/* "emu:dma,uid=5,fid=3,vectors=8": uid and fid belong to the function,
+ * the rest to the device. */
+ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
+						char *err, size_t errlen)
+{
+	char dspec[256], fopts[256], buf[256], *save = NULL, *tok;
+	struct dev_opt o[] = {
+		{ .key = "uid", .min = 1, .max = 0xffff },
+		{ .key = "fid", .min = 0, .max = 0xfffffffe },
+	};
+	struct zv_device *dev;
+	struct zv_function *f;
+	size_t dl = 0, fl = 0;
+
+	if (!spec || strlen(spec) >= sizeof(buf)) {
+		if (err && errlen)
+			snprintf(err, errlen, "device specification missing or too long");
+		errno = EINVAL;
+		return NULL;
+	}
+	strcpy(buf, spec);
+	dspec[0] = fopts[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool fn_opt = !strncmp(tok, "uid=", 4) || !strncmp(tok, "fid=", 4) ||
+			      !strcmp(tok, "uid") || !strcmp(tok, "fid");
+		char *dst = fn_opt ? fopts : dspec;
+		size_t *l = fn_opt ? &fl : &dl;
+
+		*l += (size_t)snprintf(dst + *l, sizeof(dspec) - *l, "%s%s", *l ? "," : "", tok);
+	}
+	if (dev_parse_opts(fopts, o, 2, err, errlen))
+		return NULL;
+	dev = zv_device_open(dspec, err, errlen);
+	if (!dev)
+		return NULL;
+	f = zv_function_add(m, dev, o[0].set ? (uint32_t)o[0].val : ZV_UID_AUTO,
+			    o[1].set ? (uint32_t)o[1].val : ZV_FID_AUTO);
+	if (!f) {
+		int e = errno;
+
+		if (err && errlen)
+			snprintf(err, errlen, "%s: %s", spec,
+				 e == EEXIST ? "uid or fid already in use" : strerror(e));
+		zv_device_close(dev);
+		errno = e;
+	}
+	return f;
+}
+
+ZV_API int zv_poll_fd(const struct zv_machine *m)
+{
+	return m->epfd;
+}
+
+ZV_API bool zv_events_hinted(const struct zv_machine *m)
+{
+	return m->hint != 0;
+}
+
+static void handle_err(struct zv_function *f)
+{
+	struct dev_fault fl;
+
+	while (f->dev->ops->take_fault(f->dev, &fl) == 1) {
+		f->m->st.iommu_faults++;
+		/* DMA outside the mappings: the address is either outside the
+		 * registered window or not translated (reference §4.3). */
+		uint16_t pec = fl.prot ? ZPCI_PEC_TRANS_PROT :
+			       (!f->dma.registered || fl.iova < f->dma.pba || fl.iova > f->dma.pal) ?
+			       ZPCI_PEC_OUT_OF_RANGE : ZPCI_PEC_INVAL_TE;
+		fn_set_error(f, pec, fl.iova, fl.write);
+	}
+}
+
+ZV_API int zv_dispatch(struct zv_machine *m)
+{
+	struct epoll_event ev[32];
+	int n, total = 0;
+
+	m->hint = 0;
+	do {
+		n = epoll_wait(m->epfd, ev, 32, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+			enum ep_kind k = (enum ep_kind)(tag >> 32);
+			struct zv_function *f = fn_by_idx(m, (tag >> 16) & 0xffff);
+			unsigned vec = tag & 0xffff;
+			uint64_t cnt;
+
+			if (k == EP_TIMER) {
+				if (read(m->timerfd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+					return -1;
+				fmb_update_all(m);
+			} else if (f && k == EP_MSIX) {
+				if (read(f->msix.fds[vec], &cnt, sizeof(cnt)) == sizeof(cnt))
+					msix_event(f, vec);
+			} else if (f && k == EP_ERR) {
+				handle_err(f);
+			}
+			total++;
+		}
+	} while (n == 32);
+	return total;
+}
+
+ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st)
+{
+	*st = m->st;
+	st->dma_read_bytes = st->dma_write_bytes = 0;
+	for (size_t i = 0; i < m->nfns; i++) {
+		struct zv_function *f = m->fns[i];
+		uint64_t r = 0, w = 0;
+
+		if (f && f->dev->ops->dma_counters) {
+			f->dev->ops->dma_counters(f->dev, &r, &w);
+			st->dma_read_bytes += r;
+			st->dma_write_bytes += w;
+		}
+	}
+}
+
+ZV_API const char *zv_insn_name(enum zv_insn i)
+{
+	static const char *const names[ZV_INSN_COUNT] = {
+		"CLP", "PCILG", "PCISTG", "PCISTB", "RPCIT", "MPCIFC", "STPCIFC", "SIC",
+	};
+
+	return (unsigned)i < ZV_INSN_COUNT ? names[i] : "?";
+}

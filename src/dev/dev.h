@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device backends behind one ops table, with VFIO's vocabulary: regions
+ * (BARs 0-5, config space 7), MSI-X trigger eventfds, DMA map/unmap into
+ * the device's IOMMU, reset, and an error eventfd. A backend knows nothing
+ * of zPCI.
+ */
+#ifndef ZV_DEV_DEV_H
+#define ZV_DEV_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zvfio/zvfio.h"
+
+#define DEV_REGION_READ  0x1u
+#define DEV_REGION_WRITE 0x2u
+
+struct dev_region_info {
+	uint64_t size;		/* 0: not implemented */
+	uint32_t flags;
+};
+
+/* An IOMMU fault the device hit while doing DMA. */
+struct dev_fault {
+	uint64_t iova;
+	bool write;
+	bool prot;		/* write through a read-only mapping (else unmapped) */
+};
+
+struct dev_ops {
+	const char *kind;
+	int (*region_info)(struct zv_device *d, unsigned idx, struct dev_region_info *ri);
+	/* Read or write len bytes of a region; -1 and errno on failure. */
+	int (*region_read)(struct zv_device *d, unsigned idx, uint64_t off, void *buf, size_t len);
+	int (*region_write)(struct zv_device *d, unsigned idx, uint64_t off, const void *buf,
+			    size_t len);
+	/* Route MSI-X vectors [start, start+count) to eventfds (-1: detach);
+	 * count 0 disables MSI-X (VFIO_DEVICE_SET_IRQS semantics). */
+	int (*set_msix)(struct zv_device *d, unsigned start, unsigned count, const int *fds);
+	/* Map [iova, iova+size) to host memory; type1 semantics: each call is
+	 * one mapping, ENOSPC past the backend's limit, EEXIST on overlap. */
+	int (*dma_map)(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write);
+	/* Unmap every mapping inside [iova, iova+size); EINVAL if the range
+	 * would split one. */
+	int (*dma_unmap)(struct zv_device *d, uint64_t iova, uint64_t size);
+	/* How many more mappings the backend accepts now. */
+	uint64_t (*dma_avail)(struct zv_device *d);
+	int (*reset)(struct zv_device *d);
+	/* eventfd signalled when take_fault() has something, or -1. */
+	int (*err_fd)(struct zv_device *d);
+	/* 1 and *f filled when a fault was pending, 0 when none. */
+	int (*take_fault)(struct zv_device *d, struct dev_fault *f);
+	/* Bytes the device read from / wrote to host memory by DMA. */
+	void (*dma_counters)(struct zv_device *d, uint64_t *read, uint64_t *written);
+	void (*destroy)(struct zv_device *d);
+};
+
+struct zv_device {
+	const struct dev_ops *ops;
+	char name[48];
+	/* Set to 1 by in-process backends after they signal an eventfd, so
+	 * the binding can skip polling; points into the owning machine. */
+	volatile int *hint;
+};
+
+static inline void dev_hint(struct zv_device *d)
+{
+	if (d->hint)
+		*d->hint = 1;
+}
+
+/* Option lists: "key=value,key=value". Returns 0, or -1 with err set. */
+struct dev_opt {
+	const char *key;
+	uint64_t val;
+	bool set;
+	uint64_t min, max;
+};
+int dev_parse_opts(const char *s, struct dev_opt *opts, unsigned n, char *err, size_t errlen);
+
+struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen);
+
+#endif

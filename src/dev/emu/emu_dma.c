@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * emu:dma. Commands run to completion inside the register write that starts
+ * them (the library owns no threads); completion is signalled through the
+ * MSI-X eventfds the engine attached, exactly as a VFIO device would.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "arch/be.h"
+#include "arch/pci.h"
+#include "dev/dev.h"
+#include "emu_dma.h"
+#include "iommu.h"
+
+struct emu_dma {
+	struct zv_device dev;
+	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
+	uint32_t bar_mask[6];		/* size masks for BAR sizing */
+	uint8_t regs[EMU_DMA_BAR0_SIZE];
+	uint8_t msix_bar[EMU_DMA_BAR2_SIZE];
+	unsigned nvec;
+	int *irq_fds;
+	struct emu_iommu iommu;
+	int err_fd;
+	struct dev_fault fault;
+	bool fault_pending;
+	uint64_t rbytes, wbytes;
+	uint8_t *bounce;		/* COPY staging, EMU_DMA_BOUNCE bytes */
+};
+
+#define EMU_DMA_BOUNCE (1u << 20)
+
+static struct emu_dma *to_emu(struct zv_device *d)
+{
+	return (struct emu_dma *)d;
+}
+
+static uint64_t reg64(struct emu_dma *e, unsigned off) { return le64_get(e->regs + off); }
+static void set_reg64(struct emu_dma *e, unsigned off, uint64_t v) { le64_put(e->regs + off, v); }
+static void set_reg32(struct emu_dma *e, unsigned off, uint32_t v) { le32_put(e->regs + off, v); }
+
+static void build_config(struct emu_dma *e)
+{
+	uint8_t *c = e->cfg;
+	uint8_t *cap = c + EMU_DMA_MSIX_CAP;
+
+	le16_put(c + PCI_VENDOR_ID, EMU_DMA_VENDOR);
+	le16_put(c + PCI_DEVICE_ID, EMU_DMA_DEVICE);
+	le16_put(c + PCI_STATUS, PCI_STATUS_CAP_LIST);
+	c[PCI_REVISION_ID] = 1;
+	c[PCI_CLASS_PROG + 2] = 0xff;	/* class: unassigned (0xff) */
+	le16_put(c + PCI_SUBSYS_VENDOR, EMU_DMA_VENDOR);
+	le16_put(c + PCI_SUBSYS_ID, EMU_DMA_DEVICE);
+	c[PCI_CAP_PTR] = EMU_DMA_MSIX_CAP;
+	/* BAR 0 and BAR 2: 32-bit non-prefetchable memory */
+	e->bar_mask[0] = ~(EMU_DMA_BAR0_SIZE - 1);
+	e->bar_mask[2] = ~(EMU_DMA_BAR2_SIZE - 1);
+	cap[0] = PCI_CAP_ID_MSIX;
+	cap[1] = 0;
+	le16_put(cap + PCI_MSIX_FLAGS, (uint16_t)(e->nvec - 1));
+	le32_put(cap + PCI_MSIX_TABLE, EMU_DMA_MSIX_TABLE | EMU_DMA_MSIX_BAR);
+	le32_put(cap + PCI_MSIX_PBA, EMU_DMA_MSIX_PBA | EMU_DMA_MSIX_BAR);
+	set_reg32(e, EMU_DMA_REG_ID, EMU_DMA_ID_MAGIC);
+	set_reg32(e, EMU_DMA_REG_VERSION, 1);
+}
+
+static int emu_region_info(struct zv_device *d, unsigned idx, struct dev_region_info *ri)
+{
+	struct emu_dma *e = to_emu(d);
+
+	(void)e;
+	ri->flags = DEV_REGION_READ | DEV_REGION_WRITE;
+	switch (idx) {
+	case 0: ri->size = EMU_DMA_BAR0_SIZE; break;
+	case EMU_DMA_MSIX_BAR: ri->size = EMU_DMA_BAR2_SIZE; break;
+	case ZV_REGION_CONFIG: ri->size = PCI_CFG_SPACE_EXP_SIZE; break;
+	default: ri->size = 0; ri->flags = 0; break;
+	}
+	return 0;
+}
+
+static int check_range(uint64_t size, uint64_t off, size_t len)
+{
+	if (!size || off >= size || len > size - off) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Signal one MSI-X vector through its eventfd, if the engine attached one
+ * (a VFIO device with no trigger drops the interrupt too). */
+static void raise_vector(struct emu_dma *e, unsigned vec, uint64_t times)
+{
+	if (vec >= e->nvec || e->irq_fds[vec] < 0 || !times)
+		return;
+	if (write(e->irq_fds[vec], &times, sizeof(times)) == sizeof(times))
+		dev_hint(&e->dev);
+}
+
+static void dma_fault(struct emu_dma *e, uint64_t iova, bool is_write, bool prot)
+{
+	uint64_t one = 1;
+
+	set_reg32(e, EMU_DMA_REG_STATUS, EMU_DMA_ST_FAULT);
+	set_reg64(e, EMU_DMA_REG_FAULT, iova);
+	if (!e->fault_pending) {
+		e->fault = (struct dev_fault){ iova, is_write, prot };
+		e->fault_pending = true;
+		if (write(e->err_fd, &one, sizeof(one)) == sizeof(one))
+			dev_hint(&e->dev);
+	}
+}
+
+/* Walk [iova, iova+len) through the IOMMU, calling fn on each contiguous
+ * host run. Returns false after reporting a fault. */
+typedef void (*run_fn)(struct emu_dma *e, uint8_t *p, uint64_t n, uint64_t done, void *ctx);
+
+static bool dma_walk(struct emu_dma *e, uint64_t iova, uint64_t len, bool is_write, run_fn fn,
+		     void *ctx)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t run;
+		bool prot;
+		uint8_t *p = emu_iommu_translate(&e->iommu, iova + done, len - done, is_write, &run,
+						 &prot);
+
+		if (!p) {
+			dma_fault(e, iova + done, is_write, prot);
+			return false;
+		}
+		fn(e, p, run, done, ctx);
+		done += run;
+		if (is_write)
+			e->wbytes += run;
+		else
+			e->rbytes += run;
+	}
+	return true;
+}
+
+struct csum_ctx {
+	uint64_t h;
+	uint8_t carry[8];
+	unsigned ncarry;
+};
+
+static void csum_run(struct emu_dma *e, uint8_t *p, uint64_t n, uint64_t done, void *ctx)
+{
+	struct csum_ctx *c = ctx;
+	uint64_t i = 0;
+
+	(void)e;
+	(void)done;
+	while (c->ncarry && i < n) {	/* finish a word split across runs */
+		c->carry[c->ncarry++] = p[i++];
+		if (c->ncarry == 8) {
+			c->h = (c->h ^ be64_get(c->carry)) * EMU_CSUM_PRIME;
+			c->ncarry = 0;
+		}
+	}
+	for (; i + 8 <= n; i += 8)
+		c->h = (c->h ^ be64_get(p + i)) * EMU_CSUM_PRIME;
+	while (i < n)
+		c->carry[c->ncarry++] = p[i++];
+}
+
+static void fill_run(struct emu_dma *e, uint8_t *p, uint64_t n, uint64_t done, void *ctx)
+{
+	uint8_t pat[8];
+
+	(void)ctx;
+	le64_put(pat, reg64(e, EMU_DMA_REG_PATTERN));
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = pat[(done + i) & 7];
+}
+
+/* COPY reads the source in bounded chunks into a bounce buffer and writes
+ * each to the destination, so overlapping or faulting ranges behave like a
+ * device that streams data (partial writes before a fault are kept). */
+struct copy_ctx {
+	uint8_t *buf;
+};
+
+static void copy_in(struct emu_dma *e, uint8_t *p, uint64_t n, uint64_t done, void *ctx)
+{
+	(void)e;
+	memcpy(((struct copy_ctx *)ctx)->buf + done, p, n);
+}
+
+static void copy_out(struct emu_dma *e, uint8_t *p, uint64_t n, uint64_t done, void *ctx)
+{
+	(void)e;
+	memcpy(p, ((struct copy_ctx *)ctx)->buf + done, n);
+}
+
+static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
+{
+	uint64_t src = reg64(e, EMU_DMA_REG_SRC), dst = reg64(e, EMU_DMA_REG_DST);
+	uint64_t len = reg64(e, EMU_DMA_REG_LEN);
+	uint16_t command = le16_get(e->cfg + PCI_COMMAND);
+
+	switch (cmd & 0xff) {
+	case EMU_DMA_OP_IRQ:
+		raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, len);
+		return EMU_DMA_ST_OK;
+	case EMU_DMA_OP_COPY:
+	case EMU_DMA_OP_FILL:
+	case EMU_DMA_OP_CSUM:
+		break;
+	default:
+		return EMU_DMA_ST_BADCMD;
+	}
+	if (!(command & PCI_COMMAND_MASTER))
+		return EMU_DMA_ST_NOMASTER;
+	if ((cmd & 0xff) == EMU_DMA_OP_FILL)
+		return dma_walk(e, dst, len, true, fill_run, NULL) ? EMU_DMA_ST_OK : EMU_DMA_ST_FAULT;
+	if ((cmd & 0xff) == EMU_DMA_OP_CSUM) {
+		struct csum_ctx c = { .h = EMU_CSUM_INIT };
+
+		if (!dma_walk(e, src, len, false, csum_run, &c))
+			return EMU_DMA_ST_FAULT;
+		for (unsigned i = 0; i < c.ncarry; i++)
+			c.h = (c.h ^ c.carry[i]) * EMU_CSUM_PRIME;
+		set_reg64(e, EMU_DMA_REG_RESULT, c.h);
+		return EMU_DMA_ST_OK;
+	}
+	struct copy_ctx cc = { e->bounce };
+	for (uint64_t off = 0; off < len; off += EMU_DMA_BOUNCE) {
+		uint64_t n = len - off < EMU_DMA_BOUNCE ? len - off : EMU_DMA_BOUNCE;
+
+		if (!dma_walk(e, src + off, n, false, copy_in, &cc) ||
+		    !dma_walk(e, dst + off, n, true, copy_out, &cc))
+			return EMU_DMA_ST_FAULT;
+	}
+	return EMU_DMA_ST_OK;
+}
+
+static int emu_region_read(struct zv_device *d, unsigned idx, uint64_t off, void *buf, size_t len)
+{
+	struct emu_dma *e = to_emu(d);
+	struct dev_region_info ri;
+
+	emu_region_info(d, idx, &ri);
+	if (check_range(ri.size, off, len))
+		return -1;
+	switch (idx) {
+	case 0: memcpy(buf, e->regs + off, len); break;
+	case EMU_DMA_MSIX_BAR: memcpy(buf, e->msix_bar + off, len); break;
+	default: memcpy(buf, e->cfg + off, len); break;
+	}
+	return 0;
+}
+
+static void config_write(struct emu_dma *e, uint64_t off, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint64_t o = off + i;
+
+		if (o >= PCI_COMMAND && o < PCI_COMMAND + 2) {
+			/* memory space and bus master are the writable command bits */
+			uint16_t mask = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+			uint8_t m = (uint8_t)(o == PCI_COMMAND ? mask : mask >> 8);
+
+			e->cfg[o] = (uint8_t)((e->cfg[o] & ~m) | (buf[i] & m));
+		} else if (o >= PCI_BAR0 && o < PCI_BAR0 + 24) {
+			unsigned bar = (unsigned)(o - PCI_BAR0) / 4, byte = (unsigned)(o - PCI_BAR0) % 4;
+			uint8_t m = (uint8_t)(e->bar_mask[bar] >> (8 * byte));
+
+			e->cfg[o] = buf[i] & m;	/* BAR sizing: read back the mask */
+		} else if (o == EMU_DMA_MSIX_CAP + PCI_MSIX_FLAGS + 1) {
+			e->cfg[o] = (uint8_t)((e->cfg[o] & 0x3f) | (buf[i] & 0xc0));
+		}
+		/* everything else is read-only */
+	}
+}
+
+static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, const void *buf,
+			    size_t len)
+{
+	struct emu_dma *e = to_emu(d);
+	struct dev_region_info ri;
+
+	emu_region_info(d, idx, &ri);
+	if (check_range(ri.size, off, len))
+		return -1;
+	if (idx == EMU_DMA_MSIX_BAR) {
+		memcpy(e->msix_bar + off, buf, len);
+		return 0;
+	}
+	if (idx == ZV_REGION_CONFIG) {
+		config_write(e, off, buf, len);
+		return 0;
+	}
+	/* BAR 0: only the parameter registers and CMD are writable */
+	for (size_t i = 0; i < len; i++) {
+		uint64_t o = off + i;
+
+		if (o >= EMU_DMA_REG_SRC && o < EMU_DMA_REG_CMD + 4)
+			e->regs[o] = ((const uint8_t *)buf)[i];
+	}
+	if (off <= EMU_DMA_REG_CMD && off + len >= EMU_DMA_REG_CMD + 4) {
+		uint32_t cmd = le32_get(e->regs + EMU_DMA_REG_CMD);
+		uint32_t st;
+
+		if (!(le16_get(e->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY))
+			return 0;	/* memory space disabled: the write is dropped */
+		st = run_command(e, cmd);
+		set_reg32(e, EMU_DMA_REG_STATUS, st);
+		set_reg64(e, EMU_DMA_REG_DONE, reg64(e, EMU_DMA_REG_DONE) + 1);
+		set_reg64(e, EMU_DMA_REG_RBYTES, e->rbytes);
+		set_reg64(e, EMU_DMA_REG_WBYTES, e->wbytes);
+		if (cmd & EMU_DMA_CMD_IRQ && (cmd & 0xff) != EMU_DMA_OP_IRQ)
+			raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, 1);
+	}
+	return 0;
+}
+
+static int emu_set_msix(struct zv_device *d, unsigned start, unsigned count, const int *fds)
+{
+	struct emu_dma *e = to_emu(d);
+
+	if (count == 0) {
+		for (unsigned i = 0; i < e->nvec; i++)
+			e->irq_fds[i] = -1;
+		return 0;
+	}
+	if (start >= e->nvec || count > e->nvec - start) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (unsigned i = 0; i < count; i++)
+		e->irq_fds[start + i] = fds[i];
+	return 0;
+}
+
+static int emu_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write)
+{
+	return emu_iommu_map(&to_emu(d)->iommu, iova, size, vaddr, write);
+}
+
+static int emu_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
+{
+	return emu_iommu_unmap(&to_emu(d)->iommu, iova, size);
+}
+
+static uint64_t emu_dma_avail(struct zv_device *d)
+{
+	return emu_iommu_avail(&to_emu(d)->iommu);
+}
+
+static int emu_reset(struct zv_device *d)
+{
+	struct emu_dma *e = to_emu(d);
+
+	/* Function-level reset: registers, command, MSI-X control; the IOMMU
+	 * belongs to the host and is left alone (as with VFIO). */
+	memset(e->regs, 0, sizeof(e->regs));
+	memset(e->msix_bar, 0, sizeof(e->msix_bar));
+	memset(e->cfg, 0, sizeof(e->cfg));
+	build_config(e);
+	e->fault_pending = false;
+	return 0;
+}
+
+static int emu_err_fd(struct zv_device *d)
+{
+	return to_emu(d)->err_fd;
+}
+
+static int emu_take_fault(struct zv_device *d, struct dev_fault *f)
+{
+	struct emu_dma *e = to_emu(d);
+	uint64_t v;
+
+	if (read(e->err_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -1;
+	if (!e->fault_pending)
+		return 0;
+	*f = e->fault;
+	e->fault_pending = false;
+	return 1;
+}
+
+static void emu_dma_counters(struct zv_device *d, uint64_t *r, uint64_t *w)
+{
+	*r = to_emu(d)->rbytes;
+	*w = to_emu(d)->wbytes;
+}
+
+static void emu_destroy(struct zv_device *d)
+{
+	struct emu_dma *e = to_emu(d);
+
+	emu_iommu_fini(&e->iommu);
+	close(e->err_fd);
+	free(e->bounce);
+	free(e->irq_fds);
+	free(e);
+}
+
+static const struct dev_ops emu_dma_ops = {
+	.kind = "emu:dma",
+	.region_info = emu_region_info,
+	.region_read = emu_region_read,
+	.region_write = emu_region_write,
+	.set_msix = emu_set_msix,
+	.dma_map = emu_dma_map,
+	.dma_unmap = emu_dma_unmap,
+	.dma_avail = emu_dma_avail,
+	.reset = emu_reset,
+	.err_fd = emu_err_fd,
+	.take_fault = emu_take_fault,
+	.dma_counters = emu_dma_counters,
+	.destroy = emu_destroy,
+};
+
+struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen)
+{
+	struct dev_opt o[] = {
+		{ .key = "vectors", .val = 8, .min = 1, .max = EMU_DMA_MAX_VECTORS },
+		{ .key = "maps", .val = 65535, .min = 1, .max = UINT32_MAX },
+	};
+	struct emu_dma *e;
+
+	if (dev_parse_opts(opts, o, 2, err, errlen))
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		goto err;
+	e->err_fd = -1;
+	e->nvec = (unsigned)o[0].val;
+	e->irq_fds = malloc(e->nvec * sizeof(int));
+	e->bounce = malloc(EMU_DMA_BOUNCE);
+	if (!e->irq_fds || !e->bounce)
+		goto err_free;
+	for (unsigned i = 0; i < e->nvec; i++)
+		e->irq_fds[i] = -1;
+	e->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->err_fd < 0)
+		goto err_free;
+	e->dev.ops = &emu_dma_ops;
+	snprintf(e->dev.name, sizeof(e->dev.name), "emu:dma");
+	emu_iommu_init(&e->iommu, o[1].val);
+	build_config(e);
+	return &e->dev;
+
+err_free:
+	free(e->bounce);
+	free(e->irq_fds);
+	free(e);
+err:
+	if (err && errlen)
+		snprintf(err, errlen, "emu:dma: cannot allocate the device: %s", strerror(errno));
+	return NULL;
+}

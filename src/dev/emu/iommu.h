@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU of in-process emulated devices, with VFIO type1 semantics: each
+ * map call is one mapping counted against a limit, mappings never overlap,
+ * and an unmap may cover many mappings but never split one. Devices reach
+ * host memory only through emu_iommu_translate().
+ */
+#ifndef ZV_DEV_EMU_IOMMU_H
+#define ZV_DEV_EMU_IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/u64map.h"
+
+struct emu_mapping {
+	uint64_t iova, size;
+	uint8_t *host;
+	bool write;
+	bool used;
+};
+
+struct emu_iommu {
+	struct emu_mapping *maps;
+	uint32_t nmaps_alloc, nmaps_used, free_head;
+	uint32_t *free_next;
+	uint64_t limit;			/* max mappings */
+	struct u64map pages;		/* iova page -> mapping index */
+};
+
+void emu_iommu_init(struct emu_iommu *io, uint64_t limit);
+void emu_iommu_fini(struct emu_iommu *io);
+int emu_iommu_map(struct emu_iommu *io, uint64_t iova, uint64_t size, void *host, bool write);
+int emu_iommu_unmap(struct emu_iommu *io, uint64_t iova, uint64_t size);
+void emu_iommu_unmap_all(struct emu_iommu *io);
+uint64_t emu_iommu_avail(const struct emu_iommu *io);
+
+/*
+ * Translate [iova, iova+len) for an access: on success returns a host
+ * pointer and sets *run to the bytes contiguous from there (≤ len, ≥ 1).
+ * On a fault returns NULL and sets *prot (true: write to read-only page).
+ */
+uint8_t *emu_iommu_translate(const struct emu_iommu *io, uint64_t iova, uint64_t len,
+			     bool write, uint64_t *run, bool *prot);
+
+#endif

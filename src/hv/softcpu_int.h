@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal state of the software s390x machine, shared by its files. */
+#ifndef ZV_HV_SOFTCPU_INT_H
+#define ZV_HV_SOFTCPU_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unicorn/unicorn.h>
+
+#include "util/u64map.h"
+#include "zvfio/softcpu.h"
+
+/* lowcore (prefix 0), z/Architecture */
+#define LC_MCCK_CODE      0x0e8	/* u64 machine-check interruption code */
+#define LC_SUBCHANNEL_ID  0x0b8
+#define LC_IO_INT_PARM    0x0bc
+#define LC_IO_INT_WORD    0x0c0
+#define LC_PGM_ILC        0x08c
+#define LC_PGM_CODE       0x08e
+#define LC_PGM_OLD_PSW    0x150
+#define LC_MCCK_OLD_PSW   0x160
+#define LC_IO_OLD_PSW     0x170
+#define LC_PGM_NEW_PSW    0x1d0
+#define LC_MCCK_NEW_PSW   0x1e0
+#define LC_IO_NEW_PSW     0x1f0
+#define LC_SIZE           0x2000	/* the 8 KiB prefix area */
+
+#define MCIC_CHANNEL_REPORT (1ULL << 54)	/* MSB-0 bit 9: channel report pending */
+#define CR14_CRW_MASK       (1ULL << 28)	/* MSB-0 bit 35: channel-report subclass */
+
+#define MAX_REPORTS 32
+
+struct sc_report {
+	char key[32];
+	uint64_t val;
+};
+
+struct zv_softcpu {
+	uc_engine *uc;
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct zv_machine *m;
+	struct zv_softcpu_config cfg;
+	FILE *console;
+	uint64_t entry;
+	bool loaded;
+
+	uint64_t cr[16];		/* mirrored from LCTL/LCTLG */
+	uint8_t io_pending;		/* adapter interruptions, one bit per ISC (0x80 >> isc) */
+	bool mchk_pending;		/* channel report pending */
+	bool irq_check;			/* something may be deliverable */
+
+	struct u64map hooked;		/* instruction addresses with a code hook */
+	uc_hook h_block, h_intr;
+
+	bool stop;
+	enum zv_run_end end;
+	int status;
+	char msg[256];
+	double t_start, deadline, next_progress;
+	uint64_t blocks_since_poll;
+
+	struct sc_report reports[MAX_REPORTS];
+	unsigned nreports;
+	struct zv_softcpu_stats st;
+};
+
+/* softcpu.c */
+uint64_t sc_gpr(struct zv_softcpu *sc, int r);
+void sc_set_gpr(struct zv_softcpu *sc, int r, uint64_t v);
+uint64_t sc_pswm(struct zv_softcpu *sc);
+void sc_set_psw(struct zv_softcpu *sc, uint64_t mask, uint64_t addr);
+void sc_set_cc(struct zv_softcpu *sc, int cc);
+void sc_fault(struct zv_softcpu *sc, enum zv_run_end end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+double sc_now(void);
+/* absolute storage; false when outside RAM */
+bool sc_read(struct zv_softcpu *sc, uint64_t a, void *buf, size_t n);
+bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);
+
+/* softcpu_sys.c: the rest of the machine the guests use */
+/* Returns 0 (done, resume after the instruction), or a program code. */
+int sys_diag(struct zv_softcpu *sc, const uint8_t *insn);
+int sys_stcrw(struct zv_softcpu *sc, const uint8_t *insn, uint64_t addr);
+int sys_chsc(struct zv_softcpu *sc, const uint8_t *insn);
+
+/* elf.c */
+int elf_load(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);
+
+#endif
