@@ -9,7 +9,7 @@ CC      := gcc
 endif
 CROSS   ?= s390x-linux-gnu-
 SAN     ?=
-O       := $(if $(SAN),build-san,build)
+O       := $(or $(BUILD),$(if $(SAN),build-san,build))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -99,3 +99,4 @@ deps:
 
 clean:
 	rm -rf build build-san build-clang
+.SECONDARY:
