@@ -4,7 +4,7 @@ GUEST_CC     := $(CROSS)gcc
 GUEST_CFLAGS := -march=z13 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -static \
 	-msoft-float -fno-asynchronous-unwind-tables -fno-stack-protector -fno-builtin \
 	-std=gnu11 -Wall -Wextra -Werror -Iguest/lib -Iinclude -Isrc
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 GUEST_LIB_SRC := $(wildcard guest/lib/*.c guest/lib/*.S)
 GUEST_LIB_OBJ := $(patsubst guest/%,$(GUEST_OUT)/%.o,$(GUEST_LIB_SRC))
 GUEST_SCEN    := $(wildcard guest/scenarios/*.c)

@@ -52,8 +52,8 @@ pstate_return_point:
 
 	.section .data
 	.balign	8
-psw_on:		.quad 0x0206000180000000, 0	/* I/O + machine check */
+psw_on:		.quad 0x0204000180000000, 0	/* I/O + machine check */
 psw_off:	.quad 0x0000000180000000, 0
-psw_wait:	.quad 0x0206000180000000 + 0x0002000000000000, 0
+psw_wait:	.quad 0x0206000180000000, 0	/* ... + wait */
 psw_problem:	.quad 0x0001000180000000, 0
 	.section .note.GNU-stack,"",@progbits

@@ -153,6 +153,10 @@ bool fn_configured(const struct zv_function *f);
 int fn_enable(struct zv_function *f);
 void fn_disable(struct zv_function *f);
 void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write);
+void fn_post_error(struct zv_function *f, const struct zpci_event *ev);
+/* Every state change goes through here: it keeps the device's DMA blocked
+ * in the error and blocked states. */
+void fn_set_state(struct zv_function *f, enum zv_fn_state s);
 
 /* ---- pcicfg.c: device regions as the guest sees them ---- */
 int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,

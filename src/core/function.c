@@ -38,10 +38,20 @@ static void new_handle(struct zv_function *f, bool enabled)
 		f->idx;
 }
 
+void fn_set_state(struct zv_function *f, enum zv_fn_state s)
+{
+	bool was = f->state == ZV_FS_ERROR || f->state == ZV_FS_BLOCKED;
+	bool now = s == ZV_FS_ERROR || s == ZV_FS_BLOCKED;
+
+	f->state = s;
+	if (was != now && f->dev->ops->set_dma_blocked)
+		f->dev->ops->set_dma_blocked(f->dev, now);
+}
+
 int fn_enable(struct zv_function *f)
 {
 	new_handle(f, true);
-	f->state = ZV_FS_ENABLED;
+	fn_set_state(f, ZV_FS_ENABLED);
 	return 0;
 }
 
@@ -57,12 +67,20 @@ void fn_disable(struct zv_function *f)
 	if (f->dev->ops->reset)
 		f->dev->ops->reset(f->dev);
 	new_handle(f, false);
-	f->state = ZV_FS_DISABLED;
+	fn_set_state(f, ZV_FS_DISABLED);
 }
 
 /* A DMA or interrupt error: the function enters the error state (load/store
  * blocked, DMA blocked) and the guest gets an error event with the current
  * handle (Linux ignores events whose handle is not current). */
+void fn_post_error(struct zv_function *f, const struct zpci_event *ev)
+{
+	if (f->state == ZV_FS_ENABLED || f->state == ZV_FS_BLOCKED)
+		fn_set_state(f, ZV_FS_ERROR);
+	f->m->st.error_events++;
+	event_post(f->m, ev);
+}
+
 void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write)
 {
 	struct zpci_event ev = {
@@ -74,10 +92,7 @@ void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool writ
 		.rw = write,
 	};
 
-	if (f->state == ZV_FS_ENABLED || f->state == ZV_FS_BLOCKED)
-		f->state = ZV_FS_ERROR;
-	f->m->st.error_events++;
-	event_post(f->m, &ev);
+	fn_post_error(f, &ev);
 }
 
 ZV_API uint32_t zv_function_fid(const struct zv_function *f) { return f->fid; }

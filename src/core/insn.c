@@ -282,12 +282,12 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	case ZPCI_MOD_FC_RESET_ERROR:
 		if (f->state != ZV_FS_ERROR && f->state != ZV_FS_BLOCKED)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
-		f->state = ZV_FS_ENABLED;
+		fn_set_state(f, ZV_FS_ENABLED);
 		break;
 	case ZPCI_MOD_FC_RESET_BLOCK:
 		if (f->state != ZV_FS_ERROR)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
-		f->state = ZV_FS_BLOCKED;
+		fn_set_state(f, ZV_FS_BLOCKED);
 		break;
 	case ZPCI_MOD_FC_SET_MEASURE:
 		if ((fib.fmb_addr & 0xf) || fmb_set(f, fib.fmb_addr)) {

@@ -41,23 +41,16 @@ void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec)
 	/* Error and blocked functions ignore interrupts (reference §6.1). */
 	if (f->state != ZV_FS_ENABLED)
 		return;
-	if (!ir->registered) {
-		struct zpci_event ev = { .kind = ZPCI_EVENT_ERROR, .fh = f->fh, .fid = f->fid,
-					 .pec = ZPCI_PEC_NO_MSI, .mvn = (uint16_t)vec };
+	/* an MSI with no registration, or one that is not a zPCI interrupt
+	 * message: an error, never a write to guest address 0 (reference §11) */
+	if (!ir->registered || addr != f->group->msia || v >= ir->noi) {
+		struct zpci_event ev = {
+			.kind = ZPCI_EVENT_ERROR, .fh = f->fh, .fid = f->fid, .mvn = (uint16_t)vec,
+			.pec = ir->registered ? ZPCI_PEC_INVAL_MSI : ZPCI_PEC_NO_MSI,
+			.faddr = ir->registered ? addr : 0,
+		};
 
-		f->state = ZV_FS_ERROR;
-		f->m->st.error_events++;
-		event_post(f->m, &ev);
-		return;
-	}
-	if (addr != f->group->msia || v >= ir->noi) {
-		struct zpci_event ev = { .kind = ZPCI_EVENT_ERROR, .fh = f->fh, .fid = f->fid,
-					 .pec = ZPCI_PEC_INVAL_MSI, .mvn = (uint16_t)vec,
-					 .faddr = addr };
-
-		f->state = ZV_FS_ERROR;
-		f->m->st.error_events++;
-		event_post(f->m, &ev);
+		fn_post_error(f, &ev);
 		return;
 	}
 	uint64_t bit = (uint64_t)ir->aibvo + v;

@@ -48,6 +48,9 @@ struct dev_ops {
 	/* How many more mappings the backend accepts now. */
 	uint64_t (*dma_avail)(struct zv_device *d);
 	int (*reset)(struct zv_device *d);
+	/* Stop or resume the device's DMA (the function's error state: the
+	 * host bridge discards DMA until the guest resets the error). */
+	void (*set_dma_blocked)(struct zv_device *d, bool blocked);
 	/* eventfd signalled when take_fault() has something, or -1. */
 	int (*err_fd)(struct zv_device *d);
 	/* 1 and *f filled when a fault was pending, 0 when none. */

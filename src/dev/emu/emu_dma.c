@@ -31,6 +31,7 @@ struct emu_dma {
 	bool fault_pending;
 	uint64_t rbytes, wbytes;
 	uint8_t *bounce;		/* COPY staging, EMU_DMA_BOUNCE bytes */
+	bool dma_blocked;
 };
 
 #define EMU_DMA_BOUNCE (1u << 20)
@@ -220,6 +221,8 @@ static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
 	}
 	if (!(command & PCI_COMMAND_MASTER))
 		return EMU_DMA_ST_NOMASTER;
+	if (e->dma_blocked)
+		return EMU_DMA_ST_BLOCKED;
 	if ((cmd & 0xff) == EMU_DMA_OP_FILL)
 		return dma_walk(e, dst, len, true, fill_run, NULL) ? EMU_DMA_ST_OK : EMU_DMA_ST_FAULT;
 	if ((cmd & 0xff) == EMU_DMA_OP_CSUM) {
@@ -370,6 +373,11 @@ static int emu_reset(struct zv_device *d)
 	return 0;
 }
 
+static void emu_set_dma_blocked(struct zv_device *d, bool blocked)
+{
+	to_emu(d)->dma_blocked = blocked;
+}
+
 static int emu_err_fd(struct zv_device *d)
 {
 	return to_emu(d)->err_fd;
@@ -416,6 +424,7 @@ static const struct dev_ops emu_dma_ops = {
 	.dma_unmap = emu_dma_unmap,
 	.dma_avail = emu_dma_avail,
 	.reset = emu_reset,
+	.set_dma_blocked = emu_set_dma_blocked,
 	.err_fd = emu_err_fd,
 	.take_fault = emu_take_fault,
 	.dma_counters = emu_dma_counters,

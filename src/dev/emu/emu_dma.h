@@ -40,6 +40,7 @@
 #define EMU_DMA_ST_FAULT     2	/* IOMMU fault: FAULT holds the IOVA */
 #define EMU_DMA_ST_BADCMD    3
 #define EMU_DMA_ST_NOMASTER  4	/* bus mastering disabled */
+#define EMU_DMA_ST_BLOCKED   5	/* the host blocks DMA (function in error) */
 
 /* BAR 2: MSI-X table at 0, PBA at 0x800 */
 #define EMU_DMA_MSIX_BAR      2

@@ -1,0 +1,13 @@
+build-ls/src/core/clp.o: src/core/clp.c src/arch/be.h src/arch/clp.h \
+ src/arch/codes.h src/arch/pci.h src/core/core.h src/arch/events.h \
+ src/arch/insn.h include/zvfio/zvfio.h src/dev/dev.h src/util/u64map.h
+src/arch/be.h:
+src/arch/clp.h:
+src/arch/codes.h:
+src/arch/pci.h:
+src/core/core.h:
+src/arch/events.h:
+src/arch/insn.h:
+include/zvfio/zvfio.h:
+src/dev/dev.h:
+src/util/u64map.h:

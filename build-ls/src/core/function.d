@@ -1,0 +1,10 @@
+build-ls/src/core/function.o: src/core/function.c src/arch/codes.h \
+ src/core/core.h src/arch/events.h src/arch/insn.h include/zvfio/zvfio.h \
+ src/dev/dev.h src/util/u64map.h
+src/arch/codes.h:
+src/core/core.h:
+src/arch/events.h:
+src/arch/insn.h:
+include/zvfio/zvfio.h:
+src/dev/dev.h:
+src/util/u64map.h:

@@ -1,0 +1,11 @@
+build-ls/src/core/machine.o: src/core/machine.c src/arch/clp.h \
+ src/arch/codes.h src/core/core.h src/arch/events.h src/arch/insn.h \
+ include/zvfio/zvfio.h src/dev/dev.h src/util/u64map.h
+src/arch/clp.h:
+src/arch/codes.h:
+src/core/core.h:
+src/arch/events.h:
+src/arch/insn.h:
+include/zvfio/zvfio.h:
+src/dev/dev.h:
+src/util/u64map.h:

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bad operands from a real guest: each zPCI instruction answers with the
+ * architected program exception, condition code or status, and the machine
+ * presents exceptions through the lowcore with the right code, ILC and old
+ * PSW (suppression: the next instruction).
+ */
+#include "emu_dma_drv.h"
+#include "guest.h"
+
+int guest_main(void);
+
+static struct zdev *z;
+static volatile int pstate_step;
+
+/* zPCI instructions in problem state: privileged-operation (0x0002) each */
+static void in_problem_state(void)
+{
+	struct zpci_fib fib __attribute__((aligned(8))) = {0};
+	uint64_t d;
+	uint8_t st, blk[32] __attribute__((aligned(8))) = {0};
+	uint16_t rsp;
+
+	pgm_expect(); pcilg(&d, z->fh, 0, 4, 0, &st); pstate_step |= pgm_code() == 2 ? 0x01 : 0;
+	pgm_expect(); pcistg(0, z->fh, 0, 4, 0x08, &st); pstate_step |= pgm_code() == 2 ? 0x02 : 0;
+	pgm_expect(); pcistb(blk, z->fh, 0, 32, 0x08, &st); pstate_step |= pgm_code() == 2 ? 0x04 : 0;
+	pgm_expect(); rpcit(z->fh, z->pba, 4096, &st); pstate_step |= pgm_code() == 2 ? 0x08 : 0;
+	pgm_expect(); mpcifc(z->fh, 0, 7, &fib, &st); pstate_step |= pgm_code() == 2 ? 0x10 : 0;
+	pgm_expect(); stpcifc(z->fh, 0, &fib, &st); pstate_step |= pgm_code() == 2 ? 0x20 : 0;
+	pgm_expect(); sic(1, 2); pstate_step |= pgm_code() == 2 ? 0x40 : 0;
+	*(uint16_t *)blk = 32;
+	*(uint16_t *)(blk + 2) = 2;	/* LIST PCI */
+	pgm_expect(); clp_raw(blk, 32, 64, NULL, &rsp); pstate_step |= pgm_code() == 2 ? 0x80 : 0;
+}
+
+/* PCILG with an odd R2 (R2 = 3): specification exception */
+static void pcilg_odd_r2(void)
+{
+	register uint64_t r3 asm("3") = (uint64_t)z->fh << 32 | 4;
+	register uint64_t r4 asm("4") = 0;
+
+	asm volatile(".insn rre,0xb9d20000,%%r1,%%r3" : "+d"(r3), "+d"(r4) : : "1", "cc");
+}
+
+int guest_main(void)
+{
+	struct zpci_fib fib __attribute__((aligned(16))) = {0};
+	uint8_t blk[256] __attribute__((aligned(8))) = {0}, st;
+	uint64_t d, req;
+	uint16_t rsp;
+	extern char badops_marker[];
+
+	CHECK_EQ(zpci_bringup_all(4, NULL), 1);
+	z = &zdevs[0];
+
+	run_in_problem_state(in_problem_state);
+	CHECK_EQ(pstate_step, 0xff);
+
+	/* specification: odd R2; the old PSW points past the 4-byte insn */
+	pgm_expect();
+	pcilg_odd_r2();
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 4);
+
+	/* operand: PCILG length 3; config length 8 */
+	pgm_expect(); pcilg(&d, z->fh, 0, 3, 0, &st); CHECK_EQ(pgm_code(), 0x0015);
+	pgm_expect(); pcilg(&d, z->fh, PCIAS_CFG, 8, 0, &st); CHECK_EQ(pgm_code(), 0x0015);
+	/* cc 1 status 20: address space 9, unimplemented BAR 1 */
+	CHECK_EQ(pcilg(&d, z->fh, 9, 4, 0, &st), 1); CHECK_EQ(st, 20);
+	CHECK_EQ(pcilg(&d, z->fh, 1, 4, 0, &st), 1); CHECK_EQ(st, 20);
+	/* cc 3: a handle that does not exist, and one without the enable bit */
+	CHECK_EQ(pcilg(&d, z->fh ^ 0x00000100u, 0, 4, 0, &st), 3);
+	CHECK_EQ(pcilg(&d, z->fh & 0x7fffffffu, 0, 4, 0, &st), 3);
+	/* the status byte lands in bits 32-39 of R2, the rest is kept */
+	req = (uint64_t)z->fh << 32 | 9ULL << 16 | 4;
+	d = 0;
+	CHECK_EQ(pcilg_raw(&d, req, 0), 1);
+
+	/* PCISTB: 6-byte instruction, specification for a misaligned source */
+	pgm_expect();
+	pcistb(blk + 4, z->fh, 0, 16, 0x08, &st);
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 6);
+	pgm_expect(); pcistb(blk, z->fh, 0, 8, 0x08, &st); CHECK_EQ(pgm_code(), 0x0006);
+	pgm_expect(); pcistb(blk, z->fh, 0, 136, 0x08, &st); CHECK_EQ(pgm_code(), 0x0006);
+	pgm_expect(); pcistb(blk, z->fh, 0, 32, 0xff0, &st); CHECK_EQ(pgm_code(), 0x0006);
+
+	/* MPCIFC: misaligned FIB -> specification, unknown OC -> operand,
+	 * format 1 -> operand, double deregistration -> cc 1 status 24 */
+	pgm_expect(); mpcifc(z->fh, 0, 7, (uint8_t *)&fib + 4, &st); CHECK_EQ(pgm_code(), 0x0006);
+	pgm_expect(); mpcifc(z->fh, 0, 1, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
+	fib.fmt = 1;
+	pgm_expect(); mpcifc(z->fh, 0, 3, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
+	fib.fmt = 0;
+	CHECK_EQ(mpcifc(z->fh, 0, 7, &fib, &st), 1); CHECK_EQ(st, 24);
+	/* STPCIFC with a DMA address space other than 0: cc 1 status 28 */
+	CHECK_EQ(stpcifc(z->fh, 1, &fib, &st), 1); CHECK_EQ(st, 28);
+	/* SIC with an unknown mode: operand */
+	pgm_expect(); sic(5, 2); CHECK_EQ(pgm_code(), 0x0015);
+
+	/* CLP: request length 40 -> response 0x0050; unknown command 0x0020;
+	 * request length 12 -> operand exception */
+	memset(blk, 0, sizeof(blk));
+	*(uint16_t *)blk = 32;
+	*(uint16_t *)(blk + 2) = 0x77;
+	CHECK_EQ(clp_raw(blk, 32, 64, NULL, &rsp), 0); CHECK_EQ(rsp, 0x0020);
+	*(uint16_t *)blk = 40;
+	*(uint16_t *)(blk + 2) = 2;
+	CHECK_EQ(clp_raw(blk, 40, 64, NULL, &rsp), 0); CHECK_EQ(rsp, 0x0050);
+	*(uint16_t *)blk = 12;
+	pgm_expect(); clp_raw(blk, 12, 64, NULL, &rsp); CHECK_EQ(pgm_code(), 0x0015);
+
+	/* RPCIT outside the window: cc 1 status 8 and an error event */
+	irq_enable();
+	CHECK_EQ(rpcit(z->fh, z->pal + 1, 4096, &st), 1); CHECK_EQ(st, 8);
+	for (int i = 0; i < 100 && !z->errors; i++)
+		wait_for_interrupt();
+	irq_disable();
+	CHECK_EQ(z->errors, 1);
+	CHECK_EQ(z->last_pec, 0x0002);
+	CHECK_EQ(mpcifc(z->fh, 0, 7, &fib, &st), 0);	/* reset error */
+
+	/* the machine's own DIAG: an unknown function code is a specification
+	 * exception with the old PSW after the 4-byte DIAG */
+	pgm_expect();
+	asm volatile("lgfi %%r1,0x7a7600ff\n .insn rs,0x83000000,%%r0,%%r0,0x500\n"
+		     ".globl badops_marker\nbadops_marker:" : : : "1", "2", "memory");
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.addr, (uintptr_t)badops_marker);
+
+	printf("badops: %u failures\n", test_failures);
+	return test_failures ? 1 : 0;
+}

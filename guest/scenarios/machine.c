@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exercises the software machine's ways of ending a run, for the tool's
+ * exit-status tests:  mode=exit code=N | mode=hang | mode=dwait | mode=trap
+ */
+#include "guest.h"
+
+int guest_main(void);
+
+int guest_main(void)
+{
+	uint64_t mode = arg_u64("mode", 0), code = arg_u64("code", 0);
+	static const uint64_t dwait[2] __attribute__((aligned(8))) = {
+		0x0002000180000000ULL, 0x1234,		/* wait bit, nothing enabled */
+	};
+
+	switch (mode) {
+	case 0:	/* exit with code */
+		printf("machine: exit %lu\n", (unsigned long)code);
+		return (int)code;
+	case 1:	/* wait for an interruption no device will send */
+		wait_for_interrupt();
+		return 0;
+	case 2:	/* disabled wait: the machine stops */
+		asm volatile("lpswe %0" : : "Q"(dwait) : "memory");
+		return 0;
+	case 3:	/* an unexpected program interruption: the guest panics */
+		pgm_expect();
+		asm volatile(".insn rs,0x83000000,%%r0,%%r0,0x123" : : : "memory");
+		pgm_code();
+		panic("expected");
+	}
+	return 3;
+}

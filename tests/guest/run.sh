@@ -1,0 +1,64 @@
+#!/bin/sh
+# Guest scenarios on the software machine, and the zvfio tool's command
+# line. usage: run.sh BUILD_DIR GUEST_DIR [VALGRIND_PREFIX...]
+set -u
+B=$1; G=$2; shift 2
+Z="$* $B/zvfio"
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2-}" ] && printf '%s\n' "$2" | tail -n 20 | sed 's/^/    /'; }
+
+# expect NAME RC ARGS...: run zvfio with ARGS, expect exit status RC
+expect() {
+	name=$1 want=$2; shift 2
+	out=$($Z "$@" 2>&1); rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else bad "$name (exit $rc, want $want)" "$out"; fi
+}
+
+# expect_err NAME PATTERN ARGS...: exit 2 and exactly one line on stderr
+# that matches PATTERN (the bad argument is named)
+expect_err() {
+	name=$1 pat=$2; shift 2
+	err=$($Z "$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s\n' "$err" | grep -c .)
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$pat"; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, $lines lines)" "$err"
+	fi
+}
+
+R="run -q --timeout 120"
+D=emu:dma
+# ---- scenarios ----
+expect bringup-1fn 0 $R --guest $G/bringup.elf --device $D --args fns=1
+expect bringup-3fns 0 $R --guest $G/bringup.elf --device $D,uid=7,fid=3 --device $D --device $D,vectors=16 --args fns=3
+expect bringup-detects-missing-fn 1 $R --guest $G/bringup.elf --device $D --args fns=2
+expect dma-2fns 0 $R --guest $G/dma.elf --device $D --device $D --args "mib=16 irqs=2000 buf=1024"
+expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
+expect fault-recovery 0 $R --guest $G/fault.elf --device $D
+expect bad-operands 0 $R --guest $G/badops.elf --device $D
+expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
+# ---- how runs end ----
+expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
+expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
+expect disabled-wait-125 125 $R --guest $G/machine.elf --args mode=2
+expect unexpected-pgm-panics 99 $R --guest $G/machine.elf --args mode=3
+# ---- command line: one-line errors naming the bad part, exit 2 ----
+expect_err no-guest "--guest" run
+expect_err unknown-device "emu:foo" run --guest $G/machine.elf --device emu:foo
+expect_err bad-uid "uid" run --guest $G/machine.elf --device $D,uid=0
+expect_err big-uid "uid" run --guest $G/machine.elf --device $D,uid=70000
+expect_err bad-vectors "vectors" run --guest $G/machine.elf --device $D,vectors=0
+expect_err unknown-opt "colour" run --guest $G/machine.elf --device $D,colour=red
+expect_err dup-uid "already in use" run --guest $G/machine.elf --device $D,uid=4 --device $D,uid=4
+expect_err bad-mem "--mem" run --guest $G/machine.elf --mem 3
+expect_err huge-mem "--mem" run --guest $G/machine.elf --mem 99999G
+expect_err bad-timeout "--timeout" run --guest $G/machine.elf --timeout soon
+expect_err missing-file "/nonexistent" run --guest /nonexistent/x.elf
+expect_err not-elf "not an ELF" run --guest /etc/hostname
+expect_err unknown-command "frobnicate" frobnicate
+expect_err unknown-option "--bogus" run --bogus
+expect help-exits-0 0 run --help
+echo "guest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
