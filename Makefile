@@ -26,7 +26,7 @@ LIBS    := -lunicorn -lpthread
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(O)/%.o)
 
-TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c)
+TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c tests/fuzz/*.c)
 TEST_UNIT_BIN := $(TEST_UNIT_SRC:%.c=$(O)/%)
 TEST_LIB_OBJ  := $(O)/tests/harness.o $(O)/tests/fakes.o
 
@@ -51,26 +51,30 @@ $(O)/%.o: %.c
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libzvfio.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libzvfio.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(TOOL): $(TOOL_OBJ) $(STATIC)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
 
 # unit tests link the static library (internal symbols are visible there)
 $(O)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(TEST_LIB_OBJ) $(STATIC) $(LIBS) $(LDFLAGS_ALL)
+	@$(if $(V),,echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -MMD -MP -o $@ $< $(TEST_LIB_OBJ) $(STATIC) $(LIBS) $(LDFLAGS_ALL)
 
 $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests -c $< -o $@
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -MMD -MP -c $< -o $@
 
 include guest/guest.mk
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_UNIT_BIN:=.d)
 
 # ---- tests ---------------------------------------------------------------
 # `make check` is the one command that runs every test: unit and guest

@@ -12,13 +12,18 @@ GUEST_ELF     := $(patsubst guest/scenarios/%.c,$(GUEST_OUT)/%.elf,$(GUEST_SCEN)
 
 guest: $(GUEST_ELF)
 
-$(GUEST_OUT)/%.c.o: guest/%.c $(wildcard guest/lib/*.h)
+$(GUEST_OUT)/%.c.o: guest/%.c
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  S390CC  $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(GUEST_OUT)/%.S.o: guest/%.S
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  S390AS  $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/scenarios/%.c.o $(GUEST_LIB_OBJ) guest/lib/guest.ld
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJ) -lgcc
+	@$(if $(V),,echo "  S390LD  $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJ) -lgcc
+
+-include $(GUEST_LIB_OBJ:.o=.d) $(GUEST_SCEN:guest/%.c=$(GUEST_OUT)/%.c.d)

@@ -1215,3 +1215,22 @@ TEST(blocked_state_allows_load_store)
 	EXPECT_EQ(fx_cc(&x), 0);
 	fx_fini(&x);
 }
+
+TEST(pcistb_data_address_follows_addressing_mode)
+{
+	struct fx x;
+	uint32_t fh = setup(&x);
+
+	fill_stb_data(&x, STB_DATA, 128);
+	/* 31-bit mode: bits 0-32 of the base register are ignored */
+	x.cpu.psw_mask &= ~ZV_PSW_MASK_EA;
+	EXPECT_EQ(fx_pcistb(&x, fh, 0, 32, 0x100, 0xffffffff80000000ULL | STB_DATA), 0);
+	EXPECT_EQ(fx_cc(&x), 0);
+	EXPECT(!memcmp(x.dev[0]->bar0 + 0x100, x.ram + STB_DATA, 32));
+	/* 24-bit mode */
+	x.cpu.psw_mask &= ~ZV_PSW_MASK_BA;
+	EXPECT_EQ(fx_pcistb(&x, fh, 0, 32, 0x200, 0x7f000000ULL | (STB_DATA + 32)), 0);
+	EXPECT_EQ(fx_cc(&x), 0);
+	EXPECT(!memcmp(x.dev[0]->bar0 + 0x200, x.ram + STB_DATA + 32, 32));
+	fx_fini(&x);
+}
