@@ -34,8 +34,7 @@ STATIC  := $(O)/libzvfio.a
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool guest demo check check-unit check-guest check-san check-valgrind \
-	check-clang bench clean fuzz
+.PHONY: all lib tool guest demo check check-unit check-guest unit-bins bench clean fuzz deps
 
 all: lib tool guest
 
@@ -81,6 +80,8 @@ include guest/guest.mk
 # tests, then the same under ASan+UBSan, valgrind, and a clang build.
 check: deps
 	@tests/run-all.sh
+
+unit-bins: $(TEST_UNIT_BIN)
 
 check-unit: $(TEST_UNIT_BIN)
 	@tests/run-unit.sh $(O) $(TEST_UNIT_BIN)

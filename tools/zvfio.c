@@ -67,6 +67,8 @@ static void usage_run(FILE *f)
 "  -t, --timeout SEC     stop the guest after SEC seconds (default 600; 0: never)\n"
 "      --mui MS          measurement-block update interval (default 4000)\n"
 "      --no-ais          without facility 72: SIC is an operation exception\n"
+"      --hook-all        find intercepts with a hook on every instruction instead\n"
+"                        of scanning blocks (slower; for comparisons)\n"
 "  -q, --quiet           no progress line and no summary\n"
 "  -h, --help            this help\n"
 "\n"
@@ -193,6 +195,7 @@ static int cmd_run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mui", required_argument, NULL, 'M' },
 		{ "no-ais", no_argument, NULL, 'A' },
+		{ "hook-all", no_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -232,6 +235,7 @@ static int cmd_run(int argc, char **argv)
 			cfg.mui_ms = (uint16_t)v;
 			break;
 		case 'A': cfg.facilities = ZV_FAC_ZPCI | ZV_FAC_AEN; break;
+		case 'H': cfg.hook_all = 1; break;
 		case 'q': quiet = true; break;
 		case 'h': usage_run(stdout); return 0;
 		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);

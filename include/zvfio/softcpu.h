@@ -27,6 +27,10 @@ struct zv_softcpu_config {
 	unsigned timeout_s;	/* wall-clock limit; 0: none */
 	uint32_t facilities;	/* ZV_FAC_*; 0: ZV_FAC_DEFAULT */
 	uint16_t mui_ms;	/* measurement interval; 0: 4000 */
+	/* How intercepted instructions are found: 0 (default) scans each
+	 * executed block and hooks exactly the sites it finds; 1 runs a code
+	 * hook on every instruction (the slower way, kept for comparison). */
+	int hook_all;
 	/* called about once a second while the guest runs */
 	void (*progress)(void *opaque, struct zv_softcpu *sc);
 	void *progress_opaque;

@@ -230,17 +230,18 @@ static void clp_set_fn(struct clp_call *c)
 	}
 	switch (oc) {
 	case CLP_SFN_OC_ENABLE:
-		if (f->fh & FH_ENABLED) {
-			/* firmware's answer; Linux then refreshes the handle by LIST */
-			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
-			return;
-		}
+		/* QEMU's order: the DMA address-space count, then the state */
 		if (ndas == 0) {
 			rsp_code(c, CLP_RC_SETPCIFN_DMAAS);
 			return;
 		}
 		if (ndas > 1) {
 			rsp_code(c, CLP_RC_SETPCIFN_RES);
+			return;
+		}
+		if (f->fh & FH_ENABLED) {
+			/* firmware's answer; Linux then refreshes the handle by LIST */
+			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
 			return;
 		}
 		fn_enable(f);

@@ -395,6 +395,22 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	intercept(opaque, addr);
 }
 
+/* The comparison mode: a hook on every instruction, one byte tested. */
+static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct zv_softcpu *sc = opaque;
+	uint8_t op0;
+
+	(void)uc;
+	(void)size;
+	if (addr >= sc->ram_size)
+		return;
+	op0 = sc->ram[addr];
+	if (op0 == 0x83 || op0 == 0xb7 || op0 == 0xb2 || op0 == 0xb9 || op0 == 0xe3 ||
+	    op0 == 0xeb || op0 == 0x80 || op0 == 0x82 || op0 == 0xad)
+		intercept(sc, addr);
+}
+
 /* Give an intercepted instruction its own code hook; true if new. */
 static bool hook_site(struct zv_softcpu *sc, uint64_t addr)
 {
@@ -439,7 +455,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	}
 	if (pending(sc) && deliver(sc, sc_pswm(sc), addr))
 		return;
-	if (addr >= sc->ram_size || size > sc->ram_size - addr)
+	if (sc->cfg.hook_all || addr >= sc->ram_size || size > sc->ram_size - addr)
 		return;
 	/* DAT off: the block address is absolute (prefix 0) */
 	for (uint64_t p = addr; p < addr + size;) {
@@ -538,6 +554,11 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
+	if (ue == UC_ERR_OK && cfg->hook_all) {
+		uc_hook h;
+
+		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
+	}
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
 		goto err;
