@@ -98,6 +98,18 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh $(O) $(GUEST_OUT)
 
+# libFuzzer on the intercept fuzz target (clang), FUZZ_SECONDS long.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_SAN)" \
+		LDFLAGS="-fsanitize=address,undefined" lib
+	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -DZV_LIBFUZZER \
+		-Iinclude -Isrc -Itests -o build-fuzz/fuzz_intercept tests/fuzz/fuzz_intercept.c \
+		tests/fakes.c build-fuzz/libzvfio.a $(LIBS)
+	@mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_intercept -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus
+
 # Install the Debian packages the build needs (root, Debian 12).
 deps:
 	@scripts/install-deps.sh

@@ -141,13 +141,17 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	for (; *fmt; fmt++) {
 		int width = 0, longs = 0;
 		char pad = ' ';
-		bool alt = false;
+		bool alt = false, left = false;
 
 		if (*fmt != '%') {
 			put(&o, *fmt);
 			continue;
 		}
 		fmt++;
+		if (*fmt == '-') {
+			left = true;
+			fmt++;
+		}
 		if (*fmt == '#') {
 			alt = true;
 			fmt++;
@@ -194,10 +198,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			const char *s = va_arg(ap, const char *);
 			int n = (int)strlen(s ? s : "(null)");
 
-			while (width-- > n)
+			while (!left && width-- > n)
 				put(&o, ' ');
 			for (s = s ? s : "(null)"; *s; s++)
 				put(&o, *s);
+			while (left && width-- > n)
+				put(&o, ' ');
 			break;
 		}
 		case 'c':

@@ -1,0 +1,20 @@
+#!/bin/sh
+# `make bench`: guest micro-benchmarks on the software machine, run twice in
+# one go — intercepts found by scanning blocks (zvfio's way) and by a hook on
+# every instruction (the simple way) — and their ratios.
+set -u
+B=$1; G=$2; N=${BENCH_N:-200000}
+run() {
+	"$B/zvfio" run -q --timeout 600 --guest "$G/bench.elf" --device emu:dma --args "n=$N" "$@"
+}
+echo "== block scan (default)"; scan=$(run) || exit 1; echo "$scan"
+echo "== hook on every instruction (--hook-all)"; all=$(run --hook-all) || exit 1; echo "$all"
+val() { printf '%s\n' "$1" | sed -n "s/^bench $2 *ns=\([0-9.]*\).*/\1/p"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+echo "== ratios (same run)"
+for k in guest-loop-iteration pcilg-4 interrupt-round-trip; do
+	echo "$k: hook-all/scan time ratio $(ratio "$(val "$all" $k)" "$(val "$scan" $k)")"
+done
+echo "128-byte store: 16 x PCISTG / 1 x PCISTB time ratio $(ratio "$(val "$scan" 128B-as-16-pcistg)" "$(val "$scan" 128B-as-1-pcistb)")"
+echo "softcpu scan-speedup=$(ratio "$(val "$all" guest-loop-iteration)" "$(val "$scan" guest-loop-iteration)") pcistb-speedup=$(ratio "$(val "$scan" 128B-as-16-pcistg)" "$(val "$scan" 128B-as-1-pcistb)")"
