@@ -107,7 +107,7 @@ ZV_API void zv_machine_destroy(struct zv_machine *m);
 /*
  * Open a device from a specification string:
  *   emu:dma[,vectors=N][,maps=N]   the in-process DMA test engine
- * Function options (uid=, fid=) are accepted and ignored here; see
+ * (docs/DEVICES.md). Function options (uid=, fid=) belong to
  * zv_function_add_spec(). On error returns NULL and, if err is not NULL,
  * writes a one-line message naming the bad part.
  */
@@ -145,6 +145,17 @@ enum zv_fn_state {
 	ZV_FS_PERMANENT_ERROR,
 };
 ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f);
+
+/*
+ * The host takes the function out of the guest's configuration (standby)
+ * or gives it back (configured and disabled), as an SCLP deconfigure or
+ * configure would. An enabled function is disabled first (its
+ * registrations dropped, the device reset): a standby function never keeps
+ * an enabled handle. The guest gets an availability event (PEC 0x0304
+ * configured -> standby, 0x0301 standby -> configured). Fails with
+ * EALREADY when the function is already in that state.
+ */
+ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s);
 
 /* ---- intercepts -------------------------------------------------------- */

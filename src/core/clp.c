@@ -146,8 +146,10 @@ static void clp_query_fn(struct clp_call *c)
 		rsp_code(c, CLP_RC_RESNOT0);
 		return;
 	}
+	/* standby functions answer too: Linux queries every listed function,
+	 * configured or not (arch/s390/pci/pci_clp.c, __clp_add) */
 	f = fn_by_fh(c->m, be32_get(c->rq + CLP_QFN_RQ_FH));
-	if (!f || !fn_configured(f)) {
+	if (!f || f->state == ZV_FS_RESERVED) {
 		rsp_code(c, CLP_RC_SETPCIFN_FH);
 		return;
 	}

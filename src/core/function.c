@@ -95,6 +95,32 @@ void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool writ
 	fn_post_error(f, &ev);
 }
 
+ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)
+{
+	struct zpci_event ev = { .kind = ZPCI_EVENT_AVAIL, .fid = f->fid };
+
+	if (!f || f->state == ZV_FS_RESERVED) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (standby == (f->state == ZV_FS_STANDBY)) {
+		errno = EALREADY;
+		return -1;
+	}
+	if (standby) {
+		if (f->fh & FH_ENABLED)
+			fn_disable(f);
+		fn_set_state(f, ZV_FS_STANDBY);
+		ev.pec = ZPCI_PEC_AVAIL_DECONFIGURED;
+	} else {
+		fn_set_state(f, ZV_FS_DISABLED);
+		ev.pec = ZPCI_PEC_AVAIL_CONFIGURED;
+	}
+	ev.fh = f->fh;
+	event_post(f->m, &ev);
+	return 0;
+}
+
 ZV_API uint32_t zv_function_fid(const struct zv_function *f) { return f->fid; }
 ZV_API uint32_t zv_function_uid(const struct zv_function *f) { return f->uid; }
 ZV_API uint32_t zv_function_fh(const struct zv_function *f) { return f->fh; }

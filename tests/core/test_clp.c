@@ -826,7 +826,7 @@ TEST(list_pci_standby_not_configured_reserved_skipped)
 
 	fx_init(&x, 4, 0);
 	/* white box: put functions into states there is no public API for */
-	x.fn[1]->state = ZV_FS_STANDBY;
+	EXPECT_EQ(zv_function_set_standby(x.fn[1], true), 0);
 	x.fn[3]->state = ZV_FS_RESERVED;
 	EXPECT_EQ(LIST(&x, 0, OLD_RS), RC_OK);
 	EXPECT_EQ(fx_r16(&x, RS), 32 + 3 * 16);
@@ -1296,7 +1296,7 @@ TEST(set_pci_fn_standby_function_cannot_be_enabled)
 
 	fx_init(&x, 1, 0);
 	fh = zv_function_fh(x.fn[0]);
-	x.fn[0]->state = ZV_FS_STANDBY;	/* white box: as after SCLP deconfigure */
+	EXPECT_EQ(zv_function_set_standby(x.fn[0], true), 0);	/* as after SCLP deconfigure */
 	/* §11: QEMU enables a STANDBY function; that must not be possible */
 	EXPECT(SET_FN(&x, fh, 0, 1, NULL) != RC_OK);
 	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_STANDBY);

@@ -35,6 +35,7 @@ expect bringup-1fn 0 $R --guest $G/bringup.elf --device $D --args fns=1
 expect bringup-3fns 0 $R --guest $G/bringup.elf --device $D,uid=7,fid=3 --device $D --device $D,vectors=16 --args fns=3
 expect bringup-detects-missing-fn 1 $R --guest $G/bringup.elf --device $D --args fns=2
 expect dma-2fns 0 $R --guest $G/dma.elf --device $D --device $D --args "mib=16 irqs=2000 buf=1024"
+expect interrupts-2fns 0 $R --guest $G/irq.elf --device $D --device $D
 expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
