@@ -227,12 +227,14 @@ bool fake_lookup(struct fake_dev *f, uint64_t iova, void **host, bool *write_)
 
 /* ---- fake hypervisor ---- */
 
-static int fx_translate(void *hv, const struct zv_cpu *cpu, uint64_t la, bool w, uint64_t *abs)
+static int fx_translate(void *hv, const struct zv_cpu *cpu, uint64_t la, uint8_t ar, bool w,
+			uint64_t *abs)
 {
 	struct fx *x = hv;
 
 	(void)cpu;
 	(void)w;
+	x->last_ar = ar;
 	if (x->translate_fault && la >= x->translate_fault_at)
 		return x->translate_fault;
 	*abs = la;

@@ -64,6 +64,7 @@ struct fx {
 	unsigned crws;
 	int translate_fault;		/* hv translate returns this code when set */
 	uint64_t translate_fault_at;	/* ... for logical addresses at/above this */
+	uint8_t last_ar;		/* operand register of the last translation */
 };
 
 /* Machine with nfns fake functions (8 vectors each), facilities fac (0:

@@ -1,19 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The C halves of the interruption handlers. */
+#include "arch/lowcore.h"
 #include "guest.h"
 #include "zpci.h"
 
 volatile struct pgm_seen pgm_seen;
 static volatile bool pgm_armed;
 extern char pstate_return_point[];
-
-#define LC_MCCK_CODE 0x0e8
-#define LC_IO_INT_WORD 0x0c0
-#define LC_PGM_ILC 0x08c
-#define LC_PGM_CODE 0x08e
-#define LC_PGM_OLD_PSW 0x150
-#define LC_MCCK_OLD_PSW 0x160
-#define LC_IO_OLD_PSW 0x170
 
 static uint64_t lc64(unsigned off) { return *(volatile uint64_t *)(lowcore + off); }
 static uint32_t lc32(unsigned off) { return *(volatile uint32_t *)(lowcore + off); }
@@ -59,7 +52,7 @@ void guest_io_entry(void)
 
 	/* resume after an enabled wait: clear the wait bit of the old PSW */
 	lowcore[LC_IO_OLD_PSW + 1] &= (uint8_t)~0x02;
-	if (!(word & 0x80000000u))
+	if (!(word & IO_INT_WORD_AI))
 		panic("I/O interruption without the adapter bit: %#x", word);
 	zpci_adapter_interrupt((word >> 27) & 7);
 }
@@ -70,7 +63,7 @@ void guest_mchk_entry(void)
 	uint64_t mcic = lc64(LC_MCCK_CODE);
 
 	lowcore[LC_MCCK_OLD_PSW + 1] &= (uint8_t)~0x02;
-	if (!(mcic & (1ULL << 54)))
+	if (!(mcic & MCIC_CHANNEL_REPORT))
 		panic("machine check without channel report: %#llx", (unsigned long long)mcic);
 	zpci_process_crws();
 }

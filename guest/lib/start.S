@@ -3,16 +3,7 @@
  * supervisor state, DAT off, interruptions disabled, 64-bit addressing,
  * with GPR2 = RAM size and GPR15 = a stack at the top of RAM.
  */
-#define LC_MCCK_CODE    0x0e8
-#define LC_IO_INT_WORD  0x0c0
-#define LC_PGM_ILC      0x08c
-#define LC_PGM_CODE     0x08e
-#define LC_PGM_OLD_PSW  0x150
-#define LC_MCCK_OLD_PSW 0x160
-#define LC_IO_OLD_PSW   0x170
-#define LC_PGM_NEW_PSW  0x1d0
-#define LC_MCCK_NEW_PSW 0x1e0
-#define LC_IO_NEW_PSW   0x1f0
+#include "arch/lowcore.h"
 
 	.section .text.start,"ax"
 	.globl _start

@@ -25,24 +25,7 @@ int clp_insn(void *lpcb)
 	return cc;
 }
 
-int pcilg(uint64_t *data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st)
-{
-	register uint64_t req asm("2") = (uint64_t)fh << 32 | (uint64_t)pcias << 16 | len;
-	register uint64_t offset asm("3") = off;
-	uint64_t d = 0;
-	int cc;
-
-	asm volatile(".insn rre,0xb9d20000,%[d],%[req]\n"
-		     "ipm %[cc]\n srl %[cc],28\n"
-		     : [cc] "=d"(cc), [d] "+d"(d), [req] "+d"(req)
-		     : "d"(offset)
-		     : "cc");
-	*st = (uint8_t)(req >> 24);
-	*data = d;
-	return cc;
-}
-
-int pcilg_raw(uint64_t *r1, uint64_t reqv, uint64_t off)
+int pcilg_raw(uint64_t *r1, uint64_t reqv, uint64_t off, uint64_t *req_out)
 {
 	register uint64_t req asm("2") = reqv;
 	register uint64_t offset asm("3") = off;
@@ -55,6 +38,19 @@ int pcilg_raw(uint64_t *r1, uint64_t reqv, uint64_t off)
 		     : "d"(offset)
 		     : "cc");
 	*r1 = d;
+	if (req_out)
+		*req_out = req;
+	return cc;
+}
+
+int pcilg(uint64_t *data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st)
+{
+	uint64_t req = (uint64_t)fh << 32 | (uint64_t)pcias << 16 | len;
+	int cc;
+
+	*data = 0;
+	cc = pcilg_raw(data, req, off, &req);
+	*st = (uint8_t)(req >> 24);
 	return cc;
 }
 

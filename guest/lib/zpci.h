@@ -27,7 +27,7 @@ int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st);
 int stpcifc(uint32_t fh, uint8_t dmaas, void *fib, uint8_t *st);
 int sic(uint16_t mode, uint8_t isc);
 /* raw forms for bad-operand tests: registers exactly as given */
-int pcilg_raw(uint64_t *r1, uint64_t req, uint64_t off);
+int pcilg_raw(uint64_t *r1, uint64_t req, uint64_t off, uint64_t *req_out);
 
 /* Function Information Block, as the guest builds it (80 bytes, BE) */
 struct zpci_fib {

@@ -74,7 +74,8 @@ int guest_main(void)
 	/* the status byte lands in bits 32-39 of R2, the rest is kept */
 	req = (uint64_t)z->fh << 32 | 9ULL << 16 | 4;
 	d = 0;
-	CHECK_EQ(pcilg_raw(&d, req, 0), 1);
+	CHECK_EQ(pcilg_raw(&d, req, 0, &req), 1);
+	CHECK_EQ(req, (uint64_t)z->fh << 32 | 20ULL << 24 | 9ULL << 16 | 4);
 
 	/* PCISTB: 6-byte instruction, specification for a misaligned source */
 	pgm_expect();

@@ -77,11 +77,13 @@ struct zv_mem_region {
 struct zv_hv_ops {
 	/*
 	 * Translate a logical address used by the instruction on cpu into a
-	 * guest absolute address for an access of the given direction.
-	 * Return 0, or the program-interruption code of the access exception
-	 * to present. NULL means: DAT off, prefix 0, logical = absolute.
+	 * guest absolute address for an access of the given direction; ar is
+	 * the number of the register that designated the operand (its access
+	 * register counts in access-register mode). Return 0, or the
+	 * program-interruption code of the access exception to present. NULL
+	 * means: DAT off, prefix 0, logical = absolute.
 	 */
-	int (*translate)(void *hv, const struct zv_cpu *cpu, uint64_t logical,
+	int (*translate)(void *hv, const struct zv_cpu *cpu, uint64_t logical, uint8_t ar,
 			 bool write, uint64_t *absolute);
 	/* Make an adapter (I/O) interruption pending for this ISC. */
 	void (*inject_adapter)(void *hv, uint8_t isc);

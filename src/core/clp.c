@@ -272,13 +272,13 @@ int clp_service_call(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci
 
 	if (cpu->psw_mask & ZV_PSW_MASK_PSTATE)
 		return ZV_PGM_PRIVILEGED;
-	code = gm_read_logical(m, cpu, la, blk, 4);
+	code = gm_read_logical(m, cpu, la, in->r2, blk, 4);
 	if (code)
 		return code;
 	c.rq_len = be16_get(blk + CLP_HDR_LEN);
 	if (c.rq_len < CLP_REQ_LEN_MIN || c.rq_len > CLP_REQ_LEN_MAX || c.rq_len % 8)
 		return ZV_PGM_OPERAND;
-	code = gm_read_logical(m, cpu, la + c.rq_len, blk + c.rq_len, 4);
+	code = gm_read_logical(m, cpu, la + c.rq_len, in->r2, blk + c.rq_len, 4);
 	if (code)
 		return code;
 	c.rs_len = be16_get(blk + c.rq_len + CLP_HDR_LEN);
@@ -286,12 +286,12 @@ int clp_service_call(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci
 	    c.rq_len + c.rs_len > CLP_LPCB_MAX)
 		return ZV_PGM_OPERAND;
 	/* one copy of the whole block: no double fetch of guest fields */
-	code = gm_read_logical(m, cpu, la, blk, (size_t)c.rq_len + c.rs_len);
+	code = gm_read_logical(m, cpu, la, in->r2, blk, (size_t)c.rq_len + c.rs_len);
 	if (code)
 		return code;
 	c.rs = blk + c.rq_len;
 	/* the store must be possible before anything changes state */
-	code = gm_write_logical(m, cpu, la + c.rq_len, c.rs, c.rs_len);
+	code = gm_write_logical(m, cpu, la + c.rq_len, in->r2, c.rs, c.rs_len);
 	if (code)
 		return code;
 
@@ -306,7 +306,7 @@ int clp_service_call(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci
 		default: rsp_code(&c, CLP_RC_CMD); break;
 		}
 	}
-	gm_write_logical(m, cpu, la + c.rq_len, c.rs, c.rs_len);
+	gm_write_logical(m, cpu, la + c.rq_len, in->r2, c.rs, c.rs_len);
 	set_cc(cpu, c.cc);
 	return 0;
 }

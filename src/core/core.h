@@ -142,9 +142,9 @@ int gm_read(const struct zv_machine *m, uint64_t gpa, void *buf, size_t len);
 int gm_write(const struct zv_machine *m, uint64_t gpa, const void *buf, size_t len);
 /* Logical accesses by the intercepted instruction: 0 or a program code. */
 int gm_read_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		    void *buf, size_t len);
+		    uint8_t ar, void *buf, size_t len);
 int gm_write_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		     const void *buf, size_t len);
+		     uint8_t ar, const void *buf, size_t len);
 
 /* ---- function.c ---- */
 struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh);

@@ -91,7 +91,7 @@ int gm_write(const struct zv_machine *m, uint64_t gpa, const void *buf, size_t l
 }
 
 static int gm_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		      uint8_t *buf, size_t len, bool write)
+		      uint8_t ar, uint8_t *buf, size_t len, bool write)
 {
 	/* Translate every page first so that an access exception leaves guest
 	 * storage untouched (the instruction is suppressed). */
@@ -110,7 +110,7 @@ static int gm_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint
 		if (n > len - done)
 			n = len - done;
 		if (m->hv && m->hv->translate) {
-			int code = m->hv->translate(m->hv_opaque, cpu, a, write, &ab);
+			int code = m->hv->translate(m->hv_opaque, cpu, a, ar, write, &ab);
 
 			if (code)
 				return code;
@@ -135,13 +135,13 @@ static int gm_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint
 }
 
 int gm_read_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		    void *buf, size_t len)
+		    uint8_t ar, void *buf, size_t len)
 {
-	return gm_logical(m, cpu, la, buf, len, false);
+	return gm_logical(m, cpu, la, ar, buf, len, false);
 }
 
 int gm_write_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		     const void *buf, size_t len)
+		     uint8_t ar, const void *buf, size_t len)
 {
-	return gm_logical(m, cpu, la, (void *)buf, len, true);
+	return gm_logical(m, cpu, la, ar, (void *)buf, len, true);
 }

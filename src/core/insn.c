@@ -52,6 +52,29 @@ static struct zv_function *fn_enabled_by_fh(struct zv_machine *m, uint32_t fh)
 	return fn_by_fh(m, fh);
 }
 
+/*
+ * The function a load/store instruction addresses, and the answer when it
+ * cannot be used: cc 3 unless the handle is current and enabled; cc 1
+ * status 12 in the error states (load/store blocked). Returns NULL when
+ * the answer has been set in cpu (status to register r).
+ */
+static struct zv_function *ls_function(struct zv_machine *m, struct zv_cpu *cpu, uint64_t req,
+				       int r)
+{
+	struct zv_function *f = fn_enabled_by_fh(m, (uint32_t)(req >> 32));
+
+	if (!f || (f->state != ZV_FS_ENABLED && f->state != ZV_FS_BLOCKED &&
+		   f->state != ZV_FS_ERROR && f->state != ZV_FS_PERMANENT_ERROR)) {
+		cc3(cpu);
+		return NULL;
+	}
+	if (f->state == ZV_FS_ERROR || f->state == ZV_FS_PERMANENT_ERROR) {
+		cc1(cpu, r, ZPCI_ST_BLOCKED);
+		return NULL;
+	}
+	return f;
+}
+
 /* Length and alignment rules of PCILG/PCISTG; 0 or a program code. */
 static int check_ls(struct zv_function *f, unsigned pcias, uint64_t off, unsigned len, bool *cfg)
 {
@@ -93,12 +116,9 @@ static int pci_load_store(struct zv_machine *m, struct zv_cpu *cpu, const struct
 		return ZV_PGM_SPECIFICATION;
 	req = cpu->gpr[in->r2];
 	off = cpu->gpr[in->r2 + 1];
-	f = fn_enabled_by_fh(m, (uint32_t)(req >> 32));
-	if (!f || (f->state != ZV_FS_ENABLED && f->state != ZV_FS_BLOCKED &&
-		   f->state != ZV_FS_ERROR && f->state != ZV_FS_PERMANENT_ERROR))
-		return cc3(cpu);
-	if (f->state == ZV_FS_ERROR || f->state == ZV_FS_PERMANENT_ERROR)
-		return cc1(cpu, in->r2, ZPCI_ST_BLOCKED);
+	f = ls_function(m, cpu, req, in->r2);
+	if (!f)
+		return 0;
 	pcias = (req >> 16) & 0xf;
 	len = req & 0xf;
 	if (!pcias_valid(f, pcias, true))
@@ -135,12 +155,9 @@ static int pcistb(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	req = cpu->gpr[in->r1];
 	off = cpu->gpr[in->r3];
 	la = zpci_insn_addr(in, cpu->gpr, cpu->psw_mask);
-	f = fn_enabled_by_fh(m, (uint32_t)(req >> 32));
-	if (!f || (f->state != ZV_FS_ENABLED && f->state != ZV_FS_BLOCKED &&
-		   f->state != ZV_FS_ERROR && f->state != ZV_FS_PERMANENT_ERROR))
-		return cc3(cpu);
-	if (f->state == ZV_FS_ERROR || f->state == ZV_FS_PERMANENT_ERROR)
-		return cc1(cpu, in->r1, ZPCI_ST_BLOCKED);
+	f = ls_function(m, cpu, req, in->r1);
+	if (!f)
+		return 0;
 	pcias = (req >> 16) & 0xf;
 	len = req & 0x1fff;	/* 13 bits (QEMU once read 8) */
 	if (!pcias_valid(f, pcias, false))
@@ -151,7 +168,7 @@ static int pcistb(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	/* every 8-byte piece must be inside the BAR */
 	if (off >= f->bar_size[pcias] || len > f->bar_size[pcias] - off)
 		return ZV_PGM_OPERAND;
-	code = gm_read_logical(m, cpu, la, data, len);
+	code = gm_read_logical(m, cpu, la, in->b2, data, len);
 	if (code)
 		return code;
 	/* one backend write per block (QEMU: one per doubleword) */
@@ -244,7 +261,7 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	if (!f || !fn_configured(f) || f->state == ZV_FS_DISABLED ||
 	    f->state == ZV_FS_PERMANENT_ERROR)
 		return cc3(cpu);
-	code = gm_read_logical(m, cpu, fiba, raw, sizeof(raw));
+	code = gm_read_logical(m, cpu, fiba, in->b2, raw, sizeof(raw));
 	if (code)
 		return code;
 	zpci_fib_decode(raw, &fib);
@@ -361,7 +378,7 @@ static int stpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_i
 		break;
 	}
 	zpci_fib_encode(&fib, raw);
-	code = gm_write_logical(m, cpu, fiba, raw, sizeof(raw));
+	code = gm_write_logical(m, cpu, fiba, in->b2, raw, sizeof(raw));
 	if (code)
 		return code;
 	set_cc(cpu, ZPCI_CC_OK);

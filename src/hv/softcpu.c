@@ -184,7 +184,7 @@ static bool deliver(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 			/* adapter interruption: no subchannel, AI bit + ISC */
 			be32_put(sc->ram + LC_SUBCHANNEL_ID, 0);
 			be32_put(sc->ram + LC_IO_INT_PARM, 0);
-			be32_put(sc->ram + LC_IO_INT_WORD, 0x80000000u | isc << 27);
+			be32_put(sc->ram + LC_IO_INT_WORD, IO_INT_WORD_AI | isc << 27);
 			put_psw(sc, LC_IO_OLD_PSW, mask, addr);
 			sc_set_psw(sc, be64_get(sc->ram + LC_IO_NEW_PSW),
 				   be64_get(sc->ram + LC_IO_NEW_PSW + 8));

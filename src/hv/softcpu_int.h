@@ -8,26 +8,9 @@
 #include <stdio.h>
 #include <unicorn/unicorn.h>
 
+#include "arch/lowcore.h"
 #include "util/u64map.h"
 #include "zvfio/softcpu.h"
-
-/* lowcore (prefix 0), z/Architecture */
-#define LC_MCCK_CODE      0x0e8	/* u64 machine-check interruption code */
-#define LC_SUBCHANNEL_ID  0x0b8
-#define LC_IO_INT_PARM    0x0bc
-#define LC_IO_INT_WORD    0x0c0
-#define LC_PGM_ILC        0x08c
-#define LC_PGM_CODE       0x08e
-#define LC_PGM_OLD_PSW    0x150
-#define LC_MCCK_OLD_PSW   0x160
-#define LC_IO_OLD_PSW     0x170
-#define LC_PGM_NEW_PSW    0x1d0
-#define LC_MCCK_NEW_PSW   0x1e0
-#define LC_IO_NEW_PSW     0x1f0
-#define LC_SIZE           0x2000	/* the 8 KiB prefix area */
-
-#define MCIC_CHANNEL_REPORT (1ULL << 54)	/* MSB-0 bit 9: channel report pending */
-#define CR14_CRW_MASK       (1ULL << 28)	/* MSB-0 bit 35: channel-report subclass */
 
 #define MAX_REPORTS 32
 
