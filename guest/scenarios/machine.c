@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Exercises the software machine's ways of ending a run, for the tool's
- * exit-status tests:  mode=exit code=N | mode=hang | mode=dwait | mode=trap
+ * exit-status tests: mode=0 code=N (exit N), 1 (wait forever), 2 (disabled
+ * wait), 3 (unexpected program interruption), 4 (LCTLG from outside RAM:
+ * an exception Unicorn raises itself)
  */
 #include "guest.h"
 
@@ -29,6 +31,12 @@ int guest_main(void)
 		asm volatile(".insn rs,0x83000000,%%r0,%%r0,0x123" : : : "memory");
 		pgm_code();
 		panic("expected");
+	case 4: {
+		uint64_t far = guest_ram_size + (1ULL << 30);
+
+		asm volatile("lctlg %%c6,%%c6,0(%0)" : : "a"(far) : "memory");
+		return 0;
+	}
 	}
 	return 3;
 }

@@ -478,7 +478,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 }
 
 /* Program interruptions Unicorn raised itself (intno 3): in problem state
- * that is how our privileged instructions arrive. */
+ * that is how our privileged instructions arrive. Any other one (say an
+ * addressing exception of an LCTL) Unicorn does not describe. */
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
@@ -486,8 +487,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 	uint8_t b[6] = {0};
 
 	uc_reg_read(uc, UC_S390X_REG_PC, &pc);
-	if (intno == 3 && sc_read(sc, pc, b, 4) && (sc_read(sc, pc, b, 6) || 1) &&
-	    classify(b) != OP_NONE) {
+	if (!sc_read(sc, pc, b, 6))
+		sc_read(sc, pc, b, 4);
+	if (intno == 3 && (sc_pswm(sc) & ZV_PSW_MASK_PSTATE) && classify(b) != OP_NONE) {
 		intercept(sc, pc);
 		return;
 	}

@@ -45,6 +45,7 @@ expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
 expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
 expect disabled-wait-125 125 $R --guest $G/machine.elf --args mode=2
 expect unexpected-pgm-panics 99 $R --guest $G/machine.elf --args mode=3
+expect unicorn-exception-stops-125 125 $R --guest $G/machine.elf --args mode=4
 # ---- command line: one-line errors naming the bad part, exit 2 ----
 expect_err no-guest "--guest" run
 expect_err unknown-device "emu:foo" run --guest $G/machine.elf --device emu:foo
