@@ -29,7 +29,8 @@ struct emu_dma {
 	int err_fd;
 	struct dev_fault fault;
 	bool fault_pending;
-	uint64_t rbytes, wbytes;
+	uint64_t rbytes, wbytes;	/* since creation, for the host's counters */
+	uint64_t rbytes_at_reset, wbytes_at_reset;	/* the registers count from reset */
 	uint8_t *bounce;		/* COPY staging, EMU_DMA_BOUNCE bytes */
 	bool dma_blocked;
 };
@@ -302,6 +303,9 @@ static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, con
 		config_write(e, off, buf, len);
 		return 0;
 	}
+	/* with memory space off the device ignores the write entirely */
+	if (!(le16_get(e->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY))
+		return 0;
 	/* BAR 0: only the parameter registers and CMD are writable */
 	for (size_t i = 0; i < len; i++) {
 		uint64_t o = off + i;
@@ -311,15 +315,12 @@ static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, con
 	}
 	if (off <= EMU_DMA_REG_CMD && off + len >= EMU_DMA_REG_CMD + 4) {
 		uint32_t cmd = le32_get(e->regs + EMU_DMA_REG_CMD);
-		uint32_t st;
+		uint32_t st = run_command(e, cmd);
 
-		if (!(le16_get(e->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY))
-			return 0;	/* memory space disabled: the write is dropped */
-		st = run_command(e, cmd);
 		set_reg32(e, EMU_DMA_REG_STATUS, st);
 		set_reg64(e, EMU_DMA_REG_DONE, reg64(e, EMU_DMA_REG_DONE) + 1);
-		set_reg64(e, EMU_DMA_REG_RBYTES, e->rbytes);
-		set_reg64(e, EMU_DMA_REG_WBYTES, e->wbytes);
+		set_reg64(e, EMU_DMA_REG_RBYTES, e->rbytes - e->rbytes_at_reset);
+		set_reg64(e, EMU_DMA_REG_WBYTES, e->wbytes - e->wbytes_at_reset);
 		if (cmd & EMU_DMA_CMD_IRQ && (cmd & 0xff) != EMU_DMA_OP_IRQ)
 			raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, 1);
 	}
@@ -370,6 +371,8 @@ static int emu_reset(struct zv_device *d)
 	memset(e->cfg, 0, sizeof(e->cfg));
 	build_config(e);
 	e->fault_pending = false;
+	e->rbytes_at_reset = e->rbytes;
+	e->wbytes_at_reset = e->wbytes;
 	return 0;
 }
 

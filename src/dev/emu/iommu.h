@@ -2,8 +2,9 @@
 /*
  * The IOMMU of in-process emulated devices, with VFIO type1 semantics: each
  * map call is one mapping counted against a limit, mappings never overlap,
- * and an unmap may cover many mappings but never split one. Devices reach
- * host memory only through emu_iommu_translate().
+ * and an unmap may cover many mappings but never split one. Mappings are
+ * extents in an ordered tree, so a map or an unmap costs the same whatever
+ * its size. Devices reach host memory only through emu_iommu_translate().
  */
 #ifndef ZV_DEV_EMU_IOMMU_H
 #define ZV_DEV_EMU_IOMMU_H
@@ -11,21 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/u64map.h"
-
-struct emu_mapping {
-	uint64_t iova, size;
-	uint8_t *host;
-	bool write;
-	bool used;
-};
+#include "util/extmap.h"
 
 struct emu_iommu {
-	struct emu_mapping *maps;
-	uint32_t nmaps_alloc, nmaps_used, free_head;
-	uint32_t *free_next;
-	uint64_t limit;			/* max mappings */
-	struct u64map pages;		/* iova page -> mapping index */
+	struct extmap maps;	/* data: host address of `first`; flags: writable */
+	uint64_t limit;		/* max mappings */
 };
 
 void emu_iommu_init(struct emu_iommu *io, uint64_t limit);

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extmap.h"
+
+/* Node 0 is the empty tree (height 0); real nodes start at 1. */
+struct extmap_node {
+	struct extent e;
+	uint32_t left, right;
+	int32_t height;
+};
+
+#define N(t, i) ((t)->pool[i])
+
+void extmap_init(struct extmap *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void extmap_fini(struct extmap *t)
+{
+	free(t->pool);
+	extmap_init(t);
+}
+
+void extmap_clear(struct extmap *t)
+{
+	uint32_t cap = t->cap;
+	struct extmap_node *pool = t->pool;
+
+	extmap_init(t);
+	t->pool = pool;
+	t->cap = cap;
+	/* rebuild the free list over the whole pool */
+	for (uint32_t i = cap ? cap - 1 : 0; i >= 1 && cap; i--) {
+		N(t, i).left = t->free_head;
+		t->free_head = i;
+	}
+}
+
+size_t extmap_bytes(const struct extmap *t)
+{
+	return (size_t)t->cap * sizeof(struct extmap_node);
+}
+
+static int32_t height(const struct extmap *t, uint32_t n)
+{
+	return n ? N(t, n).height : 0;
+}
+
+static void fix_height(struct extmap *t, uint32_t n)
+{
+	int32_t l = height(t, N(t, n).left), r = height(t, N(t, n).right);
+
+	N(t, n).height = (l > r ? l : r) + 1;
+}
+
+static uint32_t rotate_right(struct extmap *t, uint32_t n)
+{
+	uint32_t l = N(t, n).left;
+
+	N(t, n).left = N(t, l).right;
+	N(t, l).right = n;
+	fix_height(t, n);
+	fix_height(t, l);
+	return l;
+}
+
+static uint32_t rotate_left(struct extmap *t, uint32_t n)
+{
+	uint32_t r = N(t, n).right;
+
+	N(t, n).right = N(t, r).left;
+	N(t, r).left = n;
+	fix_height(t, n);
+	fix_height(t, r);
+	return r;
+}
+
+static uint32_t balance(struct extmap *t, uint32_t n)
+{
+	int32_t bf;
+
+	fix_height(t, n);
+	bf = height(t, N(t, n).left) - height(t, N(t, n).right);
+	if (bf > 1) {
+		if (height(t, N(t, N(t, n).left).left) < height(t, N(t, N(t, n).left).right))
+			N(t, n).left = rotate_left(t, N(t, n).left);
+		return rotate_right(t, n);
+	}
+	if (bf < -1) {
+		if (height(t, N(t, N(t, n).right).right) < height(t, N(t, N(t, n).right).left))
+			N(t, n).right = rotate_right(t, N(t, n).right);
+		return rotate_left(t, n);
+	}
+	return n;
+}
+
+static uint32_t alloc_node(struct extmap *t)
+{
+	uint32_t n;
+
+	if (!t->free_head) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		struct extmap_node *p;
+
+		if (cap <= t->cap)
+			return 0;
+		p = realloc(t->pool, (size_t)cap * sizeof(*p));
+		if (!p)
+			return 0;
+		t->pool = p;
+		/* slot 0 is the empty tree; chain the new slots */
+		for (uint32_t i = cap - 1; i >= (t->cap ? t->cap : 1); i--) {
+			N(t, i).left = t->free_head;
+			t->free_head = i;
+		}
+		t->cap = cap;
+	}
+	n = t->free_head;
+	t->free_head = N(t, n).left;
+	return n;
+}
+
+static uint32_t insert_at(struct extmap *t, uint32_t n, uint32_t nn)
+{
+	if (!n)
+		return nn;
+	if (N(t, nn).e.first < N(t, n).e.first)
+		N(t, n).left = insert_at(t, N(t, n).left, nn);
+	else
+		N(t, n).right = insert_at(t, N(t, n).right, nn);
+	return balance(t, n);
+}
+
+int extmap_insert(struct extmap *t, const struct extent *e)
+{
+	struct extent prev;
+	uint32_t nn;
+
+	if (e->first > e->last) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (extmap_prev(t, e->last, &prev) && prev.last >= e->first) {
+		errno = EEXIST;
+		return -1;
+	}
+	nn = alloc_node(t);
+	if (!nn) {
+		errno = ENOMEM;
+		return -1;
+	}
+	N(t, nn).e = *e;
+	N(t, nn).left = N(t, nn).right = 0;
+	N(t, nn).height = 1;
+	t->root = insert_at(t, t->root, nn);
+	t->count++;
+	return 0;
+}
+
+static void free_node(struct extmap *t, uint32_t n)
+{
+	N(t, n).left = t->free_head;
+	t->free_head = n;
+	t->count--;
+}
+
+/* Detach the minimum of subtree n into *min; returns the new subtree. */
+static uint32_t detach_min(struct extmap *t, uint32_t n, uint32_t *min)
+{
+	if (!N(t, n).left) {
+		*min = n;
+		return N(t, n).right;
+	}
+	N(t, n).left = detach_min(t, N(t, n).left, min);
+	return balance(t, n);
+}
+
+static uint32_t remove_at(struct extmap *t, uint32_t n, uint64_t first, bool *found)
+{
+	if (!n)
+		return 0;
+	if (first < N(t, n).e.first) {
+		N(t, n).left = remove_at(t, N(t, n).left, first, found);
+	} else if (first > N(t, n).e.first) {
+		N(t, n).right = remove_at(t, N(t, n).right, first, found);
+	} else {
+		uint32_t l = N(t, n).left, r = N(t, n).right, m;
+
+		*found = true;
+		free_node(t, n);
+		if (!l || !r)
+			return l ? l : r;
+		r = detach_min(t, r, &m);
+		N(t, m).left = l;
+		N(t, m).right = r;
+		return balance(t, m);
+	}
+	return balance(t, n);
+}
+
+int extmap_remove(struct extmap *t, uint64_t first)
+{
+	bool found = false;
+
+	t->root = remove_at(t, t->root, first, &found);
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+bool extmap_prev(const struct extmap *t, uint64_t addr, struct extent *out)
+{
+	uint32_t n = t->root, best = 0;
+
+	while (n) {
+		if (N(t, n).e.first <= addr) {
+			best = n;
+			n = N(t, n).right;
+		} else {
+			n = N(t, n).left;
+		}
+	}
+	if (best && out)
+		*out = N(t, best).e;
+	return best != 0;
+}
+
+bool extmap_find(const struct extmap *t, uint64_t addr, struct extent *out)
+{
+	struct extent e;
+
+	if (!extmap_prev(t, addr, &e) || e.last < addr)
+		return false;
+	if (out)
+		*out = e;
+	return true;
+}
+
+bool extmap_next(const struct extmap *t, uint64_t addr, struct extent *out)
+{
+	uint32_t n = t->root, best = 0;
+
+	if (extmap_find(t, addr, out))
+		return true;
+	while (n) {
+		if (N(t, n).e.first > addr) {
+			best = n;
+			n = N(t, n).left;
+		} else {
+			n = N(t, n).right;
+		}
+	}
+	if (best && out)
+		*out = N(t, best).e;
+	return best != 0;
+}
