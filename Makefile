@@ -26,7 +26,7 @@ LIBS    := -lunicorn -lpthread
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(O)/%.o)
 
-TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c tests/fuzz/*.c)
+TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c tests/util/*.c tests/fuzz/*.c)
 TEST_UNIT_BIN := $(TEST_UNIT_SRC:%.c=$(O)/%)
 TEST_LIB_OBJ  := $(O)/tests/harness.o $(O)/tests/fakes.o
 

@@ -82,9 +82,18 @@ static int f_map(struct zv_device *d, uint64_t iova, uint64_t size, void *host, 
 	struct fake_dev *f = fd_of(d);
 
 	f->map_calls++;
-	if (f->nmaps >= f->limit || f->nmaps == FX_MAX_LOG) {
+	if (f->nmaps >= f->limit) {
 		errno = ENOSPC;
 		return -1;
+	}
+	if (f->nmaps == f->maps_cap) {
+		unsigned cap = f->maps_cap ? f->maps_cap * 2 : 256;
+		struct fake_map *m = realloc(f->maps, cap * sizeof(*m));
+
+		if (!m)
+			abort();
+		f->maps = m;
+		f->maps_cap = cap;
 	}
 	for (unsigned i = 0; i < f->nmaps; i++) {
 		if (iova < f->maps[i].iova + f->maps[i].size && f->maps[i].iova < iova + size) {
@@ -147,6 +156,7 @@ static int f_take_fault(struct zv_device *d, struct dev_fault *fl)
 static void f_destroy(struct zv_device *d)
 {
 	close(fd_of(d)->err_fd);
+	free(fd_of(d)->maps);
 	free(d);
 }
 
@@ -173,7 +183,7 @@ struct fake_dev *fake_dev_new(unsigned nvec)
 	f->dev.ops = &fake_ops;
 	strcpy(f->dev.name, "fake");
 	f->nvec = nvec;
-	f->limit = FX_MAX_LOG;
+	f->limit = FX_DEFAULT_LIMIT;
 	f->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	for (unsigned i = 0; i < 64; i++)
 		f->fds[i] = -1;

@@ -16,7 +16,8 @@
 #include "zvfio/zvfio.h"
 
 #define FX_RAM_SIZE (64ULL << 20)	/* guest RAM at absolute 0 */
-#define FX_MAX_LOG 4096
+#define FX_MAX_LOG 4096	/* a soft bound some tests keep their mapping count under */
+#define FX_DEFAULT_LIMIT (1u << 20)	/* live mappings: a 4 GiB DMA window */
 
 /* ---- the fake backend ---- */
 struct fake_map {
@@ -34,8 +35,8 @@ struct fake_dev {
 	int fds[64];
 	unsigned set_msix_calls;
 	/* IOMMU: a list of live mappings and counters */
-	struct fake_map maps[FX_MAX_LOG];
-	unsigned nmaps;
+	struct fake_map *maps;
+	unsigned nmaps, maps_cap;
 	uint64_t map_calls, unmap_calls, limit;
 	int fail_region_io;		/* make region reads/writes fail */
 	unsigned resets;

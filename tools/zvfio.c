@@ -25,6 +25,8 @@
 
 static const char *prog = "zvfio";
 
+int bench_rpcit(int argc, char **argv);
+
 static void usage_main(FILE *f)
 {
 	fprintf(f,
@@ -37,6 +39,7 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run       boot a guest image with PCI functions passed through\n"
+"  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side)\n"
 "  version   print the version\n"
 "  help      print this help, or `zvfio help COMMAND` for a command's\n"
 "\n"
@@ -56,11 +59,11 @@ static void usage_run(FILE *f)
 "Options:\n"
 "  -g, --guest FILE      guest image (required)\n"
 "  -d, --device SPEC     add a PCI function; repeatable. SPEC is\n"
-"                          emu:dma[,uid=N][,fid=N][,vectors=N][,maps=N]\n"
+"                          emu:dma[,uid=N][,fid=N][,rtr=0|1][,vectors=N][,maps=N]\n"
 "                        uid: 1..65535 (default: lowest free), fid: 0..4294967294\n"
-"                        (default: lowest free), vectors: MSI-X vectors 1..128\n"
-"                        (default 8), maps: host IOMMU mappings the device holds\n"
-"                        (default 65535)\n"
+"                        (default: lowest free), rtr=1: offer relaxed translation,\n"
+"                        vectors: MSI-X vectors 1..128 (default 8), maps: host\n"
+"                        IOMMU mappings the device holds (default 65535)\n"
 "  -m, --mem SIZE        guest RAM, a multiple of 1 MiB, with suffix K, M or G\n"
 "                        (default 256M)\n"
 "  -a, --args STRING     argument string the guest can read (GUEST-ABI.md)\n"
@@ -306,6 +309,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench")) {
+		if (argc > 2 && !strcmp(argv[2], "rpcit"))
+			return bench_rpcit(argc - 2, argv + 2);
+		fprintf(stderr, "%s: bench: unknown benchmark '%s' (known: rpcit)\n", prog,
+			argc > 2 ? argv[2] : "");
+		return EXIT_USAGE;
+	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("zvfio %s\n", zv_version());
 		return 0;

@@ -412,6 +412,10 @@ int zpci_dma_init(struct zdev *z)
 	cc = mpcifc(z->fh, 0, 4, &fib, &st);
 	if (cc == 0)
 		z->ioat = true;
+	z->iova_pages = (z->pal - z->pba + 1) / 4096;
+	z->iova_used = galloc((z->iova_pages + 7) / 8, 8);
+	z->iova_lazy = galloc((z->iova_pages + 7) / 8, 8);
+	z->iova_hint = 0;
 	return cc ? -(int)st - 1 : 0;
 }
 
@@ -437,6 +441,26 @@ static uint64_t *pte_of(struct zdev *z, uint64_t iova, bool alloc)
 	return &pt[(iova >> 12) & 0xff];
 }
 
+volatile uint64_t dma_insufficient, dma_flushes;
+
+static bool bit(const uint8_t *v, uint64_t n) { return v[n / 8] & (0x80 >> (n % 8)); }
+static void bit_set(uint8_t *v, uint64_t n) { v[n / 8] |= (uint8_t)(0x80 >> (n % 8)); }
+static void bit_clr(uint8_t *v, uint64_t n) { v[n / 8] &= (uint8_t)~(0x80 >> (n % 8)); }
+
+int zpci_flush(struct zdev *z)
+{
+	uint8_t st;
+	int cc = rpcit(z->fh, z->pba, z->pal - z->pba + 1, &st);
+
+	dma_flushes++;
+	/* what was unmapped lazily is gone from the IOTLB now: reusable */
+	for (uint64_t i = 0; i < (z->iova_pages + 7) / 8; i++) {
+		z->iova_used[i] &= (uint8_t)~z->iova_lazy[i];
+		z->iova_lazy[i] = 0;
+	}
+	return cc;
+}
+
 int zpci_refresh(struct zdev *z, uint64_t iova, uint64_t len)
 {
 	uint8_t st;
@@ -445,28 +469,103 @@ int zpci_refresh(struct zdev *z, uint64_t iova, uint64_t len)
 	/* Linux (s390-iommu): "insufficient resources" -> global refresh so
 	 * the hypervisor can drop stale mappings, then one more try */
 	if (cc == 1 && (st == 16 || st == 4)) {
-		rpcit(z->fh, z->pba, z->pal - z->pba + 1, &st);
+		dma_insufficient++;
+		zpci_flush(z);
 		cc = rpcit(z->fh, iova, len, &st);
 	}
 	return cc;
 }
 
-int zpci_dma_map(struct zdev *z, uint64_t iova, uint64_t phys, uint64_t len, bool ro)
+/* First fit of n free window pages, from a rotating hint; ~0 if none. */
+static uint64_t iova_find(struct zdev *z, uint64_t n)
 {
-	for (uint64_t o = 0; o < len; o += 4096)
-		*pte_of(z, iova + o, true) = ((phys + o) & ~0xfffULL) | (ro ? PTE_PROT : 0);
-	return zpci_refresh(z, iova & ~0xfffULL, (len + 4095) & ~0xfffULL);
+	for (uint64_t tries = 0, p = z->iova_hint; tries < z->iova_pages; tries++, p++) {
+		uint64_t k = 0;
+
+		if (p + n > z->iova_pages)
+			p = 0;
+		while (k < n && !bit(z->iova_used, p + k))
+			k++;
+		if (k == n) {
+			z->iova_hint = p + n;
+			return p;
+		}
+		p += k;
+	}
+	return ~0ULL;
 }
 
-int zpci_dma_unmap(struct zdev *z, uint64_t iova, uint64_t len)
+static uint64_t iova_alloc(struct zdev *z, uint64_t n)
 {
-	for (uint64_t o = 0; o < len; o += 4096) {
-		uint64_t *pte = pte_of(z, iova + o, false);
+	uint64_t p = iova_find(z, n);
+
+	if (p == ~0ULL) {	/* the window is full of lazily unmapped IOVAs */
+		zpci_flush(z);
+		p = iova_find(z, n);
+	}
+	if (p == ~0ULL)
+		return 0;
+	for (uint64_t k = 0; k < n; k++)
+		bit_set(z->iova_used, p + k);
+	return z->pba + p * 4096;
+}
+
+static void iova_release(struct zdev *z, uint64_t iova, uint64_t n)
+{
+	for (uint64_t k = 0, p = (iova - z->pba) / 4096; k < n; k++)
+		bit_clr(z->iova_used, p + k);
+}
+
+uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro)
+{
+	uint64_t iova = iova_alloc(z, n);
+
+	if (!iova)
+		return 0;
+	for (unsigned k = 0; k < n; k++)
+		*pte_of(z, iova + 4096ULL * k, true) = (uintptr_t)pages[k] | (ro ? PTE_PROT : 0);
+	if (zpci_refresh(z, iova, 4096ULL * n)) {
+		for (unsigned k = 0; k < n; k++)
+			*pte_of(z, iova + 4096ULL * k, false) = PTE_INVALID;
+		zpci_refresh(z, iova, 4096ULL * n);
+		iova_release(z, iova, n);
+		return 0;
+	}
+	return iova;
+}
+
+uint64_t zpci_map(struct zdev *z, const void *p, uint64_t len, bool ro)
+{
+	uintptr_t first = (uintptr_t)p & ~0xfffUL, end = ((uintptr_t)p + len + 4095) & ~0xfffUL;
+	uint64_t n = (end - first) / 4096, iova = iova_alloc(z, n);
+
+	if (!iova)
+		return 0;
+	for (uint64_t k = 0; k < n; k++)
+		*pte_of(z, iova + 4096 * k, true) = (first + 4096 * k) | (ro ? PTE_PROT : 0);
+	if (zpci_refresh(z, iova, 4096 * n)) {
+		zpci_unmap(z, iova, 4096 * n, false);
+		return 0;
+	}
+	return iova + ((uintptr_t)p & 0xfff);
+}
+
+void zpci_unmap(struct zdev *z, uint64_t iova, uint64_t len, bool lazy)
+{
+	uint64_t first = iova & ~0xfffULL, n = ((iova + len + 4095) & ~0xfffULL) / 4096 - first / 4096;
+
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t *pte = pte_of(z, first + 4096 * k, false);
 
 		if (pte)
 			*pte = PTE_INVALID;
+		if (lazy)
+			bit_set(z->iova_lazy, (first - z->pba) / 4096 + k);
 	}
-	return zpci_refresh(z, iova & ~0xfffULL, (len + 4095) & ~0xfffULL);
+	if (!lazy) {
+		zpci_refresh(z, first, 4096 * n);
+		iova_release(z, first, n);
+	}
 }
 
 /* ---- interrupts ------------------------------------------------------------ */

@@ -73,6 +73,9 @@ struct zdev {
 	uint64_t *rt;		/* region-third table */
 	uint64_t pba, pal;
 	bool ioat;
+	uint8_t *iova_used;	/* one bit per window page */
+	uint8_t *iova_lazy;	/* unmapped lazily, not yet flushed */
+	uint64_t iova_pages, iova_hint;
 	/* interrupts */
 	unsigned nvec;
 	uint64_t *aibv;
@@ -108,16 +111,26 @@ unsigned zpci_bringup_all(unsigned nvec, zdev_irq_fn handler);
 int zpci_enable(struct zdev *z);
 int zpci_disable(struct zdev *z);
 
-/* DMA: pba/pal window, translation tables, mapping */
+/* DMA: the window [SDMA, min(EDMA, SDMA + RAM)], translation tables, an
+ * IOVA allocator with Linux's lazy unmapping (s390-iommu + dma-iommu's
+ * flush queue): unmapped IOVAs are reused only after a global refresh. */
 int zpci_dma_init(struct zdev *z);
-/* Map [iova, iova+len) to guest real [phys...]; refreshes with RPCIT. */
-int zpci_dma_map(struct zdev *z, uint64_t iova, uint64_t phys, uint64_t len, bool ro);
-int zpci_dma_unmap(struct zdev *z, uint64_t iova, uint64_t len);
+/* Map len bytes at p (any alignment): returns the IOVA of p, or 0 when the
+ * window or the hypervisor's mappings are exhausted even after a global
+ * refresh. */
+uint64_t zpci_map(struct zdev *z, const void *p, uint64_t len, bool ro);
+/* Map n guest pages, not necessarily contiguous, at consecutive IOVAs. */
+uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro);
+/* Unmap: strict refreshes now; lazy only invalidates the entries and lets
+ * the next global refresh (zpci_flush) make the IOVAs reusable. */
+void zpci_unmap(struct zdev *z, uint64_t iova, uint64_t len, bool lazy);
+/* Global refresh over the window; returns cc. */
+int zpci_flush(struct zdev *z);
 /* RPCIT with Linux's answer to "insufficient resources": a global refresh
  * and one retry. Returns cc. */
 int zpci_refresh(struct zdev *z, uint64_t iova, uint64_t len);
-/* IOVA for a guest address in the direct layout used by the scenarios. */
-static inline uint64_t zpci_iova(const struct zdev *z, uint64_t phys) { return z->pba + phys; }
+/* Linux-style counters of the DMA path */
+extern volatile uint64_t dma_insufficient, dma_flushes;
 
 /* Interrupts */
 int zpci_irq_register(struct zdev *z, unsigned nvec, zdev_irq_fn handler);

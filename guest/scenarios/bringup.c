@@ -48,18 +48,17 @@ int guest_main(void)
 
 		for (unsigned k = 0; k < 65536; k++)
 			a[k] = (uint8_t)(k * 7 + i);
-		CHECK_EQ(zpci_dma_map(z, zpci_iova(z, (uintptr_t)a), (uintptr_t)a, 65536, true), 0);
-		CHECK_EQ(zpci_dma_map(z, zpci_iova(z, (uintptr_t)b), (uintptr_t)b, 65536, false), 0);
+		uint64_t ia = zpci_map(z, a, 65536, true), ib = zpci_map(z, b, 65536, false);
+
+		CHECK(ia && ib, "mapping failed");
 		irq_disable();
-		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_COPY, zpci_iova(z, (uintptr_t)a),
-				     zpci_iova(z, (uintptr_t)b), 65536, 0, 3, true), EMU_DMA_ST_OK);
+		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_COPY, ia, ib, 65536, 0, 3, true), EMU_DMA_ST_OK);
 		wait_irq(z, 3, 1);
 		CHECK_EQ(memcmp(a, b, 65536), 0);
-		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_CSUM, zpci_iova(z, (uintptr_t)b), 0, 65536, 0, 4,
-				     true), EMU_DMA_ST_OK);
+		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_CSUM, ib, 0, 65536, 0, 4, true), EMU_DMA_ST_OK);
 		wait_irq(z, 4, 1);
 		CHECK_EQ(emu_dma_result(z), emu_csum(a, 65536));
-		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, zpci_iova(z, (uintptr_t)b), 4096,
+		CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, ib, 4096,
 				     0x0807060504030201ULL, 5, true), EMU_DMA_ST_OK);
 		wait_irq(z, 5, 1);
 		CHECK_EQ(b[0], 1);
@@ -68,6 +67,8 @@ int guest_main(void)
 		CHECK_EQ(b[4096], a[4096]);
 		CHECK_EQ(z->irq_count[3] + z->irq_count[4] + z->irq_count[5], 3);
 		zv_report("verified_bytes", 65536 * 2 + 4096);
+		zpci_unmap(z, ia, 65536, false);
+		zpci_unmap(z, ib, 65536, false);
 	}
 	printf("bringup: %u functions, %lu adapter interrupts, %u failures\n", up,
 	       (unsigned long)adapter_interrupts, test_failures);

@@ -42,6 +42,7 @@ int guest_main(void)
 	uint64_t buf = arg_u64("buf", 4096) * 1024;
 	unsigned n = zpci_bringup_all(8, NULL);
 	uint8_t *a[ZPCI_MAX_FNS], *b[ZPCI_MAX_FNS];
+	uint64_t ia[ZPCI_MAX_FNS], ib[ZPCI_MAX_FNS];
 	uint64_t to_dev = 0, from_dev = 0, verified = 0, small = 0, t0 = zv_time_ns();
 
 	if (!n)
@@ -52,9 +53,10 @@ int guest_main(void)
 		a[i] = galloc(buf, 4096);
 		b[i] = galloc(buf, 4096);
 		/* the source is read-only for the device, the target writable */
-		if (zpci_dma_map(&zdevs[i], zpci_iova(&zdevs[i], (uintptr_t)a[i]), (uintptr_t)a[i], buf, true) ||
-		    zpci_dma_map(&zdevs[i], zpci_iova(&zdevs[i], (uintptr_t)b[i]), (uintptr_t)b[i], buf, false))
-			panic("RPCIT failed");
+		ia[i] = zpci_map(&zdevs[i], a[i], buf, true);
+		ib[i] = zpci_map(&zdevs[i], b[i], buf, false);
+		if (!ia[i] || !ib[i])
+			panic("cannot map the buffers");
 	}
 	irq_disable();
 
@@ -63,15 +65,14 @@ int guest_main(void)
 	for (uint64_t done = 0, round = 0; done < mib << 20; round++) {
 		unsigned i = (unsigned)(round % n);
 		struct zdev *z = &zdevs[i];
-		uint64_t ia = zpci_iova(z, (uintptr_t)a[i]), ib = zpci_iova(z, (uintptr_t)b[i]);
 		uint64_t want, c0 = z->irq_count[0], c1 = z->irq_count[1];
 
 		fill_random(a[i], buf);
 		want = emu_csum(a[i], buf);
-		if (emu_dma_run(z, EMU_DMA_OP_COPY, ia, ib, buf, 0, 0, true) != EMU_DMA_ST_OK)
+		if (emu_dma_run(z, EMU_DMA_OP_COPY, ia[i], ib[i], buf, 0, 0, true) != EMU_DMA_ST_OK)
 			panic("COPY failed on fid %u", z->fid);
 		wait_vec(z, 0, c0 + 1);
-		if (emu_dma_run(z, EMU_DMA_OP_CSUM, ib, 0, buf, 0, 1, true) != EMU_DMA_ST_OK)
+		if (emu_dma_run(z, EMU_DMA_OP_CSUM, ib[i], 0, buf, 0, 1, true) != EMU_DMA_ST_OK)
 			panic("CSUM failed on fid %u", z->fid);
 		wait_vec(z, 1, c1 + 1);
 		CHECK_EQ(emu_dma_result(z), want);	/* what the device read */
@@ -92,7 +93,7 @@ int guest_main(void)
 		uint64_t off = (k * 4096) % buf, c = z->irq_count[vec];
 		uint64_t pat = next_rand();
 
-		if (emu_dma_run(z, EMU_DMA_OP_FILL, 0, zpci_iova(z, (uintptr_t)b[i] + off), 4096, pat,
+		if (emu_dma_run(z, EMU_DMA_OP_FILL, 0, ib[i] + off, 4096, pat,
 				vec, true) != EMU_DMA_ST_OK)
 			panic("FILL failed on fid %u", z->fid);
 		wait_vec(z, vec, c + 1);

@@ -19,8 +19,10 @@ int guest_main(void)
 
 	CHECK_EQ(zpci_bringup_all(4, NULL), 1);
 	z = &zdevs[0];
-	CHECK_EQ(zpci_dma_map(z, zpci_iova(z, (uintptr_t)a), (uintptr_t)a, 4096, false), 0);
-	bad = zpci_iova(z, (uintptr_t)a) + 0x100000;	/* inside the window, never mapped */
+	uint64_t ia = zpci_map(z, a, 4096, false);
+
+	CHECK(ia != 0, "map");
+	bad = ia + 0x100000;	/* inside the window, never mapped */
 
 	/* start the faulting FILL by hand: once the fault is reported the
 	 * function is in error and the STATUS register cannot be read */
@@ -53,7 +55,7 @@ int guest_main(void)
 	CHECK_EQ(stpcifc(z->fh, 0, &fib, &st), 0);
 	CHECK_EQ(fib.fc, 0x80 | 0x40 | 0x10);
 	/* blocked: DMA still refused by the host */
-	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, zpci_iova(z, (uintptr_t)a), 4096, 0x2222, 0, false),
+	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, ia, 4096, 0x2222, 0, false),
 		 EMU_DMA_ST_BLOCKED);
 	CHECK_EQ(*(volatile uint64_t *)a, 0);
 	memset(&fib, 0, sizeof(fib));
@@ -63,7 +65,7 @@ int guest_main(void)
 
 	/* working again, with interrupts */
 	uint64_t c = z->irq_count[1];
-	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, zpci_iova(z, (uintptr_t)a), 4096,
+	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_FILL, 0, ia, 4096,
 			     0x0102030405060708ULL, 1, true), EMU_DMA_ST_OK);
 	while (z->irq_count[1] == c)
 		wait_for_interrupt();

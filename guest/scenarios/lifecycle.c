@@ -15,11 +15,11 @@ static void dma_roundtrip(struct zdev *z, uint8_t *a, uint8_t *b, uint8_t seed)
 
 	for (unsigned k = 0; k < 8192; k++)
 		a[k] = (uint8_t)(k ^ seed);
-	CHECK_EQ(zpci_dma_map(z, zpci_iova(z, (uintptr_t)a), (uintptr_t)a, 8192, true), 0);
-	CHECK_EQ(zpci_dma_map(z, zpci_iova(z, (uintptr_t)b), (uintptr_t)b, 8192, false), 0);
+	uint64_t ia = zpci_map(z, a, 8192, true), ib = zpci_map(z, b, 8192, false);
+
+	CHECK(ia && ib, "map");
 	irq_disable();
-	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_COPY, zpci_iova(z, (uintptr_t)a), zpci_iova(z, (uintptr_t)b),
-			     8192, 0, 2, true), EMU_DMA_ST_OK);
+	CHECK_EQ(emu_dma_run(z, EMU_DMA_OP_COPY, ia, ib, 8192, 0, 2, true), EMU_DMA_ST_OK);
 	while (z->irq_count[2] == c)
 		wait_for_interrupt();
 	CHECK_EQ(memcmp(a, b, 8192), 0);

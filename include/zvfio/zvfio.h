@@ -73,6 +73,11 @@ struct zv_mem_region {
 #define ZV_FAC_AIS  0x4u	/* 72: adapter-interruption suppression, SIC */
 #define ZV_FAC_DEFAULT (ZV_FAC_ZPCI | ZV_FAC_AEN | ZV_FAC_AIS)
 
+/* Machine flags. */
+#define ZV_MACHINE_DMA_PER_PAGE 0x1u	/* RPCIT the way QEMU does it: a walk from
+					 * the root and a host mapping per page
+					 * (a baseline for benchmarks) */
+
 /* What the engine asks of the hypervisor binding. */
 struct zv_hv_ops {
 	/*
@@ -97,6 +102,7 @@ struct zv_machine_config {
 	const struct zv_hv_ops *hv;
 	void *hv_opaque;
 	uint32_t facilities;		/* ZV_FAC_*; 0 means ZV_FAC_DEFAULT */
+	uint32_t flags;			/* ZV_MACHINE_* */
 	uint16_t mui_ms;		/* measurement update interval; 0: 4000 */
 };
 
@@ -158,6 +164,15 @@ ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f);
  * EALREADY when the function is already in that state.
  */
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
+
+/*
+ * Offer relaxed translation (the RTR group flag): the guest may register
+ * its DMA address space without translation, and zvfio then maps all guest
+ * RAM once at IOVA = SDMA + guest address. Without it, QUERY PCI FN shrinks
+ * the DMA window to what the backend's mapping budget can hold page by page
+ * (as QEMU does). Only while the function is disabled; EBUSY otherwise.
+ */
+ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on);
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s);
 
 /* ---- intercepts -------------------------------------------------------- */
@@ -221,10 +236,12 @@ ZV_API const char *zv_insn_name(enum zv_insn i);
 struct zv_stats {
 	uint64_t intercepts[ZV_INSN_COUNT];
 	uint64_t program_exceptions;
-	uint64_t pages_mapped;		/* host mappings created (pages) */
+	uint64_t pages_mapped;		/* pages in host mappings created */
 	uint64_t pages_unmapped;
 	uint64_t map_calls;		/* backend map calls */
 	uint64_t unmap_calls;
+	uint64_t table_loads;		/* guest translation-table entries read */
+	uint64_t pages_walked;		/* valid pages found by RPCIT walks */
 	uint64_t irqs_forwarded;	/* device MSI-X events that set AIBV bits */
 	uint64_t irqs_injected;		/* adapter interruptions requested */
 	uint64_t irqs_suppressed;	/* not injected: summary already set or AIS */

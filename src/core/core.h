@@ -13,6 +13,7 @@
 #include "arch/events.h"
 #include "arch/insn.h"
 #include "dev/dev.h"
+#include "util/extmap.h"
 #include "util/u64map.h"
 #include "zvfio/zvfio.h"
 
@@ -25,6 +26,7 @@
 
 #define ZV_MAX_FUNCTIONS 4096		/* LIST's "max number of functions" */
 #define ZV_DEFAULT_PFGID 0xff		/* QEMU's default group id */
+#define ZV_RTR_PFGID 0xfe		/* the default group with relaxed translation */
 #define ZV_DEFAULT_SDMA 0x100000000ULL	/* 4 GiB, as QEMU */
 #define ZV_DEFAULT_EDMA 0x01ffffffffffffffULL
 #define ZV_DEFAULT_MSIA 0xfe00000000000000ULL
@@ -66,10 +68,11 @@ struct fn_irq {
 /* Registered I/O address translation and its shadow of host mappings. */
 struct fn_dma {
 	bool registered;
+	bool direct;		/* relaxed translation: all RAM mapped once */
 	uint64_t pba, pal, iota;
-	struct u64map shadow;	/* iova page -> gpa | SHADOW_RO */
+	struct extmap shadow;	/* one extent per host mapping: data = guest
+				 * address of the first byte, flags = read-only */
 };
-#define SHADOW_RO 1ULL
 
 struct fn_fmb {
 	uint64_t addr;		/* 0: measurement off */
@@ -112,6 +115,7 @@ struct zv_machine {
 	const struct zv_hv_ops *hv;
 	void *hv_opaque;
 	uint32_t fac;
+	uint32_t flags;		/* ZV_MACHINE_* */
 	uint16_t mui;
 	struct zv_function **fns;	/* indexed by fh index */
 	size_t nfns;
@@ -157,6 +161,8 @@ void fn_post_error(struct zv_function *f, const struct zpci_event *ev);
 /* Every state change goes through here: it keeps the device's DMA blocked
  * in the error and blocked states. */
 void fn_set_state(struct zv_function *f, enum zv_fn_state s);
+/* The DMA window QUERY PCI FN reports, from the group and the backend. */
+void fn_set_window(struct zv_function *f);
 
 /* ---- pcicfg.c: device regions as the guest sees them ---- */
 int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,
@@ -173,8 +179,9 @@ void set_status(struct zv_cpu *cpu, int r, uint8_t status);
 int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec,
 	      uint64_t *faddr);
 void dma_unmap_all(struct zv_function *f);
-/* validate and register; returns 0 or a program code */
-int dma_register(struct zv_function *f, const uint64_t pba, uint64_t pal, uint64_t iota);
+/* validate and register: 0, a program code, or -ENOSPC when relaxed
+ * translation cannot map guest RAM */
+int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iota);
 
 /* ---- msix.c / irq.c ---- */
 int msix_init(struct zv_function *f);

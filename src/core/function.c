@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/clp.h"
 #include "arch/codes.h"
+#include "arch/dmat.h"
 #include "core.h"
 
 struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx)
@@ -93,6 +95,35 @@ void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool writ
 	};
 
 	fn_post_error(f, &ev);
+}
+
+void fn_set_window(struct zv_function *f)
+{
+	uint64_t pages = (ZV_DEFAULT_EDMA - f->sdma) / ZPCI_PAGE_SIZE + 1, avail;
+
+	/* Without relaxed translation QEMU shrinks the window to what the
+	 * backend can map page by page (reference §4.7). */
+	if (!(f->group->flags & CLP_QGRP_FLAG_RTR) && f->dev->ops->dma_avail) {
+		avail = f->dev->ops->dma_avail(f->dev);
+		if (avail < pages)
+			pages = avail ? avail : 1;
+	}
+	f->edma = f->sdma + pages * ZPCI_PAGE_SIZE - 1;
+}
+
+ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)
+{
+	if (!f) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (f->fh & FH_ENABLED) {
+		errno = EBUSY;
+		return -1;
+	}
+	f->group = &f->m->groups[on ? ZV_RTR_PFGID : ZV_DEFAULT_PFGID];
+	fn_set_window(f);
+	return 0;
 }
 
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)

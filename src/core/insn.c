@@ -293,6 +293,8 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		/* an exception, not an exception plus cc 1 as QEMU does: the
 		 * exception suppresses the instruction */
 		code = dma_register(f, fib.pba, fib.pal, fib.iota);
+		if (code < 0)	/* relaxed translation: RAM does not fit the budget */
+			return cc1(cpu, in->r1, ZPCI_MOD_ST_INSUF_RES);
 		if (code)
 			return code;
 		break;

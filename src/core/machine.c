@@ -62,12 +62,16 @@ ZV_API struct zv_machine *zv_machine_create(const struct zv_machine_config *cfg)
 	m->hv = cfg->hv;
 	m->hv_opaque = cfg->hv_opaque;
 	m->fac = cfg->facilities ? cfg->facilities : ZV_FAC_DEFAULT;
+	m->flags = cfg->flags;
 	m->mui = cfg->mui_ms ? cfg->mui_ms : 4000;
 	m->crw_armed = true;
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (m->epfd < 0)
 		goto err;
 	init_default_group(m);
+	m->groups[ZV_RTR_PFGID] = m->groups[ZV_DEFAULT_PFGID];
+	m->groups[ZV_RTR_PFGID].id = ZV_RTR_PFGID;
+	m->groups[ZV_RTR_PFGID].flags |= CLP_QGRP_FLAG_RTR;
 	return m;
 err:
 	free(m->mem);
@@ -82,7 +86,7 @@ static void function_free(struct zv_function *f)
 	if (efd >= 0)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, efd, NULL);
 	dma_unmap_all(f);
-	u64map_free(&f->dma.shadow);
+	extmap_fini(&f->dma.shadow);
 	msix_fini(f);
 	zv_device_close(f->dev);
 	free(f);
@@ -165,11 +169,11 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	f->idx = (uint16_t)idx;
 	f->group = &m->groups[ZV_DEFAULT_PFGID];
 	f->sdma = ZV_DEFAULT_SDMA;
-	f->edma = ZV_DEFAULT_EDMA;
-	u64map_init(&f->dma.shadow);
+	fn_set_window(f);
+	extmap_init(&f->dma.shadow);
 	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
 	if (fn_probe_device(f, err, sizeof(err)) || msix_init(f)) {
-		u64map_free(&f->dma.shadow);
+		extmap_fini(&f->dma.shadow);
 		free(f);
 		errno = errno ? errno : EIO;
 		return NULL;
@@ -180,7 +184,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 
 		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, efd, &ee)) {
 			msix_fini(f);
-			u64map_free(&f->dma.shadow);
+			extmap_fini(&f->dma.shadow);
 			free(f);
 			return NULL;
 		}
@@ -202,6 +206,7 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 	struct dev_opt o[] = {
 		{ .key = "uid", .min = 1, .max = 0xffff },
 		{ .key = "fid", .min = 0, .max = 0xfffffffe },
+		{ .key = "rtr", .min = 0, .max = 1 },
 	};
 	struct zv_device *dev;
 	struct zv_function *f;
@@ -216,14 +221,14 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 	strcpy(buf, spec);
 	dspec[0] = fopts[0] = '\0';
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool fn_opt = !strncmp(tok, "uid=", 4) || !strncmp(tok, "fid=", 4) ||
-			      !strcmp(tok, "uid") || !strcmp(tok, "fid");
+		bool fn_opt = !strncmp(tok, "uid", 3) || !strncmp(tok, "fid", 3) ||
+			      !strncmp(tok, "rtr", 3);
 		char *dst = fn_opt ? fopts : dspec;
 		size_t *l = fn_opt ? &fl : &dl;
 
 		*l += (size_t)snprintf(dst + *l, sizeof(dspec) - *l, "%s%s", *l ? "," : "", tok);
 	}
-	if (dev_parse_opts(fopts, o, 2, err, errlen))
+	if (dev_parse_opts(fopts, o, 3, err, errlen))
 		return NULL;
 	dev = zv_device_open(dspec, err, errlen);
 	if (!dev)
@@ -238,6 +243,8 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 				 e == EEXIST ? "uid or fid already in use" : strerror(e));
 		zv_device_close(dev);
 		errno = e;
+	} else if (o[2].val) {
+		zv_function_set_relaxed(f, true);
 	}
 	return f;
 }

@@ -244,19 +244,21 @@ bool extmap_find(const struct extmap *t, uint64_t addr, struct extent *out)
 
 bool extmap_next(const struct extmap *t, uint64_t addr, struct extent *out)
 {
-	uint32_t n = t->root, best = 0;
+	uint32_t n = t->root, le = 0, gt = 0;
 
-	if (extmap_find(t, addr, out))
-		return true;
+	/* one descent: the last extent starting at or before addr, and the
+	 * first starting after it */
 	while (n) {
-		if (N(t, n).e.first > addr) {
-			best = n;
-			n = N(t, n).left;
-		} else {
+		if (N(t, n).e.first <= addr) {
+			le = n;
 			n = N(t, n).right;
+		} else {
+			gt = n;
+			n = N(t, n).left;
 		}
 	}
-	if (best && out)
-		*out = N(t, best).e;
-	return best != 0;
+	n = le && N(t, le).e.last >= addr ? le : gt;
+	if (n && out)
+		*out = N(t, n).e;
+	return n != 0;
 }

@@ -874,15 +874,9 @@ TEST(query_pci_fn_fields)
 		EXPECT_EQ(fx_r32(&x, RS + 0x20 + 4 * i), 0);
 	EXPECT_EQ(r[0x3f], 0);				/* PFT as QEMU reports it */
 	EXPECT_EQ(fx_r64(&x, RS + 0x40), 0x100000000ULL);	/* SDMA */
-	/* EDMA, inclusive: QEMU's default for emulated functions, or (§2.4,
-	 * §4.7, no RTR offered) shrunk to SDMA + mapping budget x 4 KiB - 1;
-	 * the fake backend's budget is 4096 mappings */
-	{
-		uint64_t edma = fx_r64(&x, RS + 0x48);
-
-		EXPECT(edma == 0x01ffffffffffffffULL ||
-		       edma == 0x100000000ULL + 4096ULL * 4096 - 1);
-	}
+	/* EDMA, inclusive: without relaxed translation shrunk to SDMA +
+	 * mapping budget x 4 KiB - 1 (§2.4, §4.7) */
+	EXPECT_EQ(fx_r64(&x, RS + 0x48), 0x100000000ULL + (uint64_t)FX_DEFAULT_LIMIT * 4096 - 1);
 	EXPECT_EQ(fx_r32(&x, RS + 0x7c), zv_function_uid(x.fn[1]));
 	/* utility string: EBCDIC, naming the device; no ASCII NULs or letters */
 	{
@@ -992,11 +986,33 @@ TEST(query_pci_fngrp_default_group)
 TEST(query_pci_fngrp_rc_010b_unknown_group)
 {
 	struct fx x;
-	static const uint32_t ids[] = { 0x00, 0x01, 0x20, 0xf0, 0xfe };
+	static const uint32_t ids[] = { 0x00, 0x01, 0x20, 0xf0, 0xfd };
 
 	fx_init(&x, 1, 0);
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		EXPECT_EQ(QUERY_GRP(&x, ids[i]), RC_PFGID);
+	fx_fini(&x);
+}
+
+TEST(relaxed_translation_group_and_full_window)
+{
+	struct fx x;
+
+	fx_init(&x, 2, 0);
+	EXPECT_EQ(zv_function_set_relaxed(x.fn[1], true), 0);
+	EXPECT_EQ(QUERY_GRP(&x, 0xfe), RC_OK);
+	EXPECT_EQ(fx_r8(&x, RS + 0x13), 0x20 | 0x01);	/* RTR + refresh */
+	EXPECT_EQ(QUERY_GRP(&x, 0xff), RC_OK);
+	EXPECT_EQ(fx_r8(&x, RS + 0x13), 0x01);
+	/* the RTR function's window is not shrunk to the mapping budget */
+	memset(x.ram + FX_LPCB, 0, 8192);
+	fx_w32(&x, FX_LPCB + 0x10, zv_function_fh(x.fn[1]));
+	EXPECT_EQ(fx_clp(&x, 3, 4096 - 32, NULL), RC_OK);
+	EXPECT_EQ(fx_r8(&x, RS + 0x13), 0xfe);
+	EXPECT_EQ(fx_r64(&x, RS + 0x48), 0x01ffffffffffffffULL);
+	/* only while disabled */
+	fx_enable(&x, 1);
+	EXPECT_EQ(zv_function_set_relaxed(x.fn[1], false), -1);
 	fx_fini(&x);
 }
 

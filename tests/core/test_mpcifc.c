@@ -761,7 +761,7 @@ TEST(reg_ioat_validation_is_operand_exception)
 	expect_ioat_rejected(&x, fh, ZPCI_MOD_FC_REG_IOAT, SDMA, 1ULL << 42, rtto, 0x80);
 	expect_ioat_rejected(&x, fh, ZPCI_MOD_FC_REG_IOAT, SDMA, (1ULL << 43) - 1, rtto, 0x80);
 	/* after all that, a valid registration is not a sequence error */
-	EXPECT_EQ(ioat_op(&x, fh, 0, ZPCI_MOD_FC_REG_IOAT, SDMA, (1ULL << 42) - 1, rtto), 0);
+	EXPECT_EQ(ioat_op(&x, fh, 0, ZPCI_MOD_FC_REG_IOAT, SDMA, ok_pal, rtto), 0);
 	EXPECT_EQ(fx_cc(&x), 0);
 	EXPECT_EQ(fc_of(&x, fh), 0x90);
 	fx_fini(&x);

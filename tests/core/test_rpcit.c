@@ -99,6 +99,32 @@ static void check_map(struct env *e, uint64_t iova, uint64_t frame, bool write, 
 #define EXPECT_MAP(e, iova, frame, write) check_map((e), (iova), (frame), (write), __LINE__)
 #define EXPECT_UNMAPPED(e, iova) EXPECT(!is_mapped((e), (iova)))
 
+/* Host mappings are coalesced: one backend mapping per run of pages
+ * contiguous in IOVA and in host memory with one permission. This checks
+ * that exactly one live backend mapping is [iova, iova + npages pages) ->
+ * ram + frame with the given permission. */
+static void check_hostmap(struct env *e, uint64_t iova, uint64_t npages, uint64_t frame,
+			  bool write, int line)
+{
+	for (unsigned i = 0; i < e->d->nmaps; i++) {
+		const struct fake_map *mp = &e->d->maps[i];
+
+		if (mp->iova != iova)
+			continue;
+		if (mp->size != npages * PG || mp->host != (void *)(e->x.ram + frame) ||
+		    mp->write != write)
+			th_fail(__FILE__, line,
+				"mapping at iova %#" PRIx64 ": %#" PRIx64 " bytes -> ram+%#tx w%d;"
+				" want %#" PRIx64 " bytes -> ram+%#" PRIx64 " w%d", iova, mp->size,
+				(uint8_t *)mp->host - e->x.ram, mp->write, (uint64_t)(npages * PG), frame,
+				write);
+		return;
+	}
+	th_fail(__FILE__, line, "no backend mapping starts at iova %#" PRIx64, iova);
+}
+#define EXPECT_HOSTMAP(e, iova, npages, frame, write) \
+	check_hostmap((e), (iova), (npages), (frame), (write), __LINE__)
+
 /* every live mapping lies inside guest RAM */
 static bool maps_inside_ram(struct env *e)
 {
@@ -446,7 +472,9 @@ TEST(rpcit_window_covering_range_is_clipped_both_ends)
 	for (uint64_t a = PBA; a < PBA + 0x30000; a += PG)
 		map(&e, a, FRAMES + (a - PBA), false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 0x30000), 0);
-	EXPECT_EQ(e.d->nmaps, 16);
+	/* the 16 pages inside the window are contiguous: one mapping */
+	EXPECT_EQ(e.d->nmaps, 1);
+	EXPECT_HOSTMAP(&e, pba, 16, FRAMES + (pba - PBA), true);
 	for (uint64_t a = PBA; a < PBA + 0x30000; a += PG) {
 		if (a >= pba && a <= pal)
 			EXPECT_MAP(&e, a, FRAMES + (a - PBA), true);
@@ -487,7 +515,8 @@ TEST(rpcit_pages_outside_range_untouched)
 	for (unsigned i = 0; i < 16; i++)
 		map(&e, PBA + i * PG, FRAMES + i * PG, false);
 	EXPECT_EQ(rpcit_cc(&e, PBA + 4 * PG, 4 * PG), 0);
-	EXPECT_EQ(e.d->nmaps, 4);
+	EXPECT_EQ(e.d->nmaps, 1);		/* pages 4..7, contiguous */
+	EXPECT_HOSTMAP(&e, PBA + 4 * PG, 4, FRAMES + 4 * PG, true);
 	for (unsigned i = 0; i < 16; i++) {
 		if (i >= 4 && i < 8)
 			EXPECT_MAP(&e, PBA + i * PG, FRAMES + i * PG, true);
@@ -502,7 +531,12 @@ TEST(rpcit_pages_outside_range_untouched)
 	EXPECT_MAP(&e, PBA + 5 * PG, FRAMES + 5 * PG, true);
 	EXPECT_UNMAPPED(&e, PBA + 6 * PG);
 	EXPECT_UNMAPPED(&e, PBA + 7 * PG);
-	EXPECT_EQ(e.d->nmaps, 2);
+	EXPECT_UNMAPPED(&e, PBA + 8 * PG);
+	EXPECT_UNMAPPED(&e, PBA + 3 * PG);
+	/* the mapping of 4..7 was unmapped whole; its part outside the range
+	 * (pages 4, 5) survives as one mapping */
+	EXPECT_EQ(e.d->nmaps, 1);
+	EXPECT_HOSTMAP(&e, PBA + 4 * PG, 2, FRAMES + 4 * PG, true);
 	fx_fini(&e.x);
 }
 
@@ -599,10 +633,13 @@ TEST(rpcit_invalid_pte_unmaps_exactly_that_page)
 	for (unsigned i = 0; i < 8; i++)
 		map(&e, PBA + i * PG, FRAMES + i * PG, false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 8 * PG), 0);
-	EXPECT_EQ(e.d->nmaps, 8);
+	EXPECT_EQ(e.d->nmaps, 1);		/* 8 contiguous pages */
+	EXPECT_HOSTMAP(&e, PBA, 8, FRAMES, true);
 	fx_w64(&e.x, pte_addr(&e, PBA + 3 * PG), 0x400);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 8 * PG), 0);
-	EXPECT_EQ(e.d->nmaps, 7);
+	EXPECT_EQ(e.d->nmaps, 2);		/* pages 0..2 and 4..7 */
+	EXPECT_HOSTMAP(&e, PBA, 3, FRAMES, true);
+	EXPECT_HOSTMAP(&e, PBA + 4 * PG, 4, FRAMES + 4 * PG, true);
 	for (unsigned i = 0; i < 8; i++) {
 		if (i == 3)
 			EXPECT_UNMAPPED(&e, PBA + i * PG);
@@ -612,8 +649,17 @@ TEST(rpcit_invalid_pte_unmaps_exactly_that_page)
 	/* an invalid PTE that keeps its old frame bits is still invalid */
 	fx_w64(&e.x, pte_addr(&e, PBA + 5 * PG), (FRAMES + 5 * PG) | 0x400);
 	EXPECT_EQ(rpcit_cc(&e, PBA + 5 * PG, PG), 0);
-	EXPECT_UNMAPPED(&e, PBA + 5 * PG);
-	EXPECT_EQ(e.d->nmaps, 6);
+	for (unsigned i = 0; i < 8; i++) {
+		if (i == 3 || i == 5)
+			EXPECT_UNMAPPED(&e, PBA + i * PG);
+		else
+			EXPECT_MAP(&e, PBA + i * PG, FRAMES + i * PG, true);
+	}
+	/* 4..7 split around page 5: survivors 4 and 6..7 */
+	EXPECT_EQ(e.d->nmaps, 3);
+	EXPECT_HOSTMAP(&e, PBA, 3, FRAMES, true);
+	EXPECT_HOSTMAP(&e, PBA + 4 * PG, 1, FRAMES + 4 * PG, true);
+	EXPECT_HOSTMAP(&e, PBA + 6 * PG, 2, FRAMES + 6 * PG, true);
 	fx_fini(&e.x);
 }
 
@@ -627,7 +673,12 @@ TEST(rpcit_invalid_ste_unmaps_covered_part_of_segment)
 	map(&e, PBA + 2 * SEG, FRAMES + 0x200000, false);
 	map(&e, PBA + SEG - PG, FRAMES + 0x300000, false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 3 * SEG), 0);
-	EXPECT_EQ(e.d->nmaps, 258);
+	/* segment 1 is one contiguous run; the two single pages do not touch
+	 * it in host memory */
+	EXPECT_EQ(e.d->nmaps, 3);
+	EXPECT_HOSTMAP(&e, PBA + SEG, 256, FRAMES, true);
+	EXPECT_HOSTMAP(&e, PBA + SEG - PG, 1, FRAMES + 0x300000, true);
+	EXPECT_HOSTMAP(&e, PBA + 2 * SEG, 1, FRAMES + 0x200000, true);
 	fx_w64(&e.x, ste_addr(&e, PBA + SEG), 0x20);
 	/* refresh the second half of segment 1 and the head of segment 2 */
 	EXPECT_EQ(rpcit_cc(&e, PBA + SEG + 0x80000, 0x80000 + PG), 0);
@@ -639,7 +690,9 @@ TEST(rpcit_invalid_ste_unmaps_covered_part_of_segment)
 	}
 	EXPECT_MAP(&e, PBA + 2 * SEG, FRAMES + 0x200000, true);
 	EXPECT_MAP(&e, PBA + SEG - PG, FRAMES + 0x300000, true);
-	EXPECT_EQ(e.d->nmaps, 130);
+	/* the first half of segment 1 survives as one mapping */
+	EXPECT_EQ(e.d->nmaps, 3);
+	EXPECT_HOSTMAP(&e, PBA + SEG, 128, FRAMES, true);
 	/* the whole segment */
 	EXPECT_EQ(rpcit_cc(&e, PBA, 3 * SEG), 0);
 	for (unsigned i = 0; i < 256; i++)
@@ -660,7 +713,12 @@ TEST(rpcit_invalid_rte_unmaps_its_span_within_range)
 		map(&e, PBA + off[i], FRAMES + i * PG, false);
 	map(&e, PBA + REG, FRAMES + 0x100000, false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, PAL4G - PBA + 1), 0);
-	EXPECT_EQ(e.d->nmaps, n + 1);
+	for (unsigned i = 0; i < n; i++)
+		EXPECT_MAP(&e, PBA + off[i], FRAMES + i * PG, true);
+	/* pages 0 and 1 are contiguous (frames FRAMES, FRAMES + PG): n + 1
+	 * pages in n mappings */
+	EXPECT_EQ(e.d->nmaps, n);
+	EXPECT_HOSTMAP(&e, PBA, 2, FRAMES, true);
 	fx_w64(&e.x, rte_addr(PBA), 0x20);
 	/* from the second page of the region entry into the next one */
 	EXPECT_EQ(rpcit_cc(&e, PBA + PG, REG), 0);
@@ -669,6 +727,7 @@ TEST(rpcit_invalid_rte_unmaps_its_span_within_range)
 		EXPECT_UNMAPPED(&e, PBA + off[i]);
 	EXPECT_MAP(&e, PBA + REG, FRAMES + 0x100000, true);
 	EXPECT_EQ(e.d->nmaps, 2);
+	EXPECT_HOSTMAP(&e, PBA, 1, FRAMES, true);	/* survivor of pages 0..1 */
 	fx_fini(&e.x);
 }
 
@@ -696,28 +755,53 @@ TEST(rpcit_unchanged_page_no_new_map_call)
 	uint64_t mc, uc;
 
 	setup(&e, PBA, PAL);
+	/* contiguous frames, page 2 read-only: runs 0..1 | 2 | 3 */
 	for (unsigned i = 0; i < 4; i++)
 		map(&e, PBA + i * PG, FRAMES + i * PG, i == 2);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
 	mc = e.d->map_calls;
 	uc = e.d->unmap_calls;
-	EXPECT_EQ(mc, 4);
+	EXPECT_EQ(mc, 3);
+	EXPECT_EQ(e.d->nmaps, 3);
+	EXPECT_HOSTMAP(&e, PBA, 2, FRAMES, true);
+	EXPECT_HOSTMAP(&e, PBA + 2 * PG, 1, FRAMES + 2 * PG, false);
+	EXPECT_HOSTMAP(&e, PBA + 3 * PG, 1, FRAMES + 3 * PG, true);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
+	EXPECT_EQ(rpcit_cc(&e, PBA + PG, PG), 0);		/* inside a mapping */
 	EXPECT_EQ(rpcit_cc(&e, PBA - 0x10000, PAL4G), 0);	/* a larger refresh */
 	EXPECT_EQ(e.d->map_calls, mc);
 	EXPECT_EQ(e.d->unmap_calls, uc);
-	EXPECT_EQ(e.d->nmaps, 4);
-	/* one changed page: exactly one new map call */
-	fx_w64(&e.x, pte_addr(&e, PBA + PG), FRAMES + 0x50000);
+	EXPECT_EQ(e.d->nmaps, 3);
+	/* one changed page that has a mapping of its own: exactly one unmap
+	 * and one map call, the other pages untouched */
+	fx_w64(&e.x, pte_addr(&e, PBA + 3 * PG), FRAMES + 0x50000);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
 	EXPECT_EQ(e.d->map_calls, mc + 1);
-	EXPECT_MAP(&e, PBA + PG, FRAMES + 0x50000, true);
+	EXPECT_EQ(e.d->unmap_calls, uc + 1);
+	EXPECT_MAP(&e, PBA + 3 * PG, FRAMES + 0x50000, true);
+	EXPECT_HOSTMAP(&e, PBA, 2, FRAMES, true);
+	EXPECT_HOSTMAP(&e, PBA + 2 * PG, 1, FRAMES + 2 * PG, false);
+	EXPECT_EQ(e.d->nmaps, 3);
+	/* a changed page inside a two-page mapping: that mapping is unmapped
+	 * (one call) and its unchanged page is mapped again next to the new
+	 * one (they no longer touch in host memory: two map calls) */
+	mc = e.d->map_calls;
+	uc = e.d->unmap_calls;
+	fx_w64(&e.x, pte_addr(&e, PBA + PG), FRAMES + 0x60000);
+	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
+	EXPECT_EQ(e.d->unmap_calls, uc + 1);
+	EXPECT_EQ(e.d->map_calls, mc + 2);
+	EXPECT_MAP(&e, PBA, FRAMES, true);
+	EXPECT_MAP(&e, PBA + PG, FRAMES + 0x60000, true);
+	EXPECT_MAP(&e, PBA + 2 * PG, FRAMES + 2 * PG, false);
+	EXPECT_MAP(&e, PBA + 3 * PG, FRAMES + 0x50000, true);
+	EXPECT_EQ(e.d->nmaps, 4);
 	fx_fini(&e.x);
 }
 
 /* ---- format control ----------------------------------------------------- */
 
-TEST(rpcit_ste_format_control_maps_1m_frame_page_by_page)
+TEST(rpcit_ste_format_control_maps_1m_frame)
 {
 	struct env e;
 	const uint64_t frame = 0x2000000;	/* 32 MiB, 1 MiB aligned */
@@ -730,20 +814,32 @@ TEST(rpcit_ste_format_control_maps_1m_frame_page_by_page)
 		EXPECT_MAP(&e, PBA + SEG + i * PG, frame + i * PG, true);
 	EXPECT_MAP(&e, PBA + 2 * SEG, FRAMES, true);
 	EXPECT_UNMAPPED(&e, PBA + SEG - PG);
-	EXPECT_EQ(e.d->nmaps, 257);
+	/* the 1 MiB frame is one mapping, the page after it another */
+	EXPECT_EQ(e.d->nmaps, 2);
+	EXPECT_HOSTMAP(&e, PBA + SEG, 256, frame, true);
+	EXPECT_HOSTMAP(&e, PBA + 2 * SEG, 1, FRAMES, true);
 	EXPECT(maps_inside_ram(&e));
 	/* protected large frame */
 	fx_w64(&e.x, ste_addr(&e, PBA + SEG), frame | 0x400 | 0x200);
 	EXPECT_EQ(rpcit_cc(&e, PBA + SEG, SEG), 0);
 	for (unsigned i = 0; i < 256; i++)
 		EXPECT_MAP(&e, PBA + SEG + i * PG, frame + i * PG, false);
+	EXPECT_EQ(e.d->nmaps, 2);
+	EXPECT_HOSTMAP(&e, PBA + SEG, 256, frame, false);
 	/* unaligned start inside a large frame */
 	fx_w64(&e.x, ste_addr(&e, PBA + SEG), (frame + SEG) | 0x400);
 	EXPECT_EQ(rpcit_cc(&e, PBA + SEG + 0x1800, 0x2000), 0);
 	EXPECT_MAP(&e, PBA + SEG, frame, false);		/* not refreshed */
 	for (unsigned i = 1; i <= 3; i++)
 		EXPECT_MAP(&e, PBA + SEG + i * PG, frame + SEG + i * PG, true);
-	EXPECT_MAP(&e, PBA + SEG + 4 * PG, frame + 4 * PG, false);
+	for (unsigned i = 4; i < 256; i++)			/* not refreshed */
+		EXPECT_MAP(&e, PBA + SEG + i * PG, frame + i * PG, false);
+	/* the 1 MiB mapping was split: survivor, refreshed pages, survivor */
+	EXPECT_EQ(e.d->nmaps, 4);
+	EXPECT_HOSTMAP(&e, PBA + SEG, 1, frame, false);
+	EXPECT_HOSTMAP(&e, PBA + SEG + PG, 3, frame + SEG + PG, true);
+	EXPECT_HOSTMAP(&e, PBA + SEG + 4 * PG, 252, frame + 4 * PG, false);
+	EXPECT(maps_inside_ram(&e));
 	fx_fini(&e.x);
 }
 
@@ -1067,6 +1163,10 @@ TEST(rpcit_start_plus_len_wrapping_is_saturated)
 
 /* ---- mapping budget (reference §4.6 step 5, §4.7) ----------------------- */
 
+/* Frames with a page of gap between them never coalesce: one backend
+ * mapping per page, so a budget counted in mappings bites per page. */
+#define SPREAD(i) (FRAMES + 2 * (uint64_t)(i) * PG)
+
 TEST(rpcit_mapping_budget_exhausted_is_status16)
 {
 	struct env e;
@@ -1076,7 +1176,7 @@ TEST(rpcit_mapping_budget_exhausted_is_status16)
 	setup(&e, PBA, PAL);
 	e.d->limit = 8;
 	for (unsigned i = 0; i < 12; i++)
-		map(&e, PBA + i * PG, FRAMES + i * PG, false);
+		map(&e, PBA + i * PG, SPREAD(i), false);
 	EXPECT_EQ(fx_rpcit(&e.x, e.fh, PBA, 12 * PG), 0);
 	EXPECT_EQ(fx_cc(&e.x), 1);
 	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_ST_INSUF_RES);
@@ -1088,7 +1188,7 @@ TEST(rpcit_mapping_budget_exhausted_is_status16)
 
 		if (fake_lookup(e.d, PBA + i * PG, &h, &w)) {
 			n++;
-			EXPECT(h == (void *)(e.x.ram + FRAMES + i * PG));
+			EXPECT(h == (void *)(e.x.ram + SPREAD(i)));
 			EXPECT(w);
 		}
 	}
@@ -1107,7 +1207,7 @@ TEST(rpcit_mapping_budget_exhausted_is_status16)
 		if (i < 4)
 			EXPECT_UNMAPPED(&e, PBA + i * PG);
 		else
-			EXPECT_MAP(&e, PBA + i * PG, FRAMES + i * PG, true);
+			EXPECT_MAP(&e, PBA + i * PG, SPREAD(i), true);
 	}
 	EXPECT_EQ(rpcit_cc(&e, PBA, 12 * PG), 0);
 	EXPECT_EQ(e.d->nmaps, 8);
@@ -1122,10 +1222,11 @@ TEST(rpcit_mapping_budget_unmaps_in_same_refresh_make_room)
 	setup(&e, PBA, PAL);
 	e.d->limit = 8;
 	for (unsigned i = 0; i < 8; i++)	/* old pages, in segment 1 */
-		map(&e, PBA + SEG + i * PG, FRAMES + i * PG, false);
+		map(&e, PBA + SEG + i * PG, SPREAD(i), false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 2 * SEG), 0);
-	EXPECT_EQ(e.d->nmaps, 8);
-	/* new pages at lower addresses (walked first), old ones invalidated */
+	EXPECT_EQ(e.d->nmaps, 8);		/* one mapping per page */
+	/* new pages at lower addresses (walked first), old ones invalidated;
+	 * alternating permissions keep the new pages in 4 mappings */
 	for (unsigned i = 0; i < 4; i++) {
 		map(&e, PBA + i * PG, FRAMES + 0x100000 + i * PG, i & 1);
 		fx_w64(&e.x, pte_addr(&e, PBA + SEG + i * PG), 0x400);
@@ -1134,10 +1235,11 @@ TEST(rpcit_mapping_budget_unmaps_in_same_refresh_make_room)
 	EXPECT_EQ(e.d->nmaps, 8);
 	for (unsigned i = 0; i < 4; i++) {
 		EXPECT_MAP(&e, PBA + i * PG, FRAMES + 0x100000 + i * PG, !(i & 1));
+		EXPECT_HOSTMAP(&e, PBA + i * PG, 1, FRAMES + 0x100000 + i * PG, !(i & 1));
 		EXPECT_UNMAPPED(&e, PBA + SEG + i * PG);
 	}
 	for (unsigned i = 4; i < 8; i++)
-		EXPECT_MAP(&e, PBA + SEG + i * PG, FRAMES + i * PG, true);
+		EXPECT_MAP(&e, PBA + SEG + i * PG, SPREAD(i), true);
 	EXPECT_EQ(zv_function_state(e.x.fn[0]), ZV_FS_ENABLED);
 	fx_fini(&e.x);
 }
@@ -1149,15 +1251,24 @@ TEST(rpcit_mapping_budget_changed_frames_at_limit)
 	setup(&e, PBA, PAL);
 	e.d->limit = 4;
 	for (unsigned i = 0; i < 4; i++)
-		map(&e, PBA + i * PG, FRAMES + i * PG, false);
+		map(&e, PBA + i * PG, SPREAD(i), false);
 	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
+	EXPECT_EQ(e.d->nmaps, 4);
 	/* every page moves to a new frame: re-mapping needs no extra room */
 	for (unsigned i = 0; i < 4; i++)
-		fx_w64(&e.x, pte_addr(&e, PBA + i * PG), FRAMES + 0x80000 + i * PG);
+		fx_w64(&e.x, pte_addr(&e, PBA + i * PG), SPREAD(0x40 + i));
 	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
 	for (unsigned i = 0; i < 4; i++)
-		EXPECT_MAP(&e, PBA + i * PG, FRAMES + 0x80000 + i * PG, true);
+		EXPECT_MAP(&e, PBA + i * PG, SPREAD(0x40 + i), true);
 	EXPECT_EQ(e.d->nmaps, 4);
+	/* and when the new frames are contiguous they take one mapping */
+	for (unsigned i = 0; i < 4; i++)
+		fx_w64(&e.x, pte_addr(&e, PBA + i * PG), FRAMES + 0x100000 + i * PG);
+	EXPECT_EQ(rpcit_cc(&e, PBA, 4 * PG), 0);
+	for (unsigned i = 0; i < 4; i++)
+		EXPECT_MAP(&e, PBA + i * PG, FRAMES + 0x100000 + i * PG, true);
+	EXPECT_EQ(e.d->nmaps, 1);
+	EXPECT_HOSTMAP(&e, PBA, 4, FRAMES + 0x100000, true);
 	fx_fini(&e.x);
 }
 

@@ -40,6 +40,11 @@ expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
 expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
+expect relaxed-translation 0 $R --guest $G/relaxed.elf --device $D,rtr=1
+expect relaxed-not-offered 3 $R --guest $G/relaxed.elf --device $D
+expect budget-64-small-window 0 $R --guest $G/budget.elf --device $D,maps=64
+expect budget-64-status16 0 $R --guest $G/budget.elf --device $D,maps=64,rtr=1 --args expect16=1
+expect budget-status16-detected 1 $R --guest $G/budget.elf --device $D --args "rounds=4 expect16=1"
 # ---- how runs end ----
 expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
 expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
