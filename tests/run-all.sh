@@ -43,7 +43,7 @@ vg_unit() {
 	p=0; f=0
 	for t in build/tests/*/test_* build/tests/fuzz/fuzz_intercept; do
 		case $t in *.d) continue;; esac
-		if ZV_FUZZ_ITERATIONS=200 valgrind -q --error-exitcode=9 --leak-check=full \
+		if ZV_FUZZ_ITERATIONS=200 ZV_TEST_TIME_SCALE=100 valgrind -q --error-exitcode=9 --leak-check=full \
 			--errors-for-leak-kinds=definite "$t" >/dev/null 2>&1; then
 			p=$((p + 1)); echo "ok   valgrind $t"
 		else
