@@ -7,6 +7,9 @@ B=$1; G=$2; N=${BENCH_N:-200000}
 echo "== zvfio bench rpcit"
 "$B/zvfio" bench rpcit || exit 1
 echo
+echo "== zvfio bench irq"
+"$B/zvfio" bench irq || exit 1
+echo
 run() {
 	"$B/zvfio" run -q --timeout 600 --guest "$G/bench.elf" --device emu:dma --args "n=$N" "$@"
 }

@@ -26,6 +26,7 @@
 static const char *prog = "zvfio";
 
 int bench_rpcit(int argc, char **argv);
+int bench_irq(int argc, char **argv, const char *guest);
 
 static void usage_main(FILE *f)
 {
@@ -39,7 +40,8 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run       boot a guest image with PCI functions passed through\n"
-"  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side)\n"
+"  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side),\n"
+"            `zvfio bench irq` (interrupt latency against a raw eventfd)\n"
 "  version   print the version\n"
 "  help      print this help, or `zvfio help COMMAND` for a command's\n"
 "\n"
@@ -312,7 +314,16 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "bench")) {
 		if (argc > 2 && !strcmp(argv[2], "rpcit"))
 			return bench_rpcit(argc - 2, argv + 2);
-		fprintf(stderr, "%s: bench: unknown benchmark '%s' (known: rpcit)\n", prog,
+		if (argc > 2 && !strcmp(argv[2], "irq")) {
+			/* the guest image lives in guest/ next to the binary */
+			char guest[4096];
+			const char *slash = strrchr(argv[0], '/');
+
+			snprintf(guest, sizeof(guest), "%.*sguest/irqlat.elf",
+				 slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+			return bench_irq(argc - 2, argv + 2, guest);
+		}
+		fprintf(stderr, "%s: bench: unknown benchmark '%s' (known: rpcit, irq)\n", prog,
 			argc > 2 ? argv[2] : "");
 		return EXIT_USAGE;
 	}

@@ -31,7 +31,7 @@ struct zv_softcpu_config {
 	 * executed block and hooks exactly the sites it finds; 1 runs a code
 	 * hook on every instruction (the slower way, kept for comparison). */
 	int hook_all;
-	/* called about once a second while the guest runs */
+	/* called about once a second while the guest runs or waits */
 	void (*progress)(void *opaque, struct zv_softcpu *sc);
 	void *progress_opaque;
 };
@@ -79,6 +79,8 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status);
 ZV_API const char *zv_softcpu_message(const struct zv_softcpu *sc);
 ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_stats *st);
+/* Guest RAM (absolute 0) as the host sees it. */
+ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc);
 /* Values the guest reported with ZV_HC_REPORT, by index; NULL past the end. */
 ZV_API const char *zv_softcpu_report(const struct zv_softcpu *sc, unsigned i, uint64_t *value);
 

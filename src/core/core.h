@@ -53,7 +53,7 @@ struct fn_msix {
 	uint8_t *table;		/* nvec * 16 bytes, PCI (little-endian) layout */
 	uint64_t *pba;		/* pending bits, one per vector */
 	int *fds;		/* trigger eventfd per vector */
-	bool attached;		/* fds handed to the backend */
+	uint64_t *attached;	/* vectors whose fd the backend has */
 };
 
 /* Registered adapter interruptions (MPCIFC register interruptions). */

@@ -2,10 +2,12 @@
 /*
  * MSI-X as the guest sees it: the engine keeps the vector table and PBA
  * itself (VFIO's kernel ignores guest writes to the real table) and gives
- * the backend one trigger eventfd per vector. All vectors are attached in
- * one call when the guest enables MSI-X; masking never touches the backend
- * — an event on a masked vector is held in the PBA and delivered on unmask
- * (kvmtool's reasoning: no SET_IRQS per mask change, no lost interrupts).
+ * the backend one trigger eventfd per vector in use, incrementally: a
+ * vector is attached the first time the guest unmasks it with MSI-X
+ * enabled (runs of vectors in one call), and stays attached until MSI-X is
+ * disabled. Masking never touches the backend — an event on a masked
+ * vector is held in the PBA and delivered on unmask (kvmtool's reasoning:
+ * no SET_IRQS per mask change, so no interrupt lost in a trigger swap).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,8 +28,9 @@ int msix_init(struct zv_function *f)
 		return 0;
 	x->table = calloc(x->nvec, PCI_MSIX_ENTRY_SIZE);
 	x->pba = calloc((x->nvec + 63) / 64, sizeof(uint64_t));
+	x->attached = calloc((x->nvec + 63) / 64, sizeof(uint64_t));
 	x->fds = malloc(x->nvec * sizeof(int));
-	if (!x->table || !x->pba || !x->fds)
+	if (!x->table || !x->pba || !x->attached || !x->fds)
 		goto err;
 	for (unsigned v = 0; v < x->nvec; v++)
 		x->fds[v] = -1;
@@ -51,7 +54,7 @@ void msix_fini(struct zv_function *f)
 {
 	struct fn_msix *x = &f->msix;
 
-	if (x->attached)
+	if (x->attached && (x->ctrl & PCI_MSIX_FLAGS_ENABLE))
 		f->dev->ops->set_msix(f->dev, 0, 0, NULL);
 	for (unsigned v = 0; x->fds && v < x->nvec; v++) {
 		if (x->fds[v] >= 0) {
@@ -61,17 +64,49 @@ void msix_fini(struct zv_function *f)
 	}
 	free(x->table);
 	free(x->pba);
+	free(x->attached);
 	free(x->fds);
 	x->table = NULL;
 	x->pba = NULL;
+	x->attached = NULL;
 	x->fds = NULL;
-	x->attached = false;
 }
 
 static bool vec_masked(const struct fn_msix *x, unsigned v)
 {
 	return (x->ctrl & PCI_MSIX_FLAGS_MASKALL) ||
 	       (x->table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static bool is_attached(const struct fn_msix *x, unsigned v)
+{
+	return (x->attached[v / 64] >> (v % 64)) & 1;
+}
+
+/* Hand the backend the fds of every unmasked vector it does not have yet,
+ * runs of consecutive vectors in one call. */
+static void attach_unmasked(struct zv_function *f)
+{
+	struct fn_msix *x = &f->msix;
+
+	if (!(x->ctrl & PCI_MSIX_FLAGS_ENABLE))
+		return;
+	for (unsigned v = 0; v < x->nvec;) {
+		unsigned n = 0;
+
+		while (v + n < x->nvec && !is_attached(x, v + n) &&
+		       !(x->table[(v + n) * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] &
+			 PCI_MSIX_ENTRY_CTRL_MASKBIT))
+			n++;
+		if (!n) {
+			v++;
+			continue;
+		}
+		if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0)
+			for (unsigned k = v; k < v + n; k++)
+				x->attached[k / 64] |= 1ULL << (k % 64);
+		v += n;
+	}
 }
 
 static bool pba_test_clear(struct fn_msix *x, unsigned v)
@@ -135,15 +170,13 @@ void msix_ctrl_write(struct zv_function *f, uint16_t ctrl)
 	if (!x->nvec)
 		return;
 	x->ctrl = ctrl;
-	if (now && !was) {
-		if (f->dev->ops->set_msix(f->dev, 0, x->nvec, x->fds) == 0)
-			x->attached = true;
-	} else if (was && !now) {
+	if (was && !now) {
 		f->dev->ops->set_msix(f->dev, 0, 0, NULL);
-		x->attached = false;
+		memset(x->attached, 0, (x->nvec + 63) / 64 * sizeof(uint64_t));
 		drain(x);
 		memset(x->pba, 0, (x->nvec + 63) / 64 * sizeof(uint64_t));
 	}
+	attach_unmasked(f);
 	flush_pending(f);
 }
 
@@ -199,6 +232,7 @@ bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_
 				unsigned last = (unsigned)((t + (j - i) - 1) / PCI_MSIX_ENTRY_SIZE);
 
 				memcpy(x->table + t, buf + i, j - i);
+				attach_unmasked(f);
 				for (unsigned v = first; v <= last; v++)
 					if ((x->ctrl & PCI_MSIX_FLAGS_ENABLE) && !vec_masked(x, v) &&
 					    pba_test_clear(x, v))

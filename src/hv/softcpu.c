@@ -294,6 +294,10 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 		}
 		if (poll(&pfd, 1, 50) > 0 || zv_events_hinted(sc->m))
 			zv_dispatch(sc->m);
+		if (sc->cfg.progress && sc_now() >= sc->next_progress) {
+			sc->next_progress = sc_now() + 1.0;
+			sc->cfg.progress(sc->cfg.progress_opaque, sc);
+		}
 	}
 }
 
@@ -601,6 +605,11 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 ZV_API struct zv_machine *zv_softcpu_machine(struct zv_softcpu *sc)
 {
 	return sc->m;
+}
+
+ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc)
+{
+	return sc->ram;
 }
 
 ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen)

@@ -1253,6 +1253,8 @@ TEST(set_pci_fn_disable_clears_registrations_and_resets)
 	EXPECT_EQ(fx_cc(&x), 0);
 	EXPECT_EQ(fx_pcilg(&x, fh, 15, 2, 0x42, &v), 0);
 	EXPECT_EQ(v & 0x0080, 0x0080);
+	/* vector 0 unmasked (vector control, BAR 2 offset 12): attached */
+	EXPECT_EQ(fx_pcistg(&x, fh, 2, 4, 12, 0), 0);
 	EXPECT(x.dev[0]->fds[0] >= 0);
 	EXPECT_EQ(fx_stpcifc(&x, fh, 0, FX_FIB), 0);
 	EXPECT_EQ(fx_cc(&x), 0);

@@ -36,6 +36,7 @@ expect bringup-3fns 0 $R --guest $G/bringup.elf --device $D,uid=7,fid=3 --device
 expect bringup-detects-missing-fn 1 $R --guest $G/bringup.elf --device $D --args fns=2
 expect dma-2fns 0 $R --guest $G/dma.elf --device $D --device $D --args "mib=16 irqs=2000 buf=1024"
 expect interrupts-2fns 0 $R --guest $G/irq.elf --device $D --device $D
+expect interrupt-storm-1M 0 $R --guest $G/storm.elf --device $D --device $D --args events=1000000
 expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D

@@ -213,6 +213,11 @@ static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
 	case EMU_DMA_OP_IRQ:
 		raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, len);
 		return EMU_DMA_ST_OK;
+	case EMU_DMA_OP_IRQ_SET:
+		for (unsigned v = 0; v < 64 && v < e->nvec; v++)
+			if (len >> v & 1)
+				raise_vector(e, v, 1);
+		return EMU_DMA_ST_OK;
 	case EMU_DMA_OP_COPY:
 	case EMU_DMA_OP_FILL:
 	case EMU_DMA_OP_CSUM:

@@ -32,6 +32,7 @@
 #define EMU_DMA_OP_FILL  2	/* DST <- PATTERN (8-byte, little-endian) repeated */
 #define EMU_DMA_OP_CSUM  3	/* RESULT <- csum(SRC, LEN) */
 #define EMU_DMA_OP_IRQ   4	/* raise the vector LEN times */
+#define EMU_DMA_OP_IRQ_SET 5	/* raise once each vector whose bit is set in LEN */
 #define EMU_DMA_CMD_VEC_SHIFT 8
 #define EMU_DMA_CMD_VEC_MASK  0xfff
 #define EMU_DMA_CMD_IRQ  0x80000000u
