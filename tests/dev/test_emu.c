@@ -1177,6 +1177,27 @@ TEST(emu_csum_faults_on_unmapped_source)
 
 /* ---- emu:dma: interrupts -------------------------------------------------- */
 
+TEST(emu_irq_set_signals_each_vector_of_the_mask_once)
+{
+	struct zv_device *d = dev_open("");
+	int fds[8];
+
+	for (unsigned v = 0; v < 8; v++)
+		fds[v] = new_efd();
+	EXPECT_EQ(d->ops->set_msix(d, 0, 8, fds), 0);
+	set_command(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	/* bits 1, 4, 7, and 40 (no such vector: ignored) */
+	EXPECT_EQ(run(d, 0, 0, (1u << 1) | (1u << 4) | (1u << 7) | (1ULL << 40), EMU_DMA_OP_IRQ_SET), 0);
+	for (unsigned v = 0; v < 8; v++)
+		EXPECT_EQ(efd_take(fds[v]), v == 1 || v == 4 || v == 7);
+	EXPECT_EQ(run(d, 0, 0, 0xff, EMU_DMA_OP_IRQ_SET), 0);
+	for (unsigned v = 0; v < 8; v++)
+		EXPECT_EQ(efd_take(fds[v]), 1);
+	zv_device_close(d);
+	for (unsigned v = 0; v < 8; v++)
+		close(fds[v]);
+}
+
 TEST(emu_irq_command_signals_len_times)
 {
 	struct zv_device *d = dev_open("");
@@ -1393,7 +1414,7 @@ TEST(emu_bad_opcode_is_status_3)
 {
 	struct zv_device *d = dev_open("");
 	uint8_t *buf = pages(2);
-	static const uint32_t ops[] = { 0, 5, 6, 0x7f, 0xff, 0x100 };
+	static const uint32_t ops[] = { 0, 6, 7, 0x7f, 0xff, 0x100 };
 
 	memset(buf, 0xee, 2 * PG);
 	EXPECT_EQ(d->ops->dma_map(d, 0x100000, 2 * PG, buf, true), 0);
