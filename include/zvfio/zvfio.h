@@ -237,6 +237,10 @@ ZV_API int zv_poll_fd(const struct zv_machine *m);
  * updates) without blocking. Returns the number processed, or -1.
  */
 ZV_API int zv_dispatch(struct zv_machine *m);
+/* The same, but first wait up to timeout_ms (-1: forever) for work: one
+ * system call less than poll() on zv_poll_fd() followed by zv_dispatch(),
+ * for a binding whose vCPU idles. */
+ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms);
 /* True when an in-process device signalled since the last zv_dispatch():
  * lets a binding skip the poll system call on its fast path. */
 ZV_API bool zv_events_hinted(const struct zv_machine *m);

@@ -276,12 +276,17 @@ static void handle_err(struct zv_function *f)
 
 ZV_API int zv_dispatch(struct zv_machine *m)
 {
+	return zv_dispatch_wait(m, 0);
+}
+
+ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
+{
 	struct epoll_event ev[32];
 	int n, total = 0;
 
 	m->hint = 0;
 	do {
-		n = epoll_wait(m->epfd, ev, 32, 0);
+		n = epoll_wait(m->epfd, ev, 32, total ? 0 : timeout_ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -282,8 +282,6 @@ static void mirror_lctl(struct zv_softcpu *sc, const uint8_t *b, bool g, uint64_
 
 static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 {
-	struct pollfd pfd = { .fd = zv_poll_fd(sc->m), .events = POLLIN };
-
 	sc->st.waits++;
 	for (;;) {
 		if (pending(sc) && deliver(sc, mask, addr))
@@ -292,8 +290,7 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 			sc_fault(sc, ZV_RUN_TIMEOUT, "timeout: the guest waited for an interrupt that never came");
 			return;
 		}
-		if (poll(&pfd, 1, 50) > 0 || zv_events_hinted(sc->m))
-			zv_dispatch(sc->m);
+		zv_dispatch_wait(sc->m, zv_events_hinted(sc->m) ? 0 : 50);
 		if (sc->cfg.progress && sc_now() >= sc->next_progress) {
 			sc->next_progress = sc_now() + 1.0;
 			sc->cfg.progress(sc->cfg.progress_opaque, sc);
