@@ -14,7 +14,6 @@
 #include "arch/insn.h"
 #include "dev/dev.h"
 #include "util/extmap.h"
-#include "util/u64map.h"
 #include "zvfio/zvfio.h"
 
 /* function handle (reference §6.2) */

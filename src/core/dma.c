@@ -342,20 +342,17 @@ static bool extent_matches(const struct extent *e, const struct run *r, uint64_t
 	       r->gpa + (lo - r->iova) == e->data + (lo - e->first);
 }
 
-/* Unmap the extents listed in gone (sorted), adjacent ones in one call. */
+/* Unmap the extents listed in gone (sorted): each group of adjacent ones
+ * covers a range that holds nothing else, which drop_extents unmaps in
+ * one call. */
 static void unmap_gone(struct zv_function *f, const struct runs *gone)
 {
-	for (size_t i = 0; i < gone->n;) {
-		uint64_t lo = gone->v[i].iova, hi = lo + gone->v[i].len - 1;
-		size_t j = i;
+	for (size_t i = 0, j; i < gone->n; i = j) {
+		uint64_t hi = gone->v[i].iova + gone->v[i].len - 1;
 
-		for (; j < gone->n && gone->v[j].iova == (j == i ? lo : hi + 1); j++) {
+		for (j = i + 1; j < gone->n && gone->v[j].iova == hi + 1; j++)
 			hi = gone->v[j].iova + gone->v[j].len - 1;
-			extmap_remove(&f->dma.shadow, gone->v[j].iova);
-			f->m->st.pages_unmapped += gone->v[j].len / PAGE;
-		}
-		host_unmap(f, lo, hi);
-		i = j;
+		drop_extents(f, gone->v[i].iova, hi);
 	}
 }
 

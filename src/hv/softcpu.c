@@ -15,13 +15,13 @@
  * - Interruptions. Unicorn never swaps PSWs through the lowcore; this file
  *   does, at block boundaries and on intercept return (never by stopping
  *   the emulator from another thread: it re-executes or skips
- *   instructions), and at enabled waits, where it blocks on zv_poll_fd().
+ *   instructions), and at enabled waits, where it blocks in
+ *   zv_dispatch_wait().
  * - Control registers. Unicorn has no API for them, so LCTL/LCTLG are
  *   intercepted too and mirrored before they execute (CR6: I/O subclass
  *   mask, CR14: machine-check subclass mask).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,8 @@ enum op {
 	OP_DATSET,	/* STOSM, SSM, LPSW: watched only for turning DAT on */
 };
 
-/* Which intercepted instruction starts at b (6 readable bytes). */
+/* Which intercepted instruction starts at b (6 readable bytes). hook_every()
+ * filters on the same first bytes: keep the two in step. */
 static enum op classify(const uint8_t *b)
 {
 	switch (b[0]) {
@@ -337,7 +338,7 @@ static void intercept(struct zv_softcpu *sc, uint64_t addr)
 		return;
 	op = classify(b);
 	if (op == OP_NONE)
-		return;	/* the code at this address changed */
+		return;	/* not ours (hook-all mode), or the code here changed */
 	sc->st.intercepts++;
 	mask = sc_pswm(sc);
 	if (op == OP_ZPCI) {
@@ -396,7 +397,8 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	intercept(opaque, addr);
 }
 
-/* The comparison mode: a hook on every instruction, one byte tested. */
+/* The comparison mode: a hook on every instruction, with the cheapest
+ * filter (the first bytes classify() knows) in front of intercept(). */
 static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
