@@ -516,38 +516,35 @@ static void iova_release(struct zdev *z, uint64_t iova, uint64_t n)
 		bit_clr(z->iova_used, p + k);
 }
 
-uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro)
+/* Map n pages at fresh IOVAs: pages[k], or first + k pages when pages is
+ * NULL; 0 when they cannot be mapped. */
+static uint64_t map_n(struct zdev *z, uint64_t n, uintptr_t first, void *const *pages, bool ro)
 {
 	uint64_t iova = iova_alloc(z, n);
 
 	if (!iova)
 		return 0;
-	for (unsigned k = 0; k < n; k++)
-		*pte_of(z, iova + 4096ULL * k, true) = (uintptr_t)pages[k] | (ro ? PTE_PROT : 0);
-	if (zpci_refresh(z, iova, 4096ULL * n)) {
-		for (unsigned k = 0; k < n; k++)
-			*pte_of(z, iova + 4096ULL * k, false) = PTE_INVALID;
-		zpci_refresh(z, iova, 4096ULL * n);
-		iova_release(z, iova, n);
+	for (uint64_t k = 0; k < n; k++)
+		*pte_of(z, iova + 4096 * k, true) =
+			(pages ? (uintptr_t)pages[k] : first + 4096 * k) | (ro ? PTE_PROT : 0);
+	if (zpci_refresh(z, iova, 4096 * n)) {
+		zpci_unmap(z, iova, 4096 * n, false);
 		return 0;
 	}
 	return iova;
 }
 
+uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro)
+{
+	return map_n(z, n, 0, pages, ro);
+}
+
 uint64_t zpci_map(struct zdev *z, const void *p, uint64_t len, bool ro)
 {
 	uintptr_t first = (uintptr_t)p & ~0xfffUL, end = ((uintptr_t)p + len + 4095) & ~0xfffUL;
-	uint64_t n = (end - first) / 4096, iova = iova_alloc(z, n);
+	uint64_t iova = map_n(z, (end - first) / 4096, first, NULL, ro);
 
-	if (!iova)
-		return 0;
-	for (uint64_t k = 0; k < n; k++)
-		*pte_of(z, iova + 4096 * k, true) = (first + 4096 * k) | (ro ? PTE_PROT : 0);
-	if (zpci_refresh(z, iova, 4096 * n)) {
-		zpci_unmap(z, iova, 4096 * n, false);
-		return 0;
-	}
-	return iova + ((uintptr_t)p & 0xfff);
+	return iova ? iova + ((uintptr_t)p & 0xfff) : 0;
 }
 
 void zpci_unmap(struct zdev *z, uint64_t iova, uint64_t len, bool lazy)
