@@ -448,6 +448,27 @@ void fx_map_page(struct fx *x, uint64_t rt, uint64_t iova, uint64_t frame, bool 
 	fx_w64(x, pt + 8 * ((iova >> 12) & 0xff), frame | (prot ? 0x200 : 0));
 }
 
+uint64_t fx_rte_addr(uint64_t rt, uint64_t iova)
+{
+	return rt + 8 * ((iova >> 31) & 0x7ff);
+}
+
+uint64_t fx_ste_addr(struct fx *x, uint64_t rt, uint64_t iova)
+{
+	return (fx_r64(x, fx_rte_addr(rt, iova)) & ~0x3fffULL) + 8 * ((iova >> 20) & 0x7ff);
+}
+
+uint64_t fx_pte_addr(struct fx *x, uint64_t rt, uint64_t iova)
+{
+	return (fx_r64(x, fx_ste_addr(x, rt, iova)) & ~0x7ffULL) + 8 * ((iova >> 12) & 0xff);
+}
+
+int fx_rpcit_cc(struct fx *x, uint32_t fh, uint64_t start, uint64_t len)
+{
+	EXPECT_EQ(fx_rpcit(x, fh, start, len), 0);
+	return fx_cc(x);
+}
+
 int fx_reg_int(struct fx *x, uint32_t fh, uint8_t isc, uint16_t noi, uint64_t aibv,
 	       uint8_t aibvo, uint64_t aisb, uint8_t aisbo, bool sum)
 {

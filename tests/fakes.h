@@ -114,6 +114,13 @@ int fx_reg_ioat(struct fx *x, uint32_t fh, uint64_t rt, uint64_t pba, uint64_t p
  * page tables from *next_table, which advances) */
 void fx_map_page(struct fx *x, uint64_t rt, uint64_t iova, uint64_t frame, bool prot,
 		 uint64_t *next_table);
+/* addresses of the entries that translate iova under the region-third
+ * table rt (the tables must exist) */
+uint64_t fx_rte_addr(uint64_t rt, uint64_t iova);
+uint64_t fx_ste_addr(struct fx *x, uint64_t rt, uint64_t iova);
+uint64_t fx_pte_addr(struct fx *x, uint64_t rt, uint64_t iova);
+/* RPCIT that EXPECTs completion (no program exception); returns the cc */
+int fx_rpcit_cc(struct fx *x, uint32_t fh, uint64_t start, uint64_t len);
 /* register adapter interruptions: isc, noi, aibv, aibvo, aisb, aisbo, sum */
 int fx_reg_int(struct fx *x, uint32_t fh, uint8_t isc, uint16_t noi, uint64_t aibv,
 	       uint8_t aibvo, uint64_t aisb, uint8_t aisbo, bool sum);

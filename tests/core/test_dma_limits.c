@@ -147,23 +147,22 @@ static void map(struct env *e, uint64_t iova, uint64_t frame, bool prot)
 
 static uint64_t rte_addr(uint64_t iova)
 {
-	return RT + 8 * ((iova >> 31) & 0x7ff);
+	return fx_rte_addr(RT, iova);
 }
 
 static uint64_t ste_addr(struct env *e, uint64_t iova)
 {
-	return (fx_r64(&e->x, rte_addr(iova)) & ~0x3fffULL) + 8 * ((iova >> 20) & 0x7ff);
+	return fx_ste_addr(&e->x, RT, iova);
 }
 
 static uint64_t pte_addr(struct env *e, uint64_t iova)
 {
-	return (fx_r64(&e->x, ste_addr(e, iova)) & ~0x7ffULL) + 8 * ((iova >> 12) & 0xff);
+	return fx_pte_addr(&e->x, RT, iova);
 }
 
 static int rpcit_cc(struct env *e, uint64_t start_, uint64_t len)
 {
-	EXPECT_EQ(fx_rpcit(&e->x, e->fh, start_, len), 0);
-	return fx_cc(&e->x);
+	return fx_rpcit_cc(&e->x, e->fh, start_, len);
 }
 
 static struct zv_stats stats(struct env *e)

@@ -55,24 +55,23 @@ static void map(struct env *e, uint64_t iova, uint64_t frame, bool prot)
 /* addresses of the entries that translate iova (tables must exist) */
 static uint64_t rte_addr(uint64_t iova)
 {
-	return RT + 8 * ((iova >> 31) & 0x7ff);
+	return fx_rte_addr(RT, iova);
 }
 
 static uint64_t ste_addr(struct env *e, uint64_t iova)
 {
-	return (fx_r64(&e->x, rte_addr(iova)) & ~0x3fffULL) + 8 * ((iova >> 20) & 0x7ff);
+	return fx_ste_addr(&e->x, RT, iova);
 }
 
 static uint64_t pte_addr(struct env *e, uint64_t iova)
 {
-	return (fx_r64(&e->x, ste_addr(e, iova)) & ~0x7ffULL) + 8 * ((iova >> 12) & 0xff);
+	return fx_pte_addr(&e->x, RT, iova);
 }
 
 /* RPCIT; EXPECTs that the instruction completed (no program exception) */
 static int rpcit_cc(struct env *e, uint64_t start, uint64_t len)
 {
-	EXPECT_EQ(fx_rpcit(&e->x, e->fh, start, len), 0);
-	return fx_cc(&e->x);
+	return fx_rpcit_cc(&e->x, e->fh, start, len);
 }
 
 static bool is_mapped(struct env *e, uint64_t iova)
