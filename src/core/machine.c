@@ -304,8 +304,7 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
 					return -1;
 				fmb_update_all(m);
 			} else if (f && k == EP_MSIX) {
-				if (read(f->msix.fds[vec], &cnt, sizeof(cnt)) == sizeof(cnt))
-					msix_event(f, vec);
+				msix_event(f, vec);	/* edge-triggered: see msix_init */
 			} else if (f && k == EP_ERR) {
 				handle_err(f);
 			}
