@@ -213,7 +213,7 @@ void fake_fault(struct fake_dev *f, uint64_t iova, bool write_, bool prot)
 {
 	uint64_t one = 1;
 
-	f->fault = (struct dev_fault){ iova, write_, prot };
+	f->fault = (struct dev_fault){ .iova = iova, .write = write_, .prot = prot };
 	f->fault_pending = true;
 	if (write(f->err_fd, &one, sizeof(one)) != sizeof(one))
 		abort();

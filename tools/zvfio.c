@@ -27,6 +27,7 @@ static const char *prog = "zvfio";
 
 int bench_rpcit(int argc, char **argv);
 int bench_irq(int argc, char **argv, const char *guest);
+int cmd_list(int argc, char **argv, const char *prog);
 
 static void usage_main(FILE *f)
 {
@@ -40,6 +41,7 @@ static void usage_main(FILE *f)
 "\n"
 "Commands:\n"
 "  run       boot a guest image with PCI functions passed through\n"
+"  list      the host's PCI functions VFIO can pass through (`--json`)\n"
 "  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side),\n"
 "            `zvfio bench irq` (interrupt latency against a raw eventfd)\n"
 "  version   print the version\n"
@@ -60,12 +62,18 @@ static void usage_run(FILE *f)
 "\n"
 "Options:\n"
 "  -g, --guest FILE      guest image (required)\n"
-"  -d, --device SPEC     add a PCI function; repeatable. SPEC is\n"
-"                          emu:dma[,uid=N][,fid=N][,rtr=0|1][,vectors=N][,maps=N]\n"
-"                        uid: 1..65535 (default: lowest free), fid: 0..4294967294\n"
-"                        (default: lowest free), rtr=1: offer relaxed translation,\n"
-"                        vectors: MSI-X vectors 1..128 (default 8), maps: host\n"
-"                        IOMMU mappings the device holds (default 65535)\n"
+"  -d, --device SPEC     add a PCI function; repeatable. SPEC is one of\n"
+"                          emu:dma[,vectors=N][,maps=N][,FUNCTION OPTIONS]\n"
+"                          vfio:DDDD:BB:DD.F[,FUNCTION OPTIONS]\n"
+"                        emu:dma is the in-process test device: vectors: MSI-X\n"
+"                        vectors 1..128 (default 8), maps: host IOMMU mappings it\n"
+"                        holds (default 65535). vfio: passes the host function at\n"
+"                        that address through VFIO (see `%s list`; its IOMMU group\n"
+"                        must be viable; needs /dev/vfio access).\n"
+"                        FUNCTION OPTIONS: uid=N: 1..65535 (default: lowest free),\n"
+"                        fid=N: 0..4294967294 (default: lowest free), rtr=1: offer\n"
+"                        relaxed translation, sdma=ADDR,edma=ADDR: the guest's DMA\n"
+"                        window (page-aligned; within what the device reaches)\n"
 "  -m, --mem SIZE        guest RAM, a multiple of 1 MiB, with suffix K, M or G\n"
 "                        (default 256M)\n"
 "  -a, --args STRING     argument string the guest can read (GUEST-ABI.md)\n"
@@ -83,7 +91,7 @@ static void usage_run(FILE *f)
 "\n"
 "Example:\n"
 "  %s run --guest build/guest/dma.elf --device emu:dma,uid=1 \\\n"
-"        --device emu:dma,uid=2 --args 'mib=64'\n", prog, prog);
+"        --device emu:dma,uid=2 --args 'mib=64'\n", prog, prog, prog);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -311,6 +319,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 1, argv + 1, prog);
 	if (!strcmp(argv[1], "bench")) {
 		if (argc > 2 && !strcmp(argv[2], "rpcit"))
 			return bench_rpcit(argc - 2, argv + 2);
@@ -334,6 +344,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc > 2 && !strcmp(argv[2], "run"))
 			usage_run(stdout);
+		else if (argc > 2 && !strcmp(argv[2], "list"))
+			return cmd_list(2, (char *[]){ argv[2], (char *)"--help", NULL }, prog);
 		else
 			usage_main(stdout);
 		return 0;

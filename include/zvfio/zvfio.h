@@ -115,12 +115,38 @@ ZV_API void zv_machine_destroy(struct zv_machine *m);
 /*
  * Open a device from a specification string:
  *   emu:dma[,vectors=N][,maps=N]   the in-process DMA test engine
- * (docs/DEVICES.md). Function options (uid=, fid=) belong to
- * zv_function_add_spec(). On error returns NULL and, if err is not NULL,
- * writes a one-line message naming the bad part.
+ *   vfio:DDDD:BB:DD.F              a host PCI function through Linux VFIO
+ *                                  (type1 container/group; the function's
+ *                                  IOMMU group must be viable)
+ * (docs/DEVICES.md). Function options (uid=, fid=, rtr=, sdma=, edma=)
+ * belong to zv_function_add_spec(). On error returns NULL and, if err is
+ * not NULL, writes a one-line message naming the bad part.
  */
 ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errlen);
 ZV_API void zv_device_close(struct zv_device *dev);
+
+/* ---- host PCI functions ------------------------------------------------ */
+
+#define ZV_PCI_ADDR_LEN 16
+
+/* A host PCI function as sysfs describes it. */
+struct zv_host_fn {
+	char addr[ZV_PCI_ADDR_LEN];	/* DDDD:BB:DD.F */
+	uint16_t vendor, device;
+	uint32_t class_code;
+	char driver[32];		/* "" when no driver is bound */
+	int iommu_group;		/* -1: no IOMMU group (no IOMMU) */
+	bool viable;			/* every group member on vfio-pci or unbound */
+	char blocker[ZV_PCI_ADDR_LEN];	/* when not viable: the member in the way */
+	bool zpci;			/* s390: the attributes below are valid */
+	uint32_t fid, fh, uid;
+	uint16_t pchid, vfn;
+	uint8_t pfgid, pft;
+};
+
+/* Every host PCI function, sorted by address, in *fns (free() it). An empty
+ * list when the host has no PCI. -1 with errno and err on failure. */
+ZV_API int zv_host_list(struct zv_host_fn **fns, size_t *count, char *err, size_t errlen);
 
 #define ZV_UID_AUTO 0u
 #define ZV_FID_AUTO 0xffffffffu
@@ -136,6 +162,16 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 /* Parse "emu:dma,uid=5,fid=3,..." and add the function. */
 ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
 						char *err, size_t errlen);
+
+/*
+ * The guest's DMA window [start, end] for a disabled function: both ends
+ * page-aligned (end + 1), inside what the device can reach (its zPCI
+ * window on s390, its IOMMU's valid IOVA range elsewhere). Without it the
+ * window starts at 4 GiB (QEMU's default) and ends where the device's
+ * range or the backend's mapping limit ends. -1 with EBUSY (enabled),
+ * EINVAL (misaligned, empty) or ERANGE (outside the device's range).
+ */
+ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uint64_t end);
 
 ZV_API uint32_t zv_function_fid(const struct zv_function *f);
 ZV_API uint32_t zv_function_uid(const struct zv_function *f);
@@ -280,6 +316,7 @@ struct zv_stats {
 	uint64_t dma_read_bytes;	/* by devices, from guest memory */
 	uint64_t dma_write_bytes;	/* by devices, into guest memory */
 	uint64_t iommu_faults;
+	uint64_t unplug_requests;	/* host requests passed on as event 0x0303 */
 };
 ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st);
 

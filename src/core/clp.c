@@ -154,7 +154,9 @@ static void clp_query_fn(struct clp_call *c)
 		return;
 	}
 	memset(r + CLP_HDR_SIZE, 0, CLP_QFN_RS_LEN - CLP_HDR_SIZE);
-	be16_put(r + CLP_QFN_RS_VFN, 0);
+	be16_put(r + CLP_QFN_RS_VFN, f->vfn);
+	be16_put(r + CLP_QFN_RS_PCHID, f->pchid);
+	memcpy(r + CLP_QFN_RS_PFIP, f->pfip, sizeof(f->pfip));
 	r[CLP_QFN_RS_FLAGS] = CLP_QFN_FLAG_UTIL;
 	r[CLP_QFN_RS_PFGID] = f->group->id;
 	be32_put(r + CLP_QFN_RS_FID, f->fid);
@@ -168,8 +170,12 @@ static void clp_query_fn(struct clp_call *c)
 	be64_put(r + CLP_QFN_RS_EDMA, f->edma);
 	be32_put(r + CLP_QFN_RS_UID, f->uid);
 	memset(r + CLP_QFN_RS_UTIL, 0x40, CLP_QFN_UTIL_LEN);	/* EBCDIC blanks */
-	for (unsigned i = 0; f->dev->name[i] && i < CLP_QFN_UTIL_LEN; i++)
-		r[CLP_QFN_RS_UTIL + i] = ebcdic(f->dev->name[i]);
+	if (f->util_len)	/* the host's own utility string (EBCDIC already) */
+		memcpy(r + CLP_QFN_RS_UTIL, f->util,
+		       f->util_len < CLP_QFN_UTIL_LEN ? f->util_len : CLP_QFN_UTIL_LEN);
+	else
+		for (unsigned i = 0; f->dev->name[i] && i < CLP_QFN_UTIL_LEN; i++)
+			r[CLP_QFN_RS_UTIL + i] = ebcdic(f->dev->name[i]);
 	rsp_code(c, CLP_RC_OK);
 }
 

@@ -35,6 +35,8 @@
 struct zv_group {
 	uint8_t id;
 	bool used;
+	bool simulated;		/* stands for host group host_gid (QEMU's rule) */
+	uint8_t host_gid;
 	uint16_t noi;		/* max MSI-X vectors */
 	uint16_t maxstbl;
 	uint16_t mui;
@@ -93,7 +95,16 @@ struct zv_function {
 	uint64_t bar_size[6];
 	uint32_t bar_val[6];
 	uint64_t sdma, edma;
+	uint64_t win_hi;	/* the window's end before the mapping limit */
+	uint64_t win_lo, dev_hi;	/* what the device can reach */
 	uint16_t cfg_size;
+	/* from the host's zPCI capabilities (dev_zpci), else 0 */
+	uint16_t pchid, vfn;
+	uint8_t pft;
+	uint8_t util_len;
+	uint8_t util[64];	/* EBCDIC */
+	uint8_t pfip[4];
+	uint32_t host_fh;
 	struct fn_msix msix;
 	struct fn_irq irq;
 	struct fn_dma dma;
@@ -131,7 +142,7 @@ struct zv_machine {
 };
 
 /* epoll tags: what became readable */
-enum ep_kind { EP_MSIX = 1, EP_ERR = 2, EP_TIMER = 3 };
+enum ep_kind { EP_MSIX = 1, EP_ERR = 2, EP_TIMER = 3, EP_REQ = 4 };
 static inline uint64_t ep_tag(enum ep_kind k, uint16_t idx, uint16_t vec)
 {
 	return (uint64_t)k << 32 | (uint64_t)idx << 16 | vec;
@@ -162,6 +173,7 @@ void fn_post_error(struct zv_function *f, const struct zpci_event *ev);
 void fn_set_state(struct zv_function *f, enum zv_fn_state s);
 /* The DMA window QUERY PCI FN reports, from the group and the backend. */
 void fn_set_window(struct zv_function *f);
+int fn_apply_host_info(struct zv_function *f);
 
 /* ---- pcicfg.c: device regions as the guest sees them ---- */
 int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,

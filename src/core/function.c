@@ -99,7 +99,7 @@ void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool writ
 
 void fn_set_window(struct zv_function *f)
 {
-	uint64_t pages = (ZV_DEFAULT_EDMA - f->sdma) / ZPCI_PAGE_SIZE + 1, avail;
+	uint64_t pages = (f->win_hi - f->sdma) / ZPCI_PAGE_SIZE + 1, avail;
 
 	/* Without relaxed translation QEMU shrinks the window to what the
 	 * backend can map page by page (reference §4.7). */
@@ -109,6 +109,104 @@ void fn_set_window(struct zv_function *f)
 			pages = avail ? avail : 1;
 	}
 	f->edma = f->sdma + pages * ZPCI_PAGE_SIZE - 1;
+}
+
+/*
+ * Take what the host knows of the function (dev_zpci) into its CLP
+ * answers, by QEMU's rules (hw/s390x/s390-pci-vfio.c): the DMA window,
+ * PCHID, VFN, utility string and path from the base capabilities; the
+ * response's PFT and FMB length stay 0 (the engine keeps its own FMB);
+ * an intercepted function gets a simulated group, one per host group,
+ * numbered from 0xF0, so a guest-visible group never mixes semantics,
+ * with the host's group characteristics except maxstbl (128 through
+ * intercepts) and dtsm. Nothing to do when the backend knows nothing.
+ */
+#define ZV_SIM_PFGID_FIRST 0xf0
+
+int fn_apply_host_info(struct zv_function *f)
+{
+	struct zv_machine *m = f->m;
+	struct dev_zpci z;
+
+	if (!f->dev->ops->zpci_info || f->dev->ops->zpci_info(f->dev, &z))
+		return 0;
+	if (z.has_window) {
+		uint64_t lo = (z.start_dma + ZPCI_PAGE_SIZE - 1) & ~(uint64_t)(ZPCI_PAGE_SIZE - 1);
+		uint64_t hi = z.end_dma | (ZPCI_PAGE_SIZE - 1);
+
+		if (z.end_dma < lo || hi - lo < ZPCI_PAGE_SIZE - 1) {
+			errno = ERANGE;
+			return -1;
+		}
+		/* s390: the host's window as is; elsewhere from 4 GiB where
+		 * the range allows, as QEMU's default window */
+		f->sdma = !z.has_base && lo <= ZV_DEFAULT_SDMA && hi > ZV_DEFAULT_SDMA ? ZV_DEFAULT_SDMA : lo;
+		f->win_hi = hi < ZV_DEFAULT_EDMA ? hi : ZV_DEFAULT_EDMA;
+		f->win_lo = lo;
+		f->dev_hi = hi;
+	}
+	if (z.has_base) {
+		f->pchid = z.pchid;
+		f->vfn = z.vfn;
+		f->pft = z.pft;
+		memcpy(f->pfip, z.pfip, z.pfip_len < sizeof(f->pfip) ? z.pfip_len : sizeof(f->pfip));
+		f->util_len = z.util_len;
+		memcpy(f->util, z.util, z.util_len);
+		if (z.has_fh)
+			f->host_fh = z.fh;
+	}
+	if (z.has_base && z.has_group) {
+		struct zv_group *g = NULL;
+
+		for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID && !g; id++)
+			if (m->groups[id].used && m->groups[id].simulated &&
+			    m->groups[id].host_gid == z.gid)
+				g = &m->groups[id];
+		for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID && !g; id++)
+			if (!m->groups[id].used) {
+				g = &m->groups[id];
+				*g = (struct zv_group){
+					.id = (uint8_t)id, .used = true, .simulated = true,
+					.host_gid = z.gid, .noi = z.noi, .maxstbl = ZV_MAXSTBL,
+					.mui = z.mui ? z.mui : m->mui, .version = z.version,
+					/* refresh always: zvfio shadows the guest's
+					 * tables, so new entries need an RPCIT */
+					.flags = CLP_QGRP_FLAG_REFRESH,
+					.dtsm = CLP_DTSM_RTTO, .dasm = z.dasm,
+					.msia = z.msi_addr ? z.msi_addr : ZV_DEFAULT_MSIA,
+				};
+			}
+		if (!g) {
+			errno = ENOSPC;	/* 14 simulated groups in use */
+			return -1;
+		}
+		f->group = g;
+	}
+	return 0;
+}
+
+ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uint64_t end)
+{
+	if (!f) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (f->fh & FH_ENABLED) {
+		errno = EBUSY;
+		return -1;
+	}
+	if ((start & (ZPCI_PAGE_SIZE - 1)) || ((end + 1) & (ZPCI_PAGE_SIZE - 1)) || end <= start) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (start < f->win_lo || end > f->dev_hi) {
+		errno = ERANGE;
+		return -1;
+	}
+	f->sdma = start;
+	f->win_hi = end;
+	fn_set_window(f);
+	return 0;
 }
 
 ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The machine: guest memory, functions, groups, the event loop and stats. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,12 @@ err:
 static void function_free(struct zv_function *f)
 {
 	int efd = f->dev->ops->err_fd ? f->dev->ops->err_fd(f->dev) : -1;
+	int rfd = f->dev->ops->req_fd ? f->dev->ops->req_fd(f->dev) : -1;
 
 	if (efd >= 0)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, efd, NULL);
+	if (rfd >= 0)
+		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, rfd, NULL);
 	dma_unmap_all(f);
 	extmap_fini(&f->dma.shadow);
 	msix_fini(f);
@@ -169,25 +173,29 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	f->idx = (uint16_t)idx;
 	f->group = &m->groups[ZV_DEFAULT_PFGID];
 	f->sdma = ZV_DEFAULT_SDMA;
-	fn_set_window(f);
+	f->win_hi = f->dev_hi = ZV_DEFAULT_EDMA;
 	extmap_init(&f->dma.shadow);
 	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
-	if (fn_probe_device(f, err, sizeof(err)) || msix_init(f)) {
+	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f) || msix_init(f)) {
 		extmap_fini(&f->dma.shadow);
 		free(f);
 		errno = errno ? errno : EIO;
 		return NULL;
 	}
+	fn_set_window(f);
 	int efd = dev->ops->err_fd ? dev->ops->err_fd(dev) : -1;
-	if (efd >= 0) {
-		struct epoll_event ee = { .events = EPOLLIN, .data.u64 = ep_tag(EP_ERR, f->idx, 0) };
+	int rfd = dev->ops->req_fd ? dev->ops->req_fd(dev) : -1;
+	struct epoll_event ee = { .events = EPOLLIN, .data.u64 = ep_tag(EP_ERR, f->idx, 0) };
+	struct epoll_event er = { .events = EPOLLIN, .data.u64 = ep_tag(EP_REQ, f->idx, 0) };
 
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, efd, &ee)) {
-			msix_fini(f);
-			extmap_fini(&f->dma.shadow);
-			free(f);
-			return NULL;
-		}
+	if ((efd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, efd, &ee)) ||
+	    (rfd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, rfd, &er))) {
+		if (efd >= 0)
+			epoll_ctl(m->epfd, EPOLL_CTL_DEL, efd, NULL);
+		msix_fini(f);
+		extmap_fini(&f->dma.shadow);
+		free(f);
+		return NULL;
 	}
 	dev->hint = &m->hint;
 	/* plugged and configured, not enabled (reference §6.1) */
@@ -207,6 +215,8 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 		{ .key = "uid", .min = 1, .max = 0xffff },
 		{ .key = "fid", .min = 0, .max = 0xfffffffe },
 		{ .key = "rtr", .min = 0, .max = 1 },
+		{ .key = "sdma", .min = 0, .max = UINT64_MAX },
+		{ .key = "edma", .min = 0, .max = UINT64_MAX },
 	};
 	struct zv_device *dev;
 	struct zv_function *f;
@@ -221,14 +231,15 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 	strcpy(buf, spec);
 	dspec[0] = fopts[0] = '\0';
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool fn_opt = !strncmp(tok, "uid", 3) || !strncmp(tok, "fid", 3) ||
-			      !strncmp(tok, "rtr", 3);
+		bool fn_opt = !strncmp(tok, "uid=", 4) || !strncmp(tok, "fid=", 4) ||
+			      !strncmp(tok, "rtr=", 4) || !strncmp(tok, "sdma=", 5) ||
+			      !strncmp(tok, "edma=", 5);
 		char *dst = fn_opt ? fopts : dspec;
 		size_t *l = fn_opt ? &fl : &dl;
 
 		*l += (size_t)snprintf(dst + *l, sizeof(dspec) - *l, "%s%s", *l ? "," : "", tok);
 	}
-	if (dev_parse_opts(fopts, o, 3, err, errlen))
+	if (dev_parse_opts(fopts, o, 5, err, errlen))
 		return NULL;
 	dev = zv_device_open(dspec, err, errlen);
 	if (!dev)
@@ -243,8 +254,28 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 				 e == EEXIST ? "uid or fid already in use" : strerror(e));
 		zv_device_close(dev);
 		errno = e;
-	} else if (o[2].val) {
+		return NULL;
+	}
+	if (o[2].val)
 		zv_function_set_relaxed(f, true);
+	if (o[3].set || o[4].set) {
+		uint64_t lo = o[3].set ? o[3].val : f->sdma;
+		uint64_t hi = o[4].set ? o[4].val : f->win_hi;
+
+		if (zv_function_set_dma_window(f, lo, hi)) {
+			int e = errno;
+
+			if (err && errlen)
+				snprintf(err, errlen, "%s: DMA window %#" PRIx64 "-%#" PRIx64 " %s "
+					 "(the device reaches %#" PRIx64 "-%#" PRIx64 ")", spec, lo, hi,
+					 e == ERANGE ? "is outside what the device can reach"
+						     : "must be page-aligned and not empty",
+					 f->win_lo, f->dev_hi);
+			m->fns[f->idx] = NULL;
+			function_free(f);
+			errno = e;
+			return NULL;
+		}
 	}
 	return f;
 }
@@ -264,6 +295,11 @@ static void handle_err(struct zv_function *f)
 	struct dev_fault fl;
 
 	while (f->dev->ops->take_fault(f->dev, &fl) == 1) {
+		if (fl.device_error) {
+			/* no address: the device itself reported the error */
+			fn_set_error(f, ZPCI_PEC_SERR, 0, false);
+			continue;
+		}
 		f->m->st.iommu_faults++;
 		/* DMA outside the mappings: the address is either outside the
 		 * registered window or not translated (reference §4.3). */
@@ -272,6 +308,24 @@ static void handle_err(struct zv_function *f)
 			       ZPCI_PEC_OUT_OF_RANGE : ZPCI_PEC_INVAL_TE;
 		fn_set_error(f, pec, fl.iova, fl.write);
 	}
+}
+
+/* The host wants the device back (VFIO's request interrupt): ask the guest
+ * to give the function up -- availability event 0x0303, after which the
+ * guest disables it and the host deconfigures it (reference §6.5). */
+static void handle_req(struct zv_function *f)
+{
+	uint64_t n;
+	int fd = f->dev->ops->req_fd(f->dev);
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n) || !n || f->state == ZV_FS_STANDBY ||
+	    f->state == ZV_FS_RESERVED)
+		return;
+	event_post(f->m, &(struct zpci_event){
+		.kind = ZPCI_EVENT_AVAIL, .fh = f->fh, .fid = f->fid,
+		.pec = ZPCI_PEC_AVAIL_DECONF_REQ,
+	});
+	f->m->st.unplug_requests++;
 }
 
 ZV_API int zv_dispatch(struct zv_machine *m)
@@ -307,6 +361,8 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
 				msix_event(f, vec);	/* edge-triggered: see msix_init */
 			} else if (f && k == EP_ERR) {
 				handle_err(f);
+			} else if (f && k == EP_REQ) {
+				handle_req(f);
 			}
 			total++;
 		}

@@ -22,11 +22,36 @@ struct dev_region_info {
 	uint32_t flags;
 };
 
-/* An IOMMU fault the device hit while doing DMA. */
+/* An IOMMU fault the device hit while doing DMA, or (device_error) an
+ * uncorrectable error the host reported for the device (VFIO's error
+ * interrupt, AER), which carries no address. */
 struct dev_fault {
 	uint64_t iova;
 	bool write;
 	bool prot;		/* write through a read-only mapping (else unmapped) */
+	bool device_error;
+};
+
+/*
+ * What the host knows of the function's zPCI identity and its DMA window.
+ * On s390 VFIO reports it in the device-info capabilities (ids 1-4,
+ * linux/vfio_zdev.h); elsewhere only the DMA window (from the IOMMU's
+ * valid IOVA ranges) is known. Fields a backend cannot tell stay 0.
+ */
+struct dev_zpci {
+	bool has_window;	/* [start_dma, end_dma] the device may use */
+	uint64_t start_dma, end_dma;
+	bool has_base;		/* ZPCI_BASE */
+	uint16_t pchid, vfn, fmb_length;
+	uint8_t pft, gid;
+	bool has_fh;		/* ZPCI_BASE version 2 */
+	uint32_t fh;
+	bool has_group;		/* ZPCI_GROUP */
+	uint64_t dasm, msi_addr, flags;
+	uint16_t mui, noi, maxstbl;
+	uint8_t version;
+	uint8_t util_len, pfip_len;	/* ZPCI_UTIL, ZPCI_PFIP */
+	uint8_t util[64], pfip[32];
 };
 
 struct dev_ops {
@@ -55,6 +80,15 @@ struct dev_ops {
 	int (*err_fd)(struct zv_device *d);
 	/* 1 and *f filled when a fault was pending, 0 when none. */
 	int (*take_fault)(struct zv_device *d, struct dev_fault *f);
+	/* eventfd signalled when the host wants the device back (VFIO's
+	 * request interrupt: an unplug), or -1. */
+	int (*req_fd)(struct zv_device *d);
+	/* Fill *z; 0, or -1 when the backend knows nothing of zPCI or the
+	 * DMA window. Called again when the host function handle may have
+	 * changed (after a reset). */
+	int (*zpci_info)(struct zv_device *d, struct dev_zpci *z);
+	/* Route MSI vectors [0, count) to eventfds; count 0 disables MSI. */
+	int (*set_msi)(struct zv_device *d, unsigned count, const int *fds);
 	/* Bytes the device read from / wrote to host memory by DMA. */
 	void (*dma_counters)(struct zv_device *d, uint64_t *read, uint64_t *written);
 	void (*destroy)(struct zv_device *d);
@@ -84,5 +118,6 @@ struct dev_opt {
 int dev_parse_opts(const char *s, struct dev_opt *opts, unsigned n, char *err, size_t errlen);
 
 struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen);
+struct zv_device *vfio_dev_open(const char *addr, const char *opts, char *err, size_t errlen);
 
 #endif

@@ -112,7 +112,7 @@ static void dma_fault(struct emu_dma *e, uint64_t iova, bool is_write, bool prot
 	set_reg32(e, EMU_DMA_REG_STATUS, EMU_DMA_ST_FAULT);
 	set_reg64(e, EMU_DMA_REG_FAULT, iova);
 	if (!e->fault_pending) {
-		e->fault = (struct dev_fault){ iova, is_write, prot };
+		e->fault = (struct dev_fault){ .iova = iova, .write = is_write, .prot = prot };
 		e->fault_pending = true;
 		if (write(e->err_fd, &one, sizeof(one)) == sizeof(one))
 			dev_hint(&e->dev);
