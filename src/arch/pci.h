@@ -24,6 +24,15 @@
 #define PCI_CFG_SPACE_SIZE 256
 #define PCI_CFG_SPACE_EXP_SIZE 4096
 
+#define PCI_CAP_ID_MSI     0x05
+#define PCI_MSI_FLAGS      2	/* u16 message control */
+#define PCI_MSI_FLAGS_ENABLE 0x0001
+#define PCI_MSI_FLAGS_QMASK  0x000e	/* multiple message capable, log2 */
+#define PCI_MSI_FLAGS_QSIZE  0x0070	/* multiple message enable, log2 */
+#define PCI_MSI_FLAGS_64BIT  0x0080
+#define PCI_MSI_FLAGS_MASKBIT 0x0100	/* per-vector masking */
+#define PCI_MSI_ADDR_LO    4
+#define PCI_MSI_MAX_VECS   32
 #define PCI_CAP_ID_MSIX    0x11
 #define PCI_MSIX_FLAGS     2	/* u16 message control */
 #define PCI_MSIX_FLAGS_QSIZE  0x07ff

@@ -12,6 +12,7 @@
 
 #include "arch/events.h"
 #include "arch/insn.h"
+#include "arch/pci.h"
 #include "dev/dev.h"
 #include "util/extmap.h"
 #include "zvfio/zvfio.h"
@@ -55,6 +56,19 @@ struct fn_msix {
 	uint64_t *pba;		/* pending bits, one per vector */
 	int *fds;		/* trigger eventfd per vector */
 	uint64_t *attached;	/* vectors whose fd the backend has */
+};
+
+/* The guest's view of the function's MSI capability (used by functions
+ * without MSI-X, such as QEMU's edu): the engine keeps the registers and
+ * routes the vectors' eventfds when the guest enables MSI. */
+struct fn_msi {
+	uint16_t cap;		/* config offset of the capability; 0: none */
+	uint8_t len;		/* bytes of the capability the engine owns */
+	uint16_t caps;		/* the device's message-control bits: 64-bit, PVM, MMC */
+	uint8_t regs[24];	/* the capability from offset 0, PCI layout */
+	unsigned live;		/* vectors the backend has (0: disabled) */
+	uint32_t pending;
+	int fds[PCI_MSI_MAX_VECS];
 };
 
 /* Registered adapter interruptions (MPCIFC register interruptions). */
@@ -106,6 +120,7 @@ struct zv_function {
 	uint8_t pfip[4];
 	uint32_t host_fh;
 	struct fn_msix msix;
+	struct fn_msi msi;
 	struct fn_irq irq;
 	struct fn_dma dma;
 	struct fn_fmb fmb;
@@ -142,7 +157,7 @@ struct zv_machine {
 };
 
 /* epoll tags: what became readable */
-enum ep_kind { EP_MSIX = 1, EP_ERR = 2, EP_TIMER = 3, EP_REQ = 4 };
+enum ep_kind { EP_MSIX = 1, EP_ERR = 2, EP_TIMER = 3, EP_REQ = 4, EP_MSI = 5 };
 static inline uint64_t ep_tag(enum ep_kind k, uint16_t idx, uint16_t vec)
 {
 	return (uint64_t)k << 32 | (uint64_t)idx << 16 | vec;
@@ -202,6 +217,13 @@ bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_
 		       size_t len, bool write);
 void msix_ctrl_write(struct zv_function *f, uint16_t ctrl);
 void msix_event(struct zv_function *f, unsigned vec);
+
+/* ---- msi.c: MSI for functions without MSI-X ---- */
+int msi_init(struct zv_function *f);
+void msi_fini(struct zv_function *f);
+void msi_reset(struct zv_function *f);
+void msi_event(struct zv_function *f, unsigned vec);
+bool msi_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write);
 void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec);
 void irq_inject(struct zv_machine *m, uint8_t isc);
 int irq_sic(struct zv_machine *m, uint16_t mode, uint8_t isc);

@@ -66,6 +66,7 @@ void fn_disable(struct zv_function *f)
 	f->irq = (struct fn_irq){0};
 	f->fmb.addr = 0;
 	msix_reset(f);
+	msi_reset(f);
 	if (f->dev->ops->reset)
 		f->dev->ops->reset(f->dev);
 	new_handle(f, false);

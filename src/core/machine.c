@@ -92,6 +92,7 @@ static void function_free(struct zv_function *f)
 	dma_unmap_all(f);
 	extmap_fini(&f->dma.shadow);
 	msix_fini(f);
+	msi_fini(f);
 	zv_device_close(f->dev);
 	free(f);
 }
@@ -176,7 +177,9 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	f->win_hi = f->dev_hi = ZV_DEFAULT_EDMA;
 	extmap_init(&f->dma.shadow);
 	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
-	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f) || msix_init(f)) {
+	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f) || msix_init(f) ||
+	    msi_init(f)) {
+		msix_fini(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
 		errno = errno ? errno : EIO;
@@ -193,6 +196,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 		if (efd >= 0)
 			epoll_ctl(m->epfd, EPOLL_CTL_DEL, efd, NULL);
 		msix_fini(f);
+		msi_fini(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
 		return NULL;
@@ -359,6 +363,8 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
 				fmb_update_all(m);
 			} else if (f && k == EP_MSIX) {
 				msix_event(f, vec);	/* edge-triggered: see msix_init */
+			} else if (f && k == EP_MSI) {
+				msi_event(f, vec);
 			} else if (f && k == EP_ERR) {
 				handle_err(f);
 			} else if (f && k == EP_REQ) {

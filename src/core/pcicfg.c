@@ -51,6 +51,8 @@ int fn_probe_device(struct zv_function *f, char *err, size_t errlen)
 
 		if (cfg_read_dev(f, pos, cap, sizeof(cap)))
 			break;
+		if (cap[0] == PCI_CAP_ID_MSI && !f->msi.cap)
+			f->msi.cap = (uint16_t)pos;
 		if (cap[0] == PCI_CAP_ID_MSIX) {
 			uint32_t t = le32_get(cap + PCI_MSIX_TABLE), p = le32_get(cap + PCI_MSIX_PBA);
 
@@ -65,7 +67,6 @@ int fn_probe_device(struct zv_function *f, char *err, size_t errlen)
 				errno = EINVAL;
 				return -1;
 			}
-			break;
 		}
 		pos = cap[1] & ~3u;
 	}
@@ -83,6 +84,8 @@ int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *bu
 
 int fn_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write)
 {
+	if (msi_cfg_access(f, off, buf, len, write))
+		return 0;
 	unsigned ctl = f->msix.cap + PCI_MSIX_FLAGS;
 	bool hits_ctl = f->msix.cap && off < ctl + 2 && off + len > ctl;
 
