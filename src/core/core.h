@@ -119,6 +119,7 @@ struct zv_function {
 	uint8_t util[64];	/* EBCDIC */
 	uint8_t pfip[4];
 	uint32_t host_fh;
+	bool dev_error;		/* the device reported an error: reset on recovery */
 	struct fn_msix msix;
 	struct fn_msi msi;
 	struct fn_irq irq;

@@ -69,6 +69,7 @@ void fn_disable(struct zv_function *f)
 	msi_reset(f);
 	if (f->dev->ops->reset)
 		f->dev->ops->reset(f->dev);
+	f->dev_error = false;
 	new_handle(f, false);
 	fn_set_state(f, ZV_FS_DISABLED);
 }

@@ -301,6 +301,12 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	case ZPCI_MOD_FC_RESET_ERROR:
 		if (f->state != ZV_FS_ERROR && f->state != ZV_FS_BLOCKED)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
+		/* after an error the device itself reported, recovery resets
+		 * it, as the platform resets the function (the guest's driver
+		 * re-initializes it in its slot_reset step) */
+		if (f->dev_error && f->dev->ops->reset)
+			f->dev->ops->reset(f->dev);
+		f->dev_error = false;
 		fn_set_state(f, ZV_FS_ENABLED);
 		break;
 	case ZPCI_MOD_FC_RESET_BLOCK:

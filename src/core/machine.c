@@ -301,6 +301,7 @@ static void handle_err(struct zv_function *f)
 	while (f->dev->ops->take_fault(f->dev, &fl) == 1) {
 		if (fl.device_error) {
 			/* no address: the device itself reported the error */
+			f->dev_error = true;
 			fn_set_error(f, ZPCI_PEC_SERR, 0, false);
 			continue;
 		}
