@@ -14,6 +14,7 @@
  * the MSI-X table only with MSIX_MAPPABLE) and accessed with exact-width
  * loads and stores there; pread/pwrite elsewhere (s390 has no BAR mmap).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,13 +32,18 @@
 
 #include "arch/be.h"
 #include "arch/pci.h"
+#include "iommufd.h"
 #include "vfio.h"
 
 #define NREGIONS (ZV_REGION_CONFIG + 1)
 #define MAX_AREAS 8
 
-struct vfio_container {
-	int fd;
+/* Where a device's DMA mappings live: a type1 container, or an iommufd
+ * IO address space (IOAS) when the device was opened through its cdev. */
+struct vfio_iommu {
+	bool iommufd;
+	int fd;			/* the container, or the iommufd */
+	uint32_t ioas;
 	uint64_t avail;		/* DMA_AVAIL, when the kernel reports it */
 	bool has_avail, avail_stale;
 	struct vfio_iova_range ranges[16];
@@ -46,7 +52,7 @@ struct vfio_container {
 
 struct vfio_group {
 	int id, fd, refs;
-	struct vfio_container c;
+	struct vfio_iommu c;
 	struct vfio_group *next;
 };
 
@@ -65,7 +71,9 @@ struct region {
 struct vdev {
 	struct zv_device pub;
 	char addr[ZV_PCI_ADDR_LEN];
-	struct vfio_group *g;
+	struct vfio_group *g;	/* type1: the group and its container */
+	struct vfio_iommu own;	/* iommufd: the device's own IOAS */
+	struct vfio_iommu *io;	/* &g->c or &own */
 	int fd;
 	struct vfio_device_info info;
 	struct region r[NREGIONS];
@@ -153,7 +161,7 @@ static void *info_ioctl(int fd, unsigned long req, const void *in, size_t in_len
 
 /* ---- containers and groups ---------------------------------------------- */
 
-static int container_refresh(struct vfio_container *c)
+static int container_refresh(struct vfio_iommu *c)
 {
 	struct vfio_iommu_type1_info in = { .argsz = sizeof(in) };
 	size_t len;
@@ -616,7 +624,7 @@ static int vf_take_fault(struct zv_device *d, struct dev_fault *f)
 
 static int vf_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write)
 {
-	struct vfio_container *c = &V(d)->g->c;
+	struct vfio_iommu *c = V(d)->io;
 	struct vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
 		.flags = VFIO_DMA_MAP_FLAG_READ | (write ? VFIO_DMA_MAP_FLAG_WRITE : 0),
@@ -625,6 +633,16 @@ static int vf_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *v
 		.size = size,
 	};
 
+	if (c->iommufd) {
+		struct zv_iommu_ioas_map im = {
+			.size = sizeof(im), .ioas_id = c->ioas, .user_va = (uintptr_t)vaddr,
+			.length = size, .iova = iova,
+			.flags = ZV_IOMMU_IOAS_MAP_FIXED_IOVA | ZV_IOMMU_IOAS_MAP_READABLE |
+				 (write ? ZV_IOMMU_IOAS_MAP_WRITEABLE : 0),
+		};
+
+		return ioctl(c->fd, ZV_IOMMU_IOAS_MAP, &im) ? -1 : 0;
+	}
 	if (ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m))
 		return -1;	/* ENOSPC past dma_entry_limit, EEXIST on overlap */
 	if (c->has_avail && c->avail)
@@ -634,9 +652,16 @@ static int vf_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *v
 
 static int vf_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
 {
-	struct vfio_container *c = &V(d)->g->c;
+	struct vfio_iommu *c = V(d)->io;
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
 
+	if (c->iommufd) {
+		/* like type1v2, the range must cover whole mappings */
+		struct zv_iommu_ioas_unmap iu = { .size = sizeof(iu), .ioas_id = c->ioas,
+						  .iova = iova, .length = size };
+
+		return ioctl(c->fd, ZV_IOMMU_IOAS_UNMAP, &iu) ? -1 : 0;
+	}
 	if (ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u))
 		return -1;
 	c->avail_stale = true;	/* one call may have removed several mappings */
@@ -645,7 +670,7 @@ static int vf_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
 
 static uint64_t vf_dma_avail(struct zv_device *d)
 {
-	struct vfio_container *c = &V(d)->g->c;
+	struct vfio_iommu *c = V(d)->io;
 
 	if (c->avail_stale)
 		container_refresh(c);
@@ -677,7 +702,11 @@ static int vf_reset(struct zv_device *d)
 		return -1;
 	}
 	hr = calloc(1, sizeof(*hr) + hi->count * sizeof(int32_t));
-	if (hr) {
+	if (hr && v->io->iommufd) {
+		/* cdev: ownership comes from the iommufd, no group fds */
+		hr->argsz = sizeof(*hr);
+		rc = ioctl(v->fd, VFIO_DEVICE_PCI_HOT_RESET, hr) ? -1 : 0;
+	} else if (hr) {
 		hr->argsz = (uint32_t)(sizeof(*hr) + hi->count * sizeof(int32_t));
 		rc = 0;
 		for (uint32_t i = 0; i < hi->count && !rc; i++) {
@@ -707,7 +736,7 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 	const struct vfio_device_info *di = info;
 	const struct vfio_info_cap_header *h;
 	struct dev_zpci *z = &v->z;
-	struct vfio_container *c = &v->g->c;
+	struct vfio_iommu *c = v->io;
 
 	memset(z, 0, sizeof(*z));
 	if (di->flags & VFIO_DEVICE_FLAGS_CAPS) {
@@ -832,8 +861,79 @@ static void vf_destroy(struct zv_device *d)
 		close(v->req_efd);
 	if (v->g)
 		group_put(v->g);
+	if (v->own.iommufd && v->own.fd >= 0)
+		close(v->own.fd);	/* destroys the IOAS and its mappings */
 	free(v->msix_fds);
 	free(v);
+}
+
+/* ---- the cdev and iommufd path (Linux 6.6+, CONFIG_VFIO_DEVICE_CDEV) ---- */
+
+/* /dev/vfio/devices/vfioN of the function, if the kernel made one. */
+static bool cdev_node(const char *addr, char *out, size_t len)
+{
+	char dir[96];
+	struct dirent *de;
+	DIR *d;
+	bool found = false;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", addr);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		if (!strncmp(de->d_name, "vfio", 4) && strlen(de->d_name) < 24) {
+			snprintf(out, len, "/dev/vfio/devices/%s", de->d_name);
+			found = access(out, F_OK) == 0;
+		}
+	closedir(d);
+	return found && access("/dev/iommu", F_OK) == 0;
+}
+
+/* Open the device through its cdev, bind it to a new iommufd and attach
+ * it to an IOAS of its own (each zPCI function has its own DMA space). */
+static int cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
+{
+	struct zv_iommu_ioas_alloc al = { .size = sizeof(al) };
+	struct zv_iommu_iova_range r[16];
+	struct zv_iommu_ioas_iova_ranges rq = { .size = sizeof(rq), .num_iovas = 16,
+						.allowed_iovas = (uintptr_t)r };
+	struct vfio_iommu *io = &v->own;
+	const char *step;
+
+	io->iommufd = true;
+	io->fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	step = "cannot open /dev/iommu";
+	if (io->fd < 0)
+		goto fail;
+	v->fd = open(node, O_RDWR | O_CLOEXEC);
+	step = "cannot open the device's cdev";
+	if (v->fd < 0)
+		goto fail;
+	struct zv_vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = io->fd };
+	step = "VFIO_DEVICE_BIND_IOMMUFD failed";
+	if (ioctl(v->fd, ZV_VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		goto fail;
+	step = "IOMMU_IOAS_ALLOC failed";
+	if (ioctl(io->fd, ZV_IOMMU_IOAS_ALLOC, &al))
+		goto fail;
+	io->ioas = al.out_ioas_id;
+	struct zv_vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = io->ioas };
+	step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT failed";
+	if (ioctl(v->fd, ZV_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		goto fail;
+	/* the valid ranges narrow with the attached device: ask now */
+	rq.ioas_id = io->ioas;
+	if (ioctl(io->fd, ZV_IOMMU_IOAS_IOVA_RANGES, &rq) == 0) {
+		io->nranges = rq.num_iovas < 16 ? rq.num_iovas : 16;
+		for (unsigned i = 0; i < io->nranges; i++)
+			io->ranges[i] = (struct vfio_iova_range){ r[i].start, r[i].last };
+	}
+	v->io = io;
+	return 0;
+fail:
+	snprintf(msg, len, "%s (%s)", step, node);
+	return -1;
 }
 
 static const struct dev_ops vfio_ops = {
@@ -861,11 +961,23 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	int group;
 	uint32_t fl = 0;
 
+	/* iommu=auto (default): iommufd through the cdev when the kernel has
+	 * one, else type1; iommu=type1 or iommu=iommufd force a path */
+	enum { IO_AUTO, IO_TYPE1, IO_IOMMUFD } mode = IO_AUTO;
+	char node[64];
+
 	if (opts && *opts) {
-		snprintf(err, errlen, "vfio:%s: unknown option '%s' (function options are uid, fid, "
-			 "rtr, sdma, edma)", spec_addr, opts);
-		errno = EINVAL;
-		return NULL;
+		if (!strcmp(opts, "iommu=type1"))
+			mode = IO_TYPE1;
+		else if (!strcmp(opts, "iommu=iommufd"))
+			mode = IO_IOMMUFD;
+		else if (strcmp(opts, "iommu=auto")) {
+			snprintf(err, errlen, "vfio:%s: unknown option '%s' (the device takes "
+				 "iommu=auto|type1|iommufd; function options are uid, fid, rtr, "
+				 "sdma, edma)", spec_addr, opts);
+			errno = EINVAL;
+			return NULL;
+		}
 	}
 	if (vfio_parse_addr(spec_addr, addr)) {
 		snprintf(err, errlen, "vfio:%s: not a PCI address (DDDD:BB:DD.F)", spec_addr);
@@ -899,22 +1011,41 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	v->fd = v->err_efd = v->req_efd = -1;
 	snprintf(v->addr, sizeof(v->addr), "%s", addr);
 	snprintf(v->pub.name, sizeof(v->pub.name), "vfio %s", addr);
-	v->g = group_get(group, msg, sizeof(msg));
-	if (!v->g) {
-		int e = errno;
+	v->own.fd = -1;
+	if (mode != IO_TYPE1 && cdev_node(addr, node, sizeof(node))) {
+		if (cdev_open(v, node, msg, sizeof(msg))) {
+			int e = errno;
 
-		snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
+			snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
+			vf_destroy(&v->pub);
+			errno = e;
+			return NULL;
+		}
+	} else if (mode == IO_IOMMUFD) {
+		snprintf(err, errlen, "vfio:%s: iommu=iommufd, but the kernel offers no VFIO cdev "
+			 "for it (no /sys/bus/pci/devices/%s/vfio-dev, or no /dev/iommu)", addr, addr);
 		vf_destroy(&v->pub);
-		errno = e;
+		errno = ENODEV;
 		return NULL;
+	} else {
+		v->g = group_get(group, msg, sizeof(msg));
+		if (!v->g) {
+			int e = errno;
+
+			snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
+			vf_destroy(&v->pub);
+			errno = e;
+			return NULL;
+		}
+		v->io = &v->g->c;
+		v->fd = ioctl(v->g->fd, VFIO_GROUP_GET_DEVICE_FD, v->addr);
 	}
-	v->fd = ioctl(v->g->fd, VFIO_GROUP_GET_DEVICE_FD, v->addr);
 	if (v->fd < 0 || device_info(v) || !(v->info.flags & VFIO_DEVICE_FLAGS_PCI) ||
 	    regions_init(v)) {
 		int e = errno ? errno : EIO;
 
 		snprintf(err, errlen, "vfio:%s: %s: %s", addr,
-			 v->fd < 0 ? "VFIO_GROUP_GET_DEVICE_FD failed" : "cannot read the device's info",
+			 v->fd < 0 ? "cannot get the device from its group" : "cannot read the device's info",
 			 strerror(e));
 		vf_destroy(&v->pub);
 		errno = e;
