@@ -153,9 +153,29 @@ static int f_take_fault(struct zv_device *d, struct dev_fault *fl)
 	return 1;
 }
 
+static int f_req_fd(struct zv_device *d)
+{
+	return fd_of(d)->req_fd;
+}
+
+static int f_zpci_info(struct zv_device *d, struct dev_zpci *z)
+{
+	struct fake_dev *f = fd_of(d);
+
+	f->zpci_calls++;
+	if (!f->has_zpci) {
+		errno = ENODATA;
+		return -1;
+	}
+	*z = f->zpci;
+	return 0;
+}
+
 static void f_destroy(struct zv_device *d)
 {
 	close(fd_of(d)->err_fd);
+	if (fd_of(d)->req_fd >= 0)
+		close(fd_of(d)->req_fd);
 	free(fd_of(d)->maps);
 	free(d);
 }
@@ -172,6 +192,8 @@ static const struct dev_ops fake_ops = {
 	.reset = f_reset,
 	.err_fd = f_err_fd,
 	.take_fault = f_take_fault,
+	.req_fd = f_req_fd,
+	.zpci_info = f_zpci_info,
 	.destroy = f_destroy,
 };
 
@@ -185,6 +207,7 @@ struct fake_dev *fake_dev_new(unsigned nvec)
 	f->nvec = nvec;
 	f->limit = FX_DEFAULT_LIMIT;
 	f->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	f->req_fd = -1;
 	for (unsigned i = 0; i < 64; i++)
 		f->fds[i] = -1;
 	le16_put(f->cfg + PCI_VENDOR_ID, 0x1af4);
@@ -217,6 +240,33 @@ void fake_fault(struct fake_dev *f, uint64_t iova, bool write_, bool prot)
 	f->fault_pending = true;
 	if (write(f->err_fd, &one, sizeof(one)) != sizeof(one))
 		abort();
+}
+
+void fake_device_error(struct fake_dev *f)
+{
+	uint64_t one = 1;
+
+	f->fault = (struct dev_fault){ .device_error = true };
+	f->fault_pending = true;
+	if (write(f->err_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+void fake_req_enable(struct fake_dev *f)
+{
+	if (f->req_fd < 0)
+		f->req_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (f->req_fd < 0)
+		abort();
+}
+
+void fake_req(struct fake_dev *f)
+{
+	uint64_t one = 1;
+
+	if (f->req_fd < 0 || write(f->req_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	dev_hint(&f->dev);
 }
 
 bool fake_lookup(struct fake_dev *f, uint64_t iova, void **host, bool *write_)
@@ -287,6 +337,26 @@ void fx_init(struct fx *x, unsigned nfns, uint32_t fac)
 			abort();
 	}
 	x->cpu.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
+}
+
+int fx_add(struct fx *x, struct fake_dev *d)
+{
+	unsigned i;
+
+	for (i = 0; i < 4 && x->fn[i]; i++)
+		;
+	if (i == 4)
+		abort();
+	x->fn[i] = zv_function_add(x->m, &d->dev, ZV_UID_AUTO, ZV_FID_AUTO);
+	if (!x->fn[i]) {
+		int e = errno;
+
+		d->dev.ops->destroy(&d->dev);
+		errno = e;
+		return -1;
+	}
+	x->dev[i] = d;
+	return (int)i;
 }
 
 void fx_fini(struct fx *x)

@@ -44,6 +44,13 @@ struct fake_dev {
 	int err_fd;
 	struct dev_fault fault;
 	bool fault_pending;
+	/* zPCI information for the zpci_info op: returned only when has_zpci
+	 * (set before the device is added; default off: "knows nothing") */
+	bool has_zpci;
+	struct dev_zpci zpci;
+	unsigned zpci_calls;
+	/* the request eventfd (req_fd op): -1 unless fake_req_enable() */
+	int req_fd;
 };
 
 struct fake_dev *fake_dev_new(unsigned nvec);
@@ -51,6 +58,12 @@ struct fake_dev *fake_dev_new(unsigned nvec);
 void fake_raise(struct fake_dev *d, unsigned vec);
 /* Report an IOMMU fault as the device would. */
 void fake_fault(struct fake_dev *d, uint64_t iova, bool write, bool prot);
+/* Report a device error (no address) as the device would. */
+void fake_device_error(struct fake_dev *d);
+/* Give the device a request eventfd (before it is added to a machine). */
+void fake_req_enable(struct fake_dev *d);
+/* The host asks for the device back: signal the request eventfd. */
+void fake_req(struct fake_dev *d);
 /* Is iova mapped, and to which host address / permission? */
 bool fake_lookup(struct fake_dev *d, uint64_t iova, void **host, bool *write);
 
@@ -72,6 +85,10 @@ struct fx {
  * default), CPU in supervisor state, 64-bit addressing. */
 void fx_init(struct fx *x, unsigned nfns, uint32_t fac);
 void fx_fini(struct fx *x);
+/* Add a function for fake device d (configured beforehand) as the next
+ * x->dev[i] / x->fn[i]; returns i, or -1 (errno) if zv_function_add failed
+ * (the device is then freed). */
+int fx_add(struct fx *x, struct fake_dev *d);
 
 /* big-endian guest memory helpers */
 void fx_w8(struct fx *x, uint64_t a, uint8_t v);

@@ -111,6 +111,8 @@ struct zv_function {
 	uint64_t sdma, edma;
 	uint64_t win_hi;	/* the window's end before the mapping limit */
 	uint64_t win_lo, dev_hi;	/* what the device can reach */
+	unsigned nranges;		/* ... or any of these (dev_zpci) */
+	struct { uint64_t lo, hi; } ranges[8];
 	uint16_t cfg_size;
 	/* from the host's zPCI capabilities (dev_zpci), else 0 */
 	uint16_t pchid, vfn;
@@ -190,6 +192,7 @@ void fn_set_state(struct zv_function *f, enum zv_fn_state s);
 /* The DMA window QUERY PCI FN reports, from the group and the backend. */
 void fn_set_window(struct zv_function *f);
 int fn_apply_host_info(struct zv_function *f);
+void fn_put_group(struct zv_function *f);
 
 /* ---- pcicfg.c: device regions as the guest sees them ---- */
 int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,

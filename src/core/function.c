@@ -117,7 +117,8 @@ void fn_set_window(struct zv_function *f)
  * Take what the host knows of the function (dev_zpci) into its CLP
  * answers, by QEMU's rules (hw/s390x/s390-pci-vfio.c): the DMA window,
  * PCHID, VFN, utility string and path from the base capabilities; the
- * response's PFT and FMB length stay 0 (the engine keeps its own FMB);
+ * response's PFT stays 0 and its FMB length is the engine's own (the
+ * engine keeps the measurement block, not the host);
  * an intercepted function gets a simulated group, one per host group,
  * numbered from 0xF0, so a guest-visible group never mixes semantics,
  * with the host's group characteristics except maxstbl (128 through
@@ -146,6 +147,8 @@ int fn_apply_host_info(struct zv_function *f)
 		f->win_hi = hi < ZV_DEFAULT_EDMA ? hi : ZV_DEFAULT_EDMA;
 		f->win_lo = lo;
 		f->dev_hi = hi;
+		f->nranges = z.nranges < 8 ? z.nranges : 8;
+		memcpy(f->ranges, z.ranges, f->nranges * sizeof(f->ranges[0]));
 	}
 	if (z.has_base) {
 		f->pchid = z.pchid;
@@ -187,6 +190,19 @@ int fn_apply_host_info(struct zv_function *f)
 	return 0;
 }
 
+/* A simulated group no function uses any more is free again. */
+void fn_put_group(struct zv_function *f)
+{
+	struct zv_group *g = f->group;
+
+	if (!g || !g->simulated)
+		return;
+	for (size_t i = 0; i < f->m->nfns; i++)
+		if (f->m->fns[i] && f->m->fns[i] != f && f->m->fns[i]->group == g)
+			return;
+	g->used = false;
+}
+
 ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uint64_t end)
 {
 	if (!f) {
@@ -201,7 +217,11 @@ ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uin
 		errno = EINVAL;
 		return -1;
 	}
-	if (start < f->win_lo || end > f->dev_hi) {
+	bool inside = start >= f->win_lo && end <= f->dev_hi;
+
+	for (unsigned i = 0; i < f->nranges && !inside; i++)
+		inside = start >= f->ranges[i].lo && end <= f->ranges[i].hi;
+	if (!inside) {
 		errno = ERANGE;
 		return -1;
 	}
@@ -222,6 +242,18 @@ ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)
 		return -1;
 	}
 	f->group = &f->m->groups[on ? ZV_RTR_PFGID : ZV_DEFAULT_PFGID];
+	if (!on) {
+		/* back to the simulated group of its host group, if it has one
+		 * (fn_apply_host_info made it when the function was added) */
+		struct dev_zpci z;
+
+		if (f->dev->ops->zpci_info && !f->dev->ops->zpci_info(f->dev, &z) && z.has_base &&
+		    z.has_group)
+			for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID; id++)
+				if (f->m->groups[id].used && f->m->groups[id].simulated &&
+				    f->m->groups[id].host_gid == z.gid)
+					f->group = &f->m->groups[id];
+	}
 	fn_set_window(f);
 	return 0;
 }

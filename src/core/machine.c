@@ -93,6 +93,7 @@ static void function_free(struct zv_function *f)
 	extmap_fini(&f->dma.shadow);
 	msix_fini(f);
 	msi_fini(f);
+	fn_put_group(f);
 	zv_device_close(f->dev);
 	free(f);
 }
@@ -180,6 +181,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f) || msix_init(f) ||
 	    msi_init(f)) {
 		msix_fini(f);
+		fn_put_group(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
 		errno = errno ? errno : EIO;
@@ -197,6 +199,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 			epoll_ctl(m->epfd, EPOLL_CTL_DEL, efd, NULL);
 		msix_fini(f);
 		msi_fini(f);
+		fn_put_group(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
 		return NULL;
@@ -271,7 +274,7 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 
 			if (err && errlen)
 				snprintf(err, errlen, "%s: DMA window %#" PRIx64 "-%#" PRIx64 " %s "
-					 "(the device reaches %#" PRIx64 "-%#" PRIx64 ")", spec, lo, hi,
+					 "(the device reaches %#" PRIx64 "-%#" PRIx64 " and its IOMMU's other valid ranges)", spec, lo, hi,
 					 e == ERANGE ? "is outside what the device can reach"
 						     : "must be page-aligned and not empty",
 					 f->win_lo, f->dev_hi);

@@ -41,6 +41,10 @@ struct dev_fault {
 struct dev_zpci {
 	bool has_window;	/* [start_dma, end_dma] the device may use */
 	uint64_t start_dma, end_dma;
+	/* where else a window may lie (the IOMMU's valid IOVA ranges, when
+	 * the backend knows them); the default window is one of them */
+	unsigned nranges;
+	struct { uint64_t lo, hi; } ranges[8];
 	bool has_base;		/* ZPCI_BASE */
 	uint16_t pchid, vfn, fmb_length;
 	uint8_t pft, gid;
@@ -84,8 +88,8 @@ struct dev_ops {
 	 * request interrupt: an unplug), or -1. */
 	int (*req_fd)(struct zv_device *d);
 	/* Fill *z; 0, or -1 when the backend knows nothing of zPCI or the
-	 * DMA window. Called again when the host function handle may have
-	 * changed (after a reset). */
+	 * DMA window. Each call reports the current host function handle
+	 * (it can change across a reset). */
 	int (*zpci_info)(struct zv_device *d, struct dev_zpci *z);
 	/* Route MSI vectors [0, count) to eventfds; count 0 disables MSI. */
 	int (*set_msi)(struct zv_device *d, unsigned count, const int *fds);

@@ -7,6 +7,7 @@
  * pfgid, vfn, pft, uid). The root is a parameter so tests can build a
  * fake tree.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -47,8 +48,10 @@ static int read_num(const char *root, const char *addr, const char *name, unsign
 	return errno || *end ? -1 : 0;
 }
 
-/* The last component of a symlink's target ("" when there is no link). */
-static void link_name(const char *root, const char *addr, const char *name, char *out, size_t len)
+/* The last component of a symlink's target ("" when there is no link);
+ * -1 when it did not fit (out holds its start: a driver name cut short
+ * still says the device is bound). */
+static int link_name(const char *root, const char *addr, const char *name, char *out, size_t len)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
@@ -58,31 +61,50 @@ static void link_name(const char *root, const char *addr, const char *name, char
 	n = readlink(path, target, sizeof(target) - 1);
 	out[0] = '\0';
 	if (n <= 0)
-		return;
+		return 0;
 	target[n] = '\0';
 	slash = strrchr(target, '/');
 	slash = slash ? slash + 1 : target;
-	if (strlen(slash) >= len)
-		return;	/* no name of ours is that long */
+	if (strlen(slash) >= len) {
+		memcpy(out, slash, len - 1);
+		out[len - 1] = '\0';
+		return -1;
+	}
 	memcpy(out, slash, strlen(slash) + 1);
+	return 0;
+}
+
+/* One field of bare hex digits (no sign, blank or 0x: sscanf's %x takes
+ * all three, and wraps values past 32 bits) up to max; the end, or NULL. */
+static const char *hex_field(const char *p, unsigned max, unsigned *v)
+{
+	const char *start = p;
+	unsigned n = 0;
+
+	for (; isxdigit((unsigned char)*p); p++) {
+		n = n * 16 + (unsigned)(isdigit((unsigned char)*p) ? *p - '0'
+								: tolower((unsigned char)*p) - 'a' + 10);
+		if (n > max)
+			return NULL;
+	}
+	if (p == start)
+		return NULL;
+	*v = n;
+	return p;
 }
 
 int vfio_parse_addr(const char *s, char out[ZV_PCI_ADDR_LEN])
 {
 	unsigned dom = 0, bus, dev, fn;
-	int used = 0;
+	const char *p = s;
 
 	if (!s)
 		return -1;
-	if (sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &used) == 4 && !s[used]) {
-		/* full form */
-	} else if (dom = 0, used = 0, sscanf(s, "%x:%x.%x%n", &bus, &dev, &fn, &used) == 3 &&
-		   !s[used]) {
-		/* domain 0 */
-	} else {
+	/* DDDD:BB:DD.F, or BB:DD.F in domain 0 */
+	if (strchr(s, ':') != strrchr(s, ':') && (!(p = hex_field(p, 0xffff, &dom)) || *p++ != ':'))
 		return -1;
-	}
-	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7 || s[0] == '-' || s[0] == '+')
+	if (!(p = hex_field(p, 0xff, &bus)) || *p++ != ':' || !(p = hex_field(p, 0x1f, &dev)) ||
+	    *p++ != '.' || !(p = hex_field(p, 7, &fn)) || *p)
 		return -1;
 	snprintf(out, ZV_PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
 	return 0;
@@ -93,8 +115,7 @@ int vfio_group_of(const char *root, const char *addr)
 	char g[32], *end;
 	long n;
 
-	link_name(root, addr, "iommu_group", g, sizeof(g));
-	if (!g[0])
+	if (link_name(root, addr, "iommu_group", g, sizeof(g)) || !g[0])
 		return -1;
 	n = strtol(g, &end, 10);
 	return *end || n < 0 || n > INT_MAX ? -1 : (int)n;

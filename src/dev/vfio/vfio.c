@@ -810,6 +810,13 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 		z->start_dma = best->start;
 		z->end_dma = best->end;
 	}
+	/* a window elsewhere (a device that reaches only low addresses, such
+	 * as edu's 28 bits) may lie in any valid range */
+	z->nranges = 0;
+	for (unsigned i = 0; i < c->nranges && z->nranges < 8; i++) {
+		z->ranges[z->nranges].lo = c->ranges[i].start;
+		z->ranges[z->nranges++].hi = c->ranges[i].end;
+	}
 	v->has_z = z->has_window || z->has_base;
 }
 
