@@ -1,0 +1,164 @@
+#!/bin/bash
+# The x86_64 VM suite: real kernel VFIO (type1 on an emulated Intel VT-d
+# with interrupt remapping) under qemu-system-x86_64 with TCG, Debian's own
+# amd64 kernel, and QEMU's edu and nvme devices. Inside, `zvfio run` passes
+# them through to s390x guests on the software machine:
+#   boot 1: zvfio list, edu DMA both ways (guest/scenarios/edu.c), NVMe
+#           identify + >= 1 MiB write/read-back (guest/scenarios/nvme.c),
+#           zvfio bench rpcit on the real device when it takes --device
+#   boot 2: vfio_iommu_type1.dma_entry_limit=64: the NVMe run again; it must
+#           go through "insufficient resources" (cc 1 status 16) and finish
+# Single entry point: bash tests/vm/x86/run.sh. Exit 0 when every check
+# passed (or with a loud "SKIPPED: <why>" when not root or packages cannot be
+# installed), non-zero otherwise.
+#
+#   ZV_VM_WORK=/dir      work dir (default /tmp/zvfio-vm-x86); the kernel
+#                        extracted from Debian's .deb is cached there
+#   KPKG=linux-image-6.1.0-56-amd64   pin the kernel package
+#   BOOTS="full limit"   which boots to run
+#   TIMEOUT=600          seconds per boot
+#   KAPPEND=... QEMU_EXTRA=...        extra kernel / qemu arguments
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+W=${ZV_VM_WORK:-/tmp/zvfio-vm-x86}
+B=${ZV_VM_BUILD:-$ROOT/build-vmx86}	# our own build: static zvfio, guest images
+SERIAL=zvfio-x86-0001			# the NVMe serial the guest must read back
+log() { echo "[vm-x86] $*" >&2; }
+skip() { echo "SKIPPED: tests/vm/x86: $*"; exit 0; }
+
+[ "$(id -u)" -eq 0 ] || skip "not root (needs apt-get and a VM image build)"
+mkdir -p "$W"
+T_START=$EPOCHREALTIME
+el() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
+
+# ---------------------------------------------------------------- packages
+PKGS=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd make gcc libc6-dev
+      libunicorn-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$W/apt.log" 2>&1 ||
+        skip "cannot install ${missing[*]} (see $W/apt.log)"
+fi
+
+# ---------------------------------------------------------------- kernel
+# Debian's amd64 kernel, from linux-image-amd64's dependency; only boot/
+# and the VFIO/IOMMU modules are taken out of the .deb, once.
+if [ -z "${KPKG:-}" ]; then
+    KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    if [ -z "$KPKG" ]; then
+        apt-get update -q >>"$W/apt.log" 2>&1 || true
+        KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    fi
+fi
+[ -n "$KPKG" ] || skip "cannot find Debian's amd64 kernel package (apt-cache depends linux-image-amd64)"
+KVER=${KPKG#linux-image-}
+KD=$W/kernel-$KVER
+if [ ! -f "$KD/.extracted" ]; then
+    log "downloading $KPKG"
+    rm -rf "$KD" && mkdir -p "$KD"
+    (cd "$KD" && apt-get download "$KPKG") >>"$W/apt.log" 2>&1 ||
+        skip "cannot download $KPKG (see $W/apt.log)"
+    deb=$(ls "$KD"/"${KPKG}"_*.deb)
+    dpkg-deb --fsys-tarfile "$deb" | tar -t |
+        grep -E '^\./boot/(vmlinuz|config)-|/kernel/(drivers/(vfio|iommu)|virt)/.*\.ko' > "$KD/extract.list"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$KD" -T "$KD/extract.list"
+    rm -f "$deb"
+    # PVH boot of the uncompressed vmlinux (CONFIG_PVH): no SeaBIOS, no
+    # in-guest decompression, seconds faster under TCG
+    bz=$KD/boot/vmlinuz-$KVER
+    off=$(LC_ALL=C grep -aboP '\xfd7zXZ\x00' "$bz" | head -1 | cut -d: -f1 || true)
+    if [ -n "$off" ]; then
+        tail -c +$((off + 1)) "$bz" | xz -dc --single-stream > "$KD/vmlinux" 2>/dev/null || true
+    else
+        off=$(LC_ALL=C grep -aboP '\x28\xb5\x2f\xfd' "$bz" | head -1 | cut -d: -f1 || true)
+        [ -n "$off" ] && { tail -c +$((off + 1)) "$bz" | zstd -dcq > "$KD/vmlinux" 2>/dev/null || true; }
+    fi
+    head -c 4 "$KD/vmlinux" 2>/dev/null | grep -q ELF || rm -f "$KD/vmlinux"
+    touch "$KD/.extracted"
+fi
+CFG=$KD/boot/config-$KVER
+for opt in CONFIG_INTEL_IOMMU=y CONFIG_IRQ_REMAP=y CONFIG_VFIO=m CONFIG_VFIO_IOMMU_TYPE1=m \
+           CONFIG_VFIO_PCI=m CONFIG_DEVTMPFS=y; do
+    grep -qx "$opt" "$CFG" || { echo "FAIL: kernel $KVER lacks $opt"; exit 1; }
+done
+if [ -s "$KD/vmlinux" ] && grep -qx CONFIG_PVH=y "$CFG"; then KERNEL=$KD/vmlinux
+else KERNEL=$KD/boot/vmlinuz-$KVER; fi
+
+# ---------------------------------------------------------------- zvfio
+# A static zvfio (libunicorn.a needs libm) in our own build directory; the
+# default build is untouched.
+log "building zvfio (static) and the guest images in $B"
+make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" LDFLAGS=-static LIBS="-lunicorn -lpthread -lm" \
+    "$B/zvfio" "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" >"$W/build.log" 2>&1 ||
+    { cat "$W/build.log"; echo "FAIL: build of the static zvfio"; exit 1; }
+
+# ---------------------------------------------------------------- initramfs
+MODDIR=$KD/lib/modules/$KVER
+I=$W/initrd
+rm -rf "$I" && mkdir -p "$I/bin" "$I/lib/modules"
+cp /bin/busybox "$I/bin/busybox"
+declare -A seen=()
+resolve() {   # module $1 and its dependencies, in load order
+    local m=$1 f dep
+    [ -n "${seen[$m]:-}" ] && return
+    seen[$m]=1
+    f=$(find "$MODDIR/kernel" -name "${m//[-_]/[-_]}.ko*" | head -1)
+    [ -z "$f" ] && return		# built in
+    for dep in $(modinfo -F depends "$f" | tr ',' ' '); do resolve "$dep"; done
+    case "$f" in
+        *.ko.xz)  xz -dc "$f" > "$I/lib/modules/$m.ko" ;;
+        *.ko.zst) zstd -dcq "$f" > "$I/lib/modules/$m.ko" ;;
+        *.ko.gz)  gzip -dc "$f" > "$I/lib/modules/$m.ko" ;;
+        *)        cp "$f" "$I/lib/modules/$m.ko" ;;
+    esac
+    echo "$m" >> "$I/lib/modules/order"
+}
+for m in vfio vfio_iommu_type1 vfio-pci; do resolve "$m"; done
+strip -o "$I/bin/zvfio" "$B/zvfio"
+cp "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$I/"
+install -m 755 "$HERE/init.sh" "$I/init"
+(cd "$I" && find . | cpio -o -H newc --quiet) > "$W/initrd.cpio"
+
+# ---------------------------------------------------------------- boots
+# intel-iommu before the devices it translates; edu and nvme as vfio-pci
+# devices inside; the NVMe disk is fresh for every boot.
+boot() {   # boot NAME KAPPEND...
+    local name=$1 rc t0 glog; shift
+    glog=$W/$name.log
+    rm -f "$W/nvme.img" && truncate -s 16M "$W/nvme.img"
+    local q=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 1G
+             -device intel-iommu,intremap=on
+             -kernel "$KERNEL" -initrd "$W/initrd.cpio"
+             -append "console=ttyS0 intel_iommu=on panic=-1 quiet zvt.mode=$name zvt.serial=$SERIAL $* ${KAPPEND:-}"
+             -device edu
+             -drive "file=$W/nvme.img,if=none,id=nvm,format=raw" -device "nvme,serial=$SERIAL,drive=nvm"
+             -nographic -nodefaults -no-reboot -serial stdio ${QEMU_EXTRA:-})
+    log "boot $name: ${q[*]}"
+    t0=$EPOCHREALTIME
+    set +e
+    timeout "${TIMEOUT:-600}" "${q[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$glog" |
+        grep --line-buffered -E '^(ZVT|PASS|FAIL|SKIP|RESULT)|qemu-system|Kernel panic'
+    rc=${PIPESTATUS[0]}
+    set -e
+    echo "[vm-x86] boot $name: qemu exit $rc after $(el "$t0") s (serial log: $glog)"
+    grep -q '^ZVT-DONE' "$glog" || { echo "FAIL: boot $name did not reach the end of its init"; return 1; }
+    grep -qE '^RESULT: [0-9]+ passed, 0 failed' "$glog" || return 1
+}
+
+fails=0
+for b in ${BOOTS:-full limit}; do
+    case $b in
+        full)  boot full || fails=$((fails + 1)) ;;
+        limit) boot limit vfio_iommu_type1.dma_entry_limit=64 || fails=$((fails + 1)) ;;
+        *) echo "FAIL: unknown boot $b"; fails=$((fails + 1)) ;;
+    esac
+done
+echo "[vm-x86] total wall $(el "$T_START") s"
+if ((fails)); then echo "vm-x86: FAILED ($fails boot(s))"; exit 1; fi
+echo "vm-x86: OK"
