@@ -21,7 +21,8 @@ LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(wildcard src/arch/*.c src/core/*.c src/dev/*.c src/dev/emu/*.c src/dev/vfio/*.c src/util/*.c src/hv/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
-LIBS    := -lunicorn -lpthread
+# LDLIBS: extra libraries, linked last (a static cross build adds -lm)
+LIBS    := -lunicorn -lpthread $(LDLIBS)
 
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(O)/%.o)
@@ -34,7 +35,7 @@ STATIC  := $(O)/libzvfio.a
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool guest demo check check-unit check-guest unit-bins bench clean fuzz deps
+.PHONY: all lib tool guest demo check check-unit check-guest check-vm unit-bins bench clean fuzz deps
 
 all: lib tool guest
 
@@ -77,7 +78,8 @@ include guest/guest.mk
 
 # ---- tests ---------------------------------------------------------------
 # `make check` is the one command that runs every test: unit and guest
-# tests, then the same under ASan+UBSan, valgrind, and a clang build.
+# tests, then the same under ASan+UBSan, valgrind, a clang build, and the
+# VM suites (tests/vm: the VFIO backend on real kernels under QEMU).
 check: deps
 	@tests/run-all.sh
 
@@ -88,6 +90,10 @@ check-unit: $(TEST_UNIT_BIN)
 
 check-guest: $(TOOL) guest
 	@tests/guest/run.sh $(O) $(GUEST_OUT)
+
+# the VM suites alone: real kernels under QEMU (root; installs what they need)
+check-vm:
+	@tests/vm/run.sh
 
 # ---- demo and benchmarks ---------------------------------------------------
 demo: deps

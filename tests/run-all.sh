@@ -4,6 +4,7 @@
 #   2. the same under ASan+UBSan
 #   3. valgrind (memcheck): unit tests and two guest scenarios
 #   4. clang build with -Werror: unit tests and the guest scenarios
+#   5. the VM suites (tests/vm/*): real kernels under QEMU
 # Ends with "N passed, N failed" over all of them; exit 1 if any failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -84,6 +85,9 @@ if command -v clang >/dev/null && build BUILD=build-clang CC=clang; then
 	step unit-clang UNIT build-clang
 	step guest-clang tests/guest/run.sh build-clang build-clang/guest
 fi
+
+# the VM suites: the kernel VFIO backend on real x86_64 and s390x kernels
+step vm tests/vm/run.sh
 
 echo
 echo "######## total"

@@ -1,0 +1,31 @@
+#!/bin/bash
+# `make check-vm`: the VM suites (tests/vm/*/run.sh) -- zvfio on real
+# kernels under QEMU. Sums their "RESULT: N passed, M failed" lines into
+# one "vm: N passed, M failed". A suite that cannot run here (not root,
+# packages missing) prints a loud "SKIPPED: <why>" line and counts nothing;
+# a suite that fails without a result line counts as one failure.
+set -u
+cd "$(dirname "$0")/../.."
+p=0; f=0
+for suite in tests/vm/*/run.sh; do
+	name=${suite%/run.sh}; name=${name##*/}
+	log=$(mktemp)
+	echo "== vm $name"
+	bash "$suite" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	if grep -q '^SKIPPED:' "$log"; then
+		echo "vm $name: $(grep '^SKIPPED:' "$log" | head -n 1)"
+		rm -f "$log"
+		continue
+	fi
+	sp=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $2} END {print s + 0}' "$log")
+	sf=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $4} END {print s + 0}' "$log")
+	if [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ]; then
+		echo "!! vm $name: exit status $rc without a failed check"
+		sf=1
+	fi
+	p=$((p + sp)); f=$((f + sf))
+	rm -f "$log"
+done
+echo "vm: $p passed, $f failed"
+[ "$f" -eq 0 ]
