@@ -68,5 +68,23 @@ expect_err not-elf "not an ELF" run --guest /etc/hostname
 expect_err unknown-command "frobnicate" frobnicate
 expect_err unknown-option "--bogus" run --bogus
 expect help-exits-0 0 run --help
+# the vfio: device and zvfio list, as far as a host without VFIO can tell
+expect_err vfio-bad-address "not a PCI address" run --guest $G/machine.elf --device vfio:00:1g.0
+expect_err vfio-no-such-fn "no such PCI function" run --guest $G/machine.elf --device vfio:00fe:ff:1f.7
+expect_err vfio-bad-iommu-opt "iommu=auto" run --guest $G/machine.elf --device vfio:0000:00:00.0,iommu=foo
+expect_err window-misaligned "DMA window" run --guest $G/machine.elf --device $D,sdma=0x100000001
+expect_err window-empty "DMA window" run --guest $G/machine.elf --device $D,sdma=0x200000000,edma=0x100000fff
+expect list-exits-0 0 list
+expect list-json-exits-0 0 list --json --all
+expect list-help-exits-0 0 list --help
+expect_err list-bad-option "--frob" list --frob
+out=$($Z list --json --all 2>/dev/null)
+n_sys=$(ls /sys/bus/pci/devices 2>/dev/null | wc -l)
+n_json=$(printf '%s\n' "$out" | grep -c '"address":')
+if [ "$n_sys" -eq "$n_json" ] && printf '%s' "$out" | head -c 1 | grep -q '\['; then
+	ok "list-json-names-every-function ($n_json)"
+else
+	bad "list-json-names-every-function ($n_json of $n_sys)" "$out"
+fi
 echo "guest: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
