@@ -102,9 +102,13 @@ ZV_API void zv_machine_destroy(struct zv_machine *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nfns; i++)
-		if (m->fns[i])
-			function_free(m->fns[i]);
+	for (size_t i = 0; i < m->nfns; i++) {
+		struct zv_function *f = m->fns[i];
+
+		m->fns[i] = NULL;	/* function_free looks at the others */
+		if (f)
+			function_free(f);
+	}
 	free(m->fns);
 	events_free(m);
 	if (m->timerfd >= 0)
