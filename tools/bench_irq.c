@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/be.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
@@ -98,18 +99,26 @@ struct dev_thread {
 	volatile int stop;
 };
 
+/* the mailbox is guest memory: big-endian whatever the host's order */
 static uint64_t mb_get(uint8_t *ram, unsigned field)
 {
-	uint64_t v;
-
-	memcpy(&v, ram + MAILBOX + 8 * field, 8);
-	return __builtin_bswap64(v);
+	return be64_get(ram + MAILBOX + 8 * field);
 }
 
 static void mb_put(uint8_t *ram, unsigned field, uint64_t v)
 {
-	v = __builtin_bswap64(v);
-	memcpy(ram + MAILBOX + 8 * field, &v, 8);
+	be64_put(ram + MAILBOX + 8 * field, v);
+}
+
+/* v as the guest stores it, for comparing whole words in place */
+static uint64_t guest_u64(uint64_t v)
+{
+	uint8_t b[8];
+	uint64_t w;
+
+	be64_put(b, v);
+	memcpy(&w, b, 8);
+	return w;
 }
 
 static void *device_thread(void *arg)
@@ -122,7 +131,7 @@ static void *device_thread(void *arg)
 	for (unsigned i = 0; i < d->n && !d->stop; i++) {
 		/* the guest's ack (field 2) says it handled the previous one */
 		while (__atomic_load_n((volatile uint64_t *)(d->ram + MAILBOX + 16), __ATOMIC_ACQUIRE) !=
-			       __builtin_bswap64((uint64_t)i) && !d->stop)
+			       guest_u64(i) && !d->stop)
 			;
 		usleep(20);	/* let the guest reach its wait */
 		mb_put(d->ram, 1, now_ns());

@@ -187,8 +187,12 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"
 		PRIu64 ", unmap calls %" PRIu64 ")\n", st.pages_mapped, st.pages_unmapped,
 		st.map_calls, st.unmap_calls);
-	fprintf(stderr, "bytes moved by DMA: %" PRIu64 " read from guest, %" PRIu64
-		" written to guest\n", st.dma_read_bytes, st.dma_write_bytes);
+	if (st.dma_counting_fns)
+		fprintf(stderr, "bytes moved by DMA: %" PRIu64 " read from guest, %" PRIu64
+			" written to guest%s\n", st.dma_read_bytes, st.dma_write_bytes,
+			st.dma_counting_fns < nfns ? " (by the emulated devices; VFIO ones cannot tell)" : "");
+	else
+		fprintf(stderr, "bytes moved by DMA: not known (VFIO devices do not report it)\n");
 	fprintf(stderr, "interrupts: %" PRIu64 " MSI-X forwarded, %" PRIu64
 		" adapter interruptions requested, %" PRIu64 " presented to the guest\n",
 		st.irqs_forwarded, st.irqs_injected, ss.io_interrupts);

@@ -315,6 +315,8 @@ struct zv_stats {
 	uint64_t error_events;
 	uint64_t dma_read_bytes;	/* by devices, from guest memory */
 	uint64_t dma_write_bytes;	/* by devices, into guest memory */
+	uint64_t dma_counting_fns;	/* functions whose device counts those bytes
+					 * (emulated ones; a VFIO device cannot tell) */
 	uint64_t iommu_faults;
 	uint64_t unplug_requests;	/* host requests passed on as event 0x0303 */
 };

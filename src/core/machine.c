@@ -387,12 +387,13 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
 ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st)
 {
 	*st = m->st;
-	st->dma_read_bytes = st->dma_write_bytes = 0;
+	st->dma_read_bytes = st->dma_write_bytes = st->dma_counting_fns = 0;
 	for (size_t i = 0; i < m->nfns; i++) {
 		struct zv_function *f = m->fns[i];
 		uint64_t r = 0, w = 0;
 
 		if (f && f->dev->ops->dma_counters) {
+			st->dma_counting_fns++;
 			f->dev->ops->dma_counters(f->dev, &r, &w);
 			st->dma_read_bytes += r;
 			st->dma_write_bytes += w;

@@ -27,8 +27,15 @@ for suite in $suites; do
 		rm -f "$log"
 		continue
 	fi
-	sp=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $2} END {print s + 0}' "$log")
-	sf=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $4} END {print s + 0}' "$log")
+	# the suite's own total ("vm-NAME: N passed, M failed"), else the sum
+	# of its boots' "RESULT: N passed, M failed" lines
+	sum=$(grep -E "^vm-$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
+	if [ -n "$sum" ]; then
+		sp=$(echo "$sum" | awk '{print $2}'); sf=$(echo "$sum" | awk '{print $4}')
+	else
+		sp=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $2} END {print s + 0}' "$log")
+		sf=$(awk '/^RESULT: [0-9]+ passed, [0-9]+ failed/ {s += $4} END {print s + 0}' "$log")
+	fi
 	if [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ]; then
 		echo "!! vm $name: exit status $rc without a failed check"
 		sf=1
