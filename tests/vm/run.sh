@@ -7,6 +7,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 p=0; f=0
+base_work=${ZV_VM_WORK:-}
+unset ZV_VM_WORK
 # ZV_VM_SUITES="x86 s390x" picks suites (default: every tests/vm/*/run.sh)
 suites=$(ls tests/vm/*/run.sh)
 if [ -n "${ZV_VM_SUITES:-}" ]; then
@@ -20,7 +22,8 @@ for suite in $suites; do
 	fi
 	log=$(mktemp)
 	echo "== vm $name"
-	bash "$suite" 2>&1 | tee "$log"
+	# one ZV_VM_WORK for all: a subdirectory per suite
+	ZV_VM_WORK=${base_work:+$base_work/$name} bash "$suite" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	if grep -q '^SKIPPED:' "$log"; then
 		echo "vm $name: $(grep '^SKIPPED:' "$log" | head -n 1)"
