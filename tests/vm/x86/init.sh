@@ -102,6 +102,30 @@ full)
     else
         echo "ZVT: zvfio bench rpcit has no --device option: not run on vfio"
     fi
+    # last: the host takes edu back. Unbinding it from vfio-pci makes the
+    # kernel signal VFIO's request eventfd; zvfio turns that into event
+    # 0x0303 for the guest, which disables the function and exits, and the
+    # unbind completes once zvfio has let the device go.
+    echo "ZVT: zvfio run --guest /unplug.elf --device vfio:$EDU; then unbind $EDU"
+    /bin/zvfio run -q --timeout 120 --guest /unplug.elf --device vfio:$EDU >/tmp/unplug.out 2>&1 &
+    zpid=$!
+    for i in $(seq 1 600); do
+        grep -q "unplug: waiting" /tmp/unplug.out && break
+        kill -0 $zpid 2>/dev/null || break
+        sleep 0.1
+    done
+    echo $EDU > /sys/bus/pci/devices/$EDU/driver/unbind &
+    upid=$!
+    wait $zpid; zrc=$?
+    wait $upid
+    sed 's/^/ZVT:   /' /tmp/unplug.out
+    cp /tmp/unplug.out /tmp/out
+    if [ $zrc -eq 0 ]; then pass "host unplug request: the guest got event 0x0303 and released edu"
+    else fail "host unplug request (zvfio exit $zrc, want 0)"; fi
+    got "deconfiguration requested" "the guest saw the deconfiguration request"
+    if [ -e /sys/bus/pci/devices/$EDU/driver ]; then fail "edu still bound after the unplug"
+    else pass "edu unbound from vfio-pci after zvfio released it"; fi
+    echo $EDU > /sys/bus/pci/drivers_probe	# driver_override: back to vfio-pci
     ;;
 limit)
     # rtr=1 keeps the window wider than the 64 mappings type1 allows (else
