@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/fib.h"
 #include "fakes.h"
 #include "harness.h"
 
@@ -933,5 +934,42 @@ TEST(iommu_fault_is_still_an_iommu_fault)
 	EXPECT(ev.pec != PEC_SERR);
 	EXPECT_EQ(ev.faddr, 0x123000);
 	EXPECT_EQ(stats(&x).iommu_faults, 1);
+	fx_fini(&x);
+}
+
+/* Recovery resets the device after an error the device reported itself,
+ * and only then: an IOMMU fault (the guest's own tables) needs no reset. */
+TEST(recovery_resets_the_device_after_a_device_error_only)
+{
+	struct fx x;
+	struct zpci_event ev;
+	uint32_t fh;
+	unsigned r0;
+
+	fx_init(&x, 1, 0);
+	fh = fx_enable(&x, 0);
+	r0 = x.dev[0]->resets;
+	fake_fault(x.dev[0], 0x123000, true, false);
+	zv_dispatch(x.m);
+	EXPECT(fx_event(&x, &ev));
+	EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&x), 0);
+	EXPECT_EQ(x.dev[0]->resets, r0);		/* IOMMU fault: no reset */
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_ENABLED);
+	fake_device_error(x.dev[0]);
+	zv_dispatch(x.m);
+	EXPECT(fx_event(&x, &ev));
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_ERROR);
+	EXPECT_EQ(x.dev[0]->resets, r0);		/* not before the recovery */
+	EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&x), 0);
+	EXPECT_EQ(x.dev[0]->resets, r0 + 1);
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_ENABLED);
+	/* once: a later recovery from an IOMMU fault does not reset again */
+	fake_fault(x.dev[0], 0x124000, true, false);
+	zv_dispatch(x.m);
+	EXPECT(fx_event(&x, &ev));
+	EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(x.dev[0]->resets, r0 + 1);
 	fx_fini(&x);
 }
