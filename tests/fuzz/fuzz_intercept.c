@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzzing everything a guest controls: instruction text and registers, CLP
- * blocks, FIBs, translation tables, MSI-X tables, device programming, all
+ * blocks, FIBs, translation tables, MSI-X tables, the MSI capability, device
+ * programming, all
  * interleaved. One input is a program of operations read from the bytes.
  *
  * Invariants checked after every operation: zv_intercept() answers every
@@ -16,6 +17,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/be.h"
 #include "fakes.h"
@@ -60,6 +62,43 @@ static uint64_t value(struct fx *x, struct in *in)
 	case 6: return 0x100000000ULL + ((uint64_t)u8(in) << 12) + ((uint64_t)u8(in) << 20);
 	default: return 0x40000 + ((uint64_t)u8(in) << 8);
 	}
+}
+
+/* Function 1 also has an MSI capability (64-bit, per-vector masking, 8
+ * vectors) after its MSI-X one: the engine owns those registers too. */
+static int msi_fds[8];
+static struct dev_ops msi_ops;
+
+static int fz_set_msi(struct zv_device *d, unsigned count, const int *fds)
+{
+	(void)d;
+	for (unsigned i = 0; i < 8; i++)
+		msi_fds[i] = i < count ? fds[i] : -1;
+	return 0;
+}
+
+static void add_msi_function(struct fx *x)
+{
+	struct fake_dev *d = fake_dev_new(8);
+
+	msi_ops = *d->dev.ops;
+	msi_ops.set_msi = fz_set_msi;
+	d->dev.ops = &msi_ops;
+	d->cfg[0x41] = 0x50;	/* MSI-X's next: MSI */
+	d->cfg[0x50] = PCI_CAP_ID_MSI;
+	le16_put(d->cfg + 0x52, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | (3 << 1));
+	for (unsigned i = 0; i < 8; i++)
+		msi_fds[i] = -1;
+	if (fx_add(x, d) != 1)	/* function 1 */
+		abort();
+}
+
+static void raise_msi(unsigned v)
+{
+	uint64_t one = 1;
+
+	if (msi_fds[v % 8] >= 0 && write(msi_fds[v % 8], &one, sizeof(one)) != sizeof(one))
+		abort();
 }
 
 static const uint16_t rre_ops[] = { 0xb9a0, 0xb9d0, 0xb9d2, 0xb9d3 };
@@ -133,7 +172,8 @@ static void run_input(const uint8_t *data, size_t size)
 	struct fx x;
 	uint8_t rsp[4096];
 
-	fx_init(&x, 2, u8(&in) & 1 ? 0 : ZV_FAC_ZPCI | ZV_FAC_AEN);
+	fx_init(&x, 1, u8(&in) & 1 ? 0 : ZV_FAC_ZPCI | ZV_FAC_AEN);
+	add_msi_function(&x);
 	x.translate_fault = u8(&in) & 1 ? ZV_PGM_ADDRESSING : 0;
 	x.translate_fault_at = 0x30000;
 	x.dev[0]->limit = 1 + u8(&in);
@@ -145,7 +185,7 @@ static void run_input(const uint8_t *data, size_t size)
 	while (in.n) {
 		uint8_t op = u8(&in);
 
-		switch (op % 8) {
+		switch (op % 9) {
 		case 0: case 1: case 2: case 3:
 			one_insn(&x, &in);
 			break;
@@ -165,12 +205,29 @@ static void run_input(const uint8_t *data, size_t size)
 			be16_put(x.ram + FX_LPCB + 32, (uint16_t)((u8(&in) % 8) * 16 + 32));
 			break;
 		}
-		case 6:		/* the device signals or faults */
-			if (u8(&in) & 1)
+		case 6: {	/* the device signals (MSI-X or MSI) or faults */
+			uint8_t how = u8(&in);
+
+			if (how & 1)
 				fake_raise(x.dev[u8(&in) & 1], u8(&in) % 8);
+			else if (how & 2)
+				raise_msi(u8(&in));
 			else
 				fake_fault(x.dev[u8(&in) & 1], value(&x, &in), u8(&in) & 1, u8(&in) & 1);
 			break;
+		}
+		case 8: {	/* config space around function 1's MSI capability */
+			static const unsigned lens[] = { 1, 2, 4, 8 };
+			uint8_t k = u8(&in);
+			unsigned len = lens[k & 3];
+			uint64_t off = 0x48 + u8(&in) % 0x28, v = value(&x, &in);
+
+			if (k & 4)
+				fx_pcistg(&x, zv_function_fh(x.fn[1]), 15, len, off, v);
+			else
+				fx_pcilg(&x, zv_function_fh(x.fn[1]), 15, len, off, NULL);
+			break;
+		}
 		default:
 			zv_dispatch(x.m);
 			break;
