@@ -397,20 +397,19 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	intercept(opaque, addr);
 }
 
-/* The comparison mode: a hook on every instruction, with the cheapest
- * filter (the first bytes classify() knows) in front of intercept(). */
+/* The comparison mode: a hook on every instruction, classify() in front
+ * of intercept() (which reads the bytes again only for ours). */
 static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
-	uint8_t op0;
+	uint8_t b[6] = {0};
 
 	(void)uc;
 	(void)size;
 	if (addr >= sc->ram_size)
 		return;
-	op0 = sc->ram[addr];
-	if (op0 == 0x83 || op0 == 0xb7 || op0 == 0xb2 || op0 == 0xb9 || op0 == 0xe3 ||
-	    op0 == 0xeb || op0 == 0x80 || op0 == 0x82 || op0 == 0xad)
+	memcpy(b, sc->ram + addr, sc->ram_size - addr < 6 ? sc->ram_size - addr : 6);
+	if (classify(b) != OP_NONE)
 		intercept(sc, addr);
 }
 
