@@ -193,6 +193,9 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 			st.dma_counting_fns < nfns ? " (by the emulated devices; VFIO ones cannot tell)" : "");
 	else
 		fprintf(stderr, "bytes moved by DMA: not known (VFIO devices do not report it)\n");
+	if (st.region_mapped || st.region_syscalls)
+		fprintf(stderr, "device regions (VFIO): %" PRIu64 " accesses through mappings, %" PRIu64
+			" through system calls\n", st.region_mapped, st.region_syscalls);
 	fprintf(stderr, "interrupts: %" PRIu64 " MSI-X forwarded, %" PRIu64
 		" adapter interruptions requested, %" PRIu64 " presented to the guest\n",
 		st.irqs_forwarded, st.irqs_injected, ss.io_interrupts);

@@ -388,10 +388,18 @@ ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st)
 {
 	*st = m->st;
 	st->dma_read_bytes = st->dma_write_bytes = st->dma_counting_fns = 0;
+	st->region_mapped = st->region_syscalls = 0;
 	for (size_t i = 0; i < m->nfns; i++) {
 		struct zv_function *f = m->fns[i];
 		uint64_t r = 0, w = 0;
 
+		if (f && f->dev->ops->region_counters) {
+			uint64_t a, b;
+
+			f->dev->ops->region_counters(f->dev, &a, &b);
+			st->region_mapped += a;
+			st->region_syscalls += b;
+		}
 		if (f && f->dev->ops->dma_counters) {
 			st->dma_counting_fns++;
 			f->dev->ops->dma_counters(f->dev, &r, &w);

@@ -95,6 +95,9 @@ struct dev_ops {
 	int (*set_msi)(struct zv_device *d, unsigned count, const int *fds);
 	/* Bytes the device read from / wrote to host memory by DMA. */
 	void (*dma_counters)(struct zv_device *d, uint64_t *read, uint64_t *written);
+	/* Region accesses served through a mapping and through system calls
+	 * (a backend that maps regions; NULL otherwise). */
+	void (*region_counters)(struct zv_device *d, uint64_t *mapped, uint64_t *syscalls);
 	void (*destroy)(struct zv_device *d);
 };
 

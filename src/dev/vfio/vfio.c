@@ -84,6 +84,7 @@ struct vdev {
 	int err_efd, req_efd;
 	struct dev_zpci z;
 	bool has_z;
+	uint64_t acc_mapped, acc_syscalls;	/* region accesses, by path */
 };
 
 static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -475,8 +476,11 @@ static int region_rw(struct vdev *v, unsigned idx, uint64_t off, void *buf, size
 	}
 	r = &v->r[idx];
 	p = mapped(r, off, len);
-	if (p && mmio_access(p, buf, len, write))
+	if (p && mmio_access(p, buf, len, write)) {
+		v->acc_mapped++;
 		return 0;
+	}
+	v->acc_syscalls++;
 	n = write ? pwrite(v->fd, buf, len, (off_t)(r->offset + off))
 		  : pread(v->fd, buf, len, (off_t)(r->offset + off));
 	if (n != (ssize_t)len) {
@@ -943,6 +947,12 @@ fail:
 	return -1;
 }
 
+static void vf_region_counters(struct zv_device *d, uint64_t *mapped_n, uint64_t *syscalls)
+{
+	*mapped_n = V(d)->acc_mapped;
+	*syscalls = V(d)->acc_syscalls;
+}
+
 static const struct dev_ops vfio_ops = {
 	.kind = "vfio",
 	.region_info = vf_region_info,
@@ -958,6 +968,7 @@ static const struct dev_ops vfio_ops = {
 	.req_fd = vf_req_fd,
 	.zpci_info = vf_zpci_info,
 	.set_msi = vf_set_msi,
+	.region_counters = vf_region_counters,
 	.destroy = vf_destroy,
 };
 

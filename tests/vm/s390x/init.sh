@@ -113,6 +113,9 @@ if [ -n "$RNG" ] && [ -n "$BLK" ]; then
 	# mui 4000, msi_addr 0xfe00000000000000, start_dma 0x100000000)
 	n=$(grep -c 'group 0xf[0-9a-d] (noi 128, mui 4000, msia 0xfe00000000000000), DMA window 0x100000000-' /tmp/out)
 	[ "$n" = 2 ] || fail "virtio-vfio: CLP did not answer from the host's zPCI capabilities ($n of 2)"
+	# s390 BARs cannot be mmapped: every access is a region read or write
+	grep -q '^device regions (VFIO): 0 accesses through mappings, [1-9][0-9]* through system calls' \
+		/tmp/out || fail "virtio-vfio: BAR accesses not all through system calls"
 	for f in $RNG $BLK; do
 		v=$(cat "/sys/bus/pci/devices/$f/vendor")
 		[ "$v" = 0x1af4 ] || fail "function $f after the run: vendor $v (error state?)"

@@ -88,7 +88,8 @@ full)
         got "guest report: edu_interrupts = [1-9]" "edu completions came as interrupts"
     zv "nvme identify, write + read back 1 MiB" 0 run --guest /nvme.elf --device vfio:$NVME \
         --args "serial=$SERIAL kib=1024 seed=1" &&
-        got "guest report: nvme_verified_bytes = 1048576" "nvme verified 1 MiB"
+        got "guest report: nvme_verified_bytes = 1048576" "nvme verified 1 MiB" &&
+        got "device regions \(VFIO\): [1-9][0-9]* accesses through mappings" "nvme's BAR accessed through the mmap VFIO allows"
     zv "nvme polled, no interrupts, 256 KiB" 0 run --guest /nvme.elf --device vfio:$NVME \
         --args "serial=$SERIAL kib=256 seed=3 irq=0"
     if /bin/zvfio bench rpcit --help 2>&1 | grep -q -- '--device'; then
