@@ -416,6 +416,10 @@ int zpci_dma_init(struct zdev *z)
 	z->iova_used = galloc((z->iova_pages + 7) / 8, 8);
 	z->iova_lazy = galloc((z->iova_pages + 7) / 8, 8);
 	z->iova_hint = 0;
+	/* IOVA 0 is zpci_map's failure value: a window that starts there
+	 * (an x86 IOMMU's first valid range does) never hands it out */
+	if (z->pba == 0 && z->iova_pages)
+		z->iova_used[0] |= 0x80;
 	return cc ? -(int)st - 1 : 0;
 }
 

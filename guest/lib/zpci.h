@@ -117,7 +117,7 @@ int zpci_disable(struct zdev *z);
 int zpci_dma_init(struct zdev *z);
 /* Map len bytes at p (any alignment): returns the IOVA of p, or 0 when the
  * window or the hypervisor's mappings are exhausted even after a global
- * refresh. */
+ * refresh (the allocator never hands out IOVA 0). */
 uint64_t zpci_map(struct zdev *z, const void *p, uint64_t len, bool ro);
 /* Map n guest pages, not necessarily contiguous, at consecutive IOVAs. */
 uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro);

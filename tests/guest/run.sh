@@ -41,6 +41,7 @@ expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
 expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
+expect dma-window-at-iova-0 0 $R --guest $G/dma.elf --device $D,sdma=0,edma=0x3ffffff --args "mib=4 irqs=10"
 expect relaxed-translation 0 $R --guest $G/relaxed.elf --device $D,rtr=1
 expect relaxed-not-offered 3 $R --guest $G/relaxed.elf --device $D
 expect budget-64-small-window 0 $R --guest $G/budget.elf --device $D,maps=64
