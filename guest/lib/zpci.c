@@ -614,13 +614,14 @@ int zpci_irq_deregister(struct zdev *z)
 	return cc ? -(int)st - 1 : 0;
 }
 
-static uint16_t find_cap(struct zdev *z, uint8_t id)
+unsigned zpci_cap(struct zdev *z, uint8_t id)
 {
 	unsigned pos = cfg_read(z, 0x34, 1) & ~3u;
 
+	/* a bounded walk: a broken list must not loop forever */
 	for (int guard = 0; pos >= 0x40 && guard < 48; guard++) {
 		if (cfg_read(z, pos, 1) == id)
-			return (uint16_t)pos;
+			return pos;
 		pos = cfg_read(z, pos + 1, 1) & ~3u;
 	}
 	return 0;
@@ -633,7 +634,7 @@ int zpci_msix_enable(struct zdev *z, unsigned nvec)
 	uint32_t tbl;
 	uint16_t ctl;
 
-	z->msix_cap = find_cap(z, 0x11);
+	z->msix_cap = (uint16_t)zpci_cap(z, 0x11);
 	if (!z->msix_cap)
 		return -1;
 	ctl = (uint16_t)cfg_read(z, z->msix_cap + 2, 2);

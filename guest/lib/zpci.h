@@ -119,6 +119,8 @@ int zpci_dma_init(struct zdev *z);
  * window or the hypervisor's mappings are exhausted even after a global
  * refresh (the allocator never hands out IOVA 0). */
 uint64_t zpci_map(struct zdev *z, const void *p, uint64_t len, bool ro);
+/* Offset of capability id in the config space's list, 0 if absent. */
+unsigned zpci_cap(struct zdev *z, uint8_t id);
 /* Map n guest pages, not necessarily contiguous, at consecutive IOVAs. */
 uint64_t zpci_map_pages(struct zdev *z, void *const *pages, unsigned n, bool ro);
 /* Unmap: strict refreshes now; lazy only invalidates the entries and lets

@@ -27,19 +27,6 @@ int zpci_bringup_fn(struct zdev *z)
 	return 0;
 }
 
-unsigned zpci_cap(struct zdev *z, uint8_t id)
-{
-	unsigned pos = cfg_read(z, 0x34, 1) & ~3u;
-
-	/* a bounded walk: a broken list must not loop forever */
-	for (int guard = 0; pos >= 0x40 && guard < 48; guard++) {
-		if (cfg_read(z, pos, 1) == id)
-			return pos;
-		pos = cfg_read(z, pos + 1, 1) & ~3u;
-	}
-	return 0;
-}
-
 int zpci_msi_enable(struct zdev *z)
 {
 	unsigned cap = zpci_cap(z, 0x05);

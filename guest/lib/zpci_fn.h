@@ -17,8 +17,6 @@ struct zdev *zpci_find(uint16_t vendor, uint16_t device);
  * memory space and bus mastering. 0, or the failing step's negative
  * number (-1 query fn, -2 query group, -3 enable, -4 translation). */
 int zpci_bringup_fn(struct zdev *z);
-/* Offset of capability id in the config space's list, 0 if absent. */
-unsigned zpci_cap(struct zdev *z, uint8_t id);
 /* Program the MSI capability (id 5) the way Linux does on s390: message
  * address = the group's MSIA, data = vector 0, one vector, enabled.
  * Adapter interrupts must be registered first. -1 without MSI. */
