@@ -21,19 +21,11 @@
 #include "arch/events.h"
 #include "arch/fib.h"
 #include "core/core.h"
+#include "dma_env.h"
 #include "fakes.h"
 #include "harness.h"
 #include "util/extmap.h"
 
-#define PG      0x1000ULL
-#define SEG     (1ULL << 20)
-#define REG     (1ULL << 31)
-#define RT      0x40000ULL		/* region-third table (16 KiB aligned) */
-#define TABLES  0x100000ULL		/* fx_map_page tables from here */
-#define FRAMES  0x1000000ULL		/* DMA frames from 16 MiB */
-#define PBA     ZV_DEFAULT_SDMA
-#define PAL     (PBA + (256ULL << 20) - 1)
-#define PAL4G   (PBA + (4ULL << 30) - 1)
 #define RAM_PAGES (FX_RAM_SIZE / PG)
 #define IOTA_RT 0x804ULL		/* T bit, region-third designation */
 
@@ -102,14 +94,6 @@ static void *region_alloc(uint64_t size)
 	return p;
 }
 
-struct env {
-	struct fx x;
-	uint32_t fh;
-	uint64_t next;			/* table allocator for fx_map_page */
-	struct fake_dev *d;
-	struct zv_function *fn;
-};
-
 static const struct lx_cfg plain;
 
 /* enable; no IOAT */
@@ -140,31 +124,6 @@ static int ioat(struct env *e, uint8_t oc, uint64_t pba, uint64_t pal, uint64_t 
 	return fx_mpcifc(&e->x, e->fh, 0, oc);
 }
 
-static void map(struct env *e, uint64_t iova, uint64_t frame, bool prot)
-{
-	fx_map_page(&e->x, RT, iova, frame, prot, &e->next);
-}
-
-static uint64_t rte_addr(uint64_t iova)
-{
-	return fx_rte_addr(RT, iova);
-}
-
-static uint64_t ste_addr(struct env *e, uint64_t iova)
-{
-	return fx_ste_addr(&e->x, RT, iova);
-}
-
-static uint64_t pte_addr(struct env *e, uint64_t iova)
-{
-	return fx_pte_addr(&e->x, RT, iova);
-}
-
-static int rpcit_cc(struct env *e, uint64_t start_, uint64_t len)
-{
-	return fx_rpcit_cc(&e->x, e->fh, start_, len);
-}
-
 static struct zv_stats stats(struct env *e)
 {
 	struct zv_stats s;
@@ -173,12 +132,6 @@ static struct zv_stats stats(struct env *e)
 	return s;
 }
 
-static bool is_mapped(struct env *e, uint64_t iova)
-{
-	return fake_lookup(e->d, iova, NULL, NULL);
-}
-
-/* the page at iova is mapped to host address want with permission write */
 static void check_host(struct env *e, uint64_t iova, const void *want, bool write, int line)
 {
 	void *host = NULL;
@@ -196,7 +149,6 @@ static void check_host(struct env *e, uint64_t iova, const void *want, bool writ
 #define EXPECT_MAP(e, iova, frame, write) \
 	check_host((e), (iova), (e)->x.ram + (frame), (write), __LINE__)
 #define EXPECT_MAP_HOST(e, iova, host, write) check_host((e), (iova), (host), (write), __LINE__)
-#define EXPECT_UNMAPPED(e, iova) EXPECT(!is_mapped((e), (iova)))
 
 /* exactly one live backend mapping is [iova, iova + npages pages) -> host */
 static void check_hostmap(struct env *e, uint64_t iova, uint64_t npages, const void *host,
@@ -275,19 +227,6 @@ static void check_shadow(struct env *e, int line)
 		th_fail(__FILE__, line, "%s", why);
 }
 #define EXPECT_SHADOW(e) check_shadow((e), __LINE__)
-
-/* every live mapping lies inside guest RAM (region 0) */
-static bool maps_inside_ram(struct env *e)
-{
-	for (unsigned i = 0; i < e->d->nmaps; i++) {
-		const struct fake_map *mp = &e->d->maps[i];
-		const uint8_t *h = mp->host;
-
-		if (h < e->x.ram || mp->size > FX_RAM_SIZE || h + mp->size > e->x.ram + FX_RAM_SIZE)
-			return false;
-	}
-	return true;
-}
 
 /* QUERY PCI FN */
 static void query_fn(struct fx *x, struct zv_function *f, uint64_t *sdma, uint64_t *edma,

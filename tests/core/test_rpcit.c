@@ -15,68 +15,21 @@
 #include "arch/clp.h"
 #include "arch/codes.h"
 #include "arch/events.h"
+#include "dma_env.h"
 #include "fakes.h"
 #include "harness.h"
 
-#define PG      0x1000ULL
-#define SEG     (1ULL << 20)
-#define REG     (1ULL << 31)
-#define RT      0x40000ULL		/* region-third table (16 KiB aligned) */
-#define TABLES  0x100000ULL		/* segment and page tables from here */
-#define FRAMES  0x1000000ULL		/* DMA frames from 16 MiB */
-#define PBA     0x100000000ULL		/* = default SDMA */
-#define PAL     (PBA + (256ULL << 20) - 1)
-#define PAL4G   (PBA + (4ULL << 30) - 1)	/* two region-third entries */
-
 #define RPCIT_OP 0xb9d3
-
-struct env {
-	struct fx x;
-	uint32_t fh;
-	uint64_t next;			/* table allocator for fx_map_page */
-	struct fake_dev *d;
-};
 
 static void setup(struct env *e, uint64_t pba, uint64_t pal)
 {
 	fx_init(&e->x, 1, 0);
 	e->fh = fx_enable(&e->x, 0);
 	e->d = e->x.dev[0];
+	e->fn = e->x.fn[0];
 	e->next = TABLES;
 	EXPECT_EQ(fx_reg_ioat(&e->x, e->fh, RT, pba, pal), 0);
 	EXPECT_EQ(fx_cc(&e->x), 0);
-}
-
-static void map(struct env *e, uint64_t iova, uint64_t frame, bool prot)
-{
-	fx_map_page(&e->x, RT, iova, frame, prot, &e->next);
-}
-
-/* addresses of the entries that translate iova (tables must exist) */
-static uint64_t rte_addr(uint64_t iova)
-{
-	return fx_rte_addr(RT, iova);
-}
-
-static uint64_t ste_addr(struct env *e, uint64_t iova)
-{
-	return fx_ste_addr(&e->x, RT, iova);
-}
-
-static uint64_t pte_addr(struct env *e, uint64_t iova)
-{
-	return fx_pte_addr(&e->x, RT, iova);
-}
-
-/* RPCIT; EXPECTs that the instruction completed (no program exception) */
-static int rpcit_cc(struct env *e, uint64_t start, uint64_t len)
-{
-	return fx_rpcit_cc(&e->x, e->fh, start, len);
-}
-
-static bool is_mapped(struct env *e, uint64_t iova)
-{
-	return fake_lookup(e->d, iova, NULL, NULL);
 }
 
 /* the page at iova is mapped to frame with the given write permission */
@@ -96,7 +49,6 @@ static void check_map(struct env *e, uint64_t iova, uint64_t frame, bool write, 
 		th_fail(__FILE__, line, "iova %#" PRIx64 " write=%d, want %d", iova, w, write);
 }
 #define EXPECT_MAP(e, iova, frame, write) check_map((e), (iova), (frame), (write), __LINE__)
-#define EXPECT_UNMAPPED(e, iova) EXPECT(!is_mapped((e), (iova)))
 
 /* Host mappings are coalesced: one backend mapping per run of pages
  * contiguous in IOVA and in host memory with one permission. This checks
@@ -123,19 +75,6 @@ static void check_hostmap(struct env *e, uint64_t iova, uint64_t npages, uint64_
 }
 #define EXPECT_HOSTMAP(e, iova, npages, frame, write) \
 	check_hostmap((e), (iova), (npages), (frame), (write), __LINE__)
-
-/* every live mapping lies inside guest RAM */
-static bool maps_inside_ram(struct env *e)
-{
-	for (unsigned i = 0; i < e->d->nmaps; i++) {
-		const struct fake_map *mp = &e->d->maps[i];
-		const uint8_t *h = mp->host;
-
-		if (h < e->x.ram || mp->size > FX_RAM_SIZE || h + mp->size > e->x.ram + FX_RAM_SIZE)
-			return false;
-	}
-	return true;
-}
 
 /* cc 1 status 8, function in error, exactly one error event (pec, faddr,
  * current handle and FID) */
