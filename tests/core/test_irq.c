@@ -99,20 +99,28 @@ TEST(route_errors_and_masked_flag)
 	fx_fini(&x);
 }
 
+/* One function, interrupts registered for ISC 2 with the AIBV and AISB at
+ * their first bits, vector 0 programmed and MSI-X on; *r is its route. */
+static void vector0(struct fx *x, struct zv_irq_route *r)
+{
+	uint32_t fh;
+
+	fx_init(x, 1, 0);
+	fh = fx_enable(x, 0);
+	EXPECT_EQ(fx_reg_int(x, fh, 2, 8, AIBV, 0, AISB, 0, true), 0);
+	program(x, fh, 0, MSIA, 0, false);
+	msix_enable(x, fh, true);
+	EXPECT_EQ(zv_function_irq_route(x->fn[0], 0, r), 0);
+}
+
 TEST(dispatch_wait_returns_on_an_event_or_the_timeout)
 {
 	struct fx x;
 	struct zv_irq_route r;
-	uint32_t fh;
 	uint64_t one = 1;
 
-	fx_init(&x, 1, 0);
-	fh = fx_enable(&x, 0);
-	EXPECT_EQ(fx_reg_int(&x, fh, 2, 8, AIBV, 0, AISB, 0, true), 0);
-	program(&x, fh, 0, MSIA, 0, false);
-	msix_enable(&x, fh, true);
+	vector0(&x, &r);
 	EXPECT_EQ(zv_dispatch_wait(x.m, 10), 0);	/* nothing: the timeout */
-	EXPECT_EQ(zv_function_irq_route(x.fn[0], 0, &r), 0);
 	EXPECT_EQ(write(r.eventfd, &one, sizeof(one)), sizeof(one));
 	EXPECT_EQ(zv_dispatch_wait(x.m, 10000), 1);	/* the event, at once */
 	EXPECT_EQ(x.injected[2], 1);
@@ -128,15 +136,9 @@ TEST(signals_coalesce_and_none_is_lost_or_spurious)
 {
 	struct fx x;
 	struct zv_irq_route r;
-	uint32_t fh;
 	uint64_t one = 1;
 
-	fx_init(&x, 1, 0);
-	fh = fx_enable(&x, 0);
-	EXPECT_EQ(fx_reg_int(&x, fh, 2, 8, AIBV, 0, AISB, 0, true), 0);
-	program(&x, fh, 0, MSIA, 0, false);
-	msix_enable(&x, fh, true);
-	EXPECT_EQ(zv_function_irq_route(x.fn[0], 0, &r), 0);
+	vector0(&x, &r);
 	for (int i = 0; i < 3; i++)
 		EXPECT_EQ(write(r.eventfd, &one, sizeof(one)), sizeof(one));
 	EXPECT_EQ(zv_dispatch(x.m), 1);
