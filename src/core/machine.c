@@ -149,9 +149,18 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 		errno = EEXIST;
 		return NULL;
 	}
-	if (!uid)
-		for (uid = 1; uid <= 0xffff && uid_used(m, uid); uid++)
+	if (!uid) {
+		/* a host function keeps its host UID when that is free, so the
+		 * guest's names for it (Linux derives them from the UID) are the
+		 * host's; else the lowest free one */
+		struct dev_zpci z;
+
+		if (dev->ops->zpci_info && dev->ops->zpci_info(dev, &z) == 0 && z.has_uid && z.uid &&
+		    !uid_used(m, z.uid))
+			uid = z.uid;
+		for (uid = uid ? uid : 1; uid <= 0xffff && uid_used(m, uid); uid++)
 			;
+	}
 	if (fid == ZV_FID_AUTO)
 		for (fid = 0; fid_used(m, fid); fid++)
 			;

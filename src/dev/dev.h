@@ -50,6 +50,8 @@ struct dev_zpci {
 	uint8_t pft, gid;
 	bool has_fh;		/* ZPCI_BASE version 2 */
 	uint32_t fh;
+	bool has_uid;		/* the host's UID (s390 sysfs), when unique */
+	uint16_t uid;
 	bool has_group;		/* ZPCI_GROUP */
 	uint64_t dasm, msi_addr, flags;
 	uint16_t mui, noi, maxstbl;

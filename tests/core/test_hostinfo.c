@@ -973,3 +973,32 @@ TEST(recovery_resets_the_device_after_a_device_error_only)
 	EXPECT_EQ(x.dev[0]->resets, r0 + 1);
 	fx_fini(&x);
 }
+
+/* A host function keeps its host UID when that is free; a taken one, or no
+ * host UID, gives the lowest free UID; an explicit uid= wins. */
+TEST(host_uid_kept_when_free)
+{
+	struct fx x;
+	struct dev_zpci z = { .has_uid = true, .uid = 42 };
+	unsigned a, b, c;
+
+	fx_init(&x, 0, 0);
+	a = add_fn(&x, &z);
+	EXPECT_EQ(zv_function_uid(x.fn[a]), 42);
+	b = add_fn(&x, &z);			/* 42 is taken now */
+	EXPECT_EQ(zv_function_uid(x.fn[b]), 1);
+	z.has_uid = false;
+	z.uid = 7;				/* not to be used without has_uid */
+	c = add_fn(&x, &z);
+	EXPECT_EQ(zv_function_uid(x.fn[c]), 2);
+	struct fake_dev *d = fake_dev_new(8);
+	d->has_zpci = true;
+	d->zpci = (struct dev_zpci){ .has_uid = true, .uid = 100 };
+	struct zv_function *f = zv_function_add(x.m, &d->dev, 9, ZV_FID_AUTO);
+	EXPECT(f != NULL);
+	if (f)
+		EXPECT_EQ(zv_function_uid(f), 9);
+	else
+		d->dev.ops->destroy(&d->dev);
+	fx_fini(&x);
+}

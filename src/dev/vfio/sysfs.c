@@ -37,7 +37,7 @@ static int read_attr(const char *root, const char *addr, const char *name, char 
 	return 0;
 }
 
-static int read_num(const char *root, const char *addr, const char *name, unsigned long long *v)
+int vfio_sysfs_num(const char *root, const char *addr, const char *name, unsigned long long *v)
 {
 	char buf[64], *end;
 
@@ -171,11 +171,11 @@ int vfio_host_fn_read(const char *root, const char *addr, struct zv_host_fn *h)
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->addr, sizeof(h->addr), "%s", addr);
-	if (read_num(root, addr, "vendor", &v))
+	if (vfio_sysfs_num(root, addr, "vendor", &v))
 		return -1;
 	h->vendor = (uint16_t)v;
-	h->device = read_num(root, addr, "device", &v) ? 0 : (uint16_t)v;
-	h->class_code = read_num(root, addr, "class", &v) ? 0 : (uint32_t)v;
+	h->device = vfio_sysfs_num(root, addr, "device", &v) ? 0 : (uint16_t)v;
+	h->class_code = vfio_sysfs_num(root, addr, "class", &v) ? 0 : (uint32_t)v;
 	link_name(root, addr, "driver", h->driver, sizeof(h->driver));
 	h->iommu_group = vfio_group_of(root, addr);
 	if (h->iommu_group >= 0) {
@@ -189,15 +189,15 @@ int vfio_host_fn_read(const char *root, const char *addr, struct zv_host_fn *h)
 		}
 	}
 	/* zPCI attributes exist only on s390 */
-	if (read_num(root, addr, "function_id", &v) == 0) {
+	if (vfio_sysfs_num(root, addr, "function_id", &v) == 0) {
 		h->zpci = true;
 		h->fid = (uint32_t)v;
-		h->fh = read_num(root, addr, "function_handle", &v) ? 0 : (uint32_t)v;
-		h->uid = read_num(root, addr, "uid", &v) ? 0 : (uint32_t)v;
-		h->pchid = read_num(root, addr, "pchid", &v) ? 0 : (uint16_t)v;
-		h->vfn = read_num(root, addr, "vfn", &v) ? 0 : (uint16_t)v;
-		h->pfgid = read_num(root, addr, "pfgid", &v) ? 0 : (uint8_t)v;
-		h->pft = read_num(root, addr, "pft", &v) ? 0 : (uint8_t)v;
+		h->fh = vfio_sysfs_num(root, addr, "function_handle", &v) ? 0 : (uint32_t)v;
+		h->uid = vfio_sysfs_num(root, addr, "uid", &v) ? 0 : (uint32_t)v;
+		h->pchid = vfio_sysfs_num(root, addr, "pchid", &v) ? 0 : (uint16_t)v;
+		h->vfn = vfio_sysfs_num(root, addr, "vfn", &v) ? 0 : (uint16_t)v;
+		h->pfgid = vfio_sysfs_num(root, addr, "pfgid", &v) ? 0 : (uint8_t)v;
+		h->pft = vfio_sysfs_num(root, addr, "pft", &v) ? 0 : (uint8_t)v;
 	}
 	return 0;
 }

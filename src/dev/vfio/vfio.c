@@ -814,6 +814,15 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 		z->start_dma = best->start;
 		z->end_dma = best->end;
 	}
+	/* the host's UID, when the platform checks UIDs for uniqueness
+	 * (arch/s390/pci/pci_sysfs.c: uid, uid_is_unique) */
+	unsigned long long uniq = 0, uid = 0;
+
+	if (vfio_sysfs_num("/sys", v->addr, "uid_is_unique", &uniq) == 0 && uniq == 1 &&
+	    vfio_sysfs_num("/sys", v->addr, "uid", &uid) == 0 && uid && uid <= 0xffff) {
+		z->has_uid = true;
+		z->uid = (uint16_t)uid;
+	}
 	/* a window elsewhere (a device that reaches only low addresses, such
 	 * as edu's 28 bits) may lie in any valid range */
 	z->nranges = 0;

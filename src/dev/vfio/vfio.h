@@ -9,6 +9,8 @@
 
 /* sysfs.c; root is "/sys" except in tests */
 int vfio_parse_addr(const char *s, char out[ZV_PCI_ADDR_LEN]);
+/* A number attribute of the function (decimal or 0x hex); 0 or -1. */
+int vfio_sysfs_num(const char *root, const char *addr, const char *name, unsigned long long *v);
 int vfio_group_of(const char *root, const char *addr);
 /* 0 if every device of the group is on vfio-pci (or pci-stub, pcieport,
  * or no driver); else -1, errno EBUSY and err naming the device in the way. */

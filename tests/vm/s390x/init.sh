@@ -124,6 +124,16 @@ if [ -n "$RNG" ] && [ -n "$BLK" ]; then
 	run virtio-vfio-again zvfio run -q --timeout 300 --mem 64M --device "vfio:$RNG,iommu=type1,uid=7,fid=9" \
 		--guest /virtio.elf --args "fns=1 bytes=16384" &&
 		{ grep -q '^fid 9 uid 7: 1af4:1044' /tmp/out || fail "virtio-vfio-again: uid 7 fid 9 not seen"; }
+	# with no uid= given, a function keeps the host's UID when the host
+	# checks UIDs for uniqueness (Linux names it after the UID); else the
+	# lowest free one. The blk function alone: host UID 2, lowest free 1.
+	want=1
+	[ "$(cat /sys/bus/pci/devices/$BLK/uid_is_unique 2>/dev/null)" = 1 ] &&
+		want=$(($(cat /sys/bus/pci/devices/$BLK/uid)))
+	run virtio-blk-host-uid zvfio run -q --timeout 300 --mem 64M --device "vfio:$BLK" \
+		--guest /virtio.elf --args "fns=1 capacity=8192" &&
+		{ grep -q "^fid 0 uid $want: 1af4:1042" /tmp/out ||
+			fail "virtio-blk-host-uid: want uid $want (uid_is_unique $(cat /sys/bus/pci/devices/$BLK/uid_is_unique))"; }
 	# this kernel has no IOMMUFD (no /dev/vfio/devices): a clear one-line error
 	zvfio run -q --mem 64M --device "vfio:$RNG,iommu=iommufd" --guest /virtio.elf >/tmp/out 2>&1
 	rc=$?
