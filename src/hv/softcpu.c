@@ -22,6 +22,7 @@
  *   mask, CR14: machine-check subclass mask).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,19 +398,31 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	intercept(opaque, addr);
 }
 
-/* The comparison mode: a hook on every instruction, classify() in front
- * of intercept() (which reads the bytes again only for ours). */
+/* First bytes that can start an instruction classify() knows, derived
+ * from classify() itself: it decides on byte 0 and then on byte 1 or
+ * byte 5, so trying every value of each settles it. */
+static bool first_byte_ours[256];
+static pthread_once_t first_bytes_once = PTHREAD_ONCE_INIT;
+
+static void first_bytes_init(void)
+{
+	for (unsigned op0 = 0; op0 < 256; op0++)
+		for (unsigned v = 0; v < 256 && !first_byte_ours[op0]; v++) {
+			uint8_t b1[6] = { (uint8_t)op0, (uint8_t)v }, b5[6] = { (uint8_t)op0, 0, 0, 0, 0, (uint8_t)v };
+
+			first_byte_ours[op0] = classify(b1) != OP_NONE || classify(b5) != OP_NONE;
+		}
+}
+
+/* The comparison mode: a hook on every instruction with the cheapest
+ * filter, the first byte, in front of intercept(), which classifies. */
 static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
-	uint8_t b[6] = {0};
 
 	(void)uc;
 	(void)size;
-	if (addr >= sc->ram_size)
-		return;
-	memcpy(b, sc->ram + addr, sc->ram_size - addr < 6 ? sc->ram_size - addr : 6);
-	if (classify(b) != OP_NONE)
+	if (addr < sc->ram_size && first_byte_ours[sc->ram[addr]])
 		intercept(sc, addr);
 }
 
@@ -560,6 +573,8 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
 	if (ue == UC_ERR_OK && cfg->hook_all) {
 		uc_hook h;
+
+		pthread_once(&first_bytes_once, first_bytes_init);
 
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
 	}
