@@ -126,6 +126,30 @@ void fn_set_window(struct zv_function *f)
  */
 #define ZV_SIM_PFGID_FIRST 0xf0
 
+/* The simulated group standing for host group z->gid, made from the
+ * host's characteristics if there is none yet; NULL when all are taken. */
+static struct zv_group *host_group(struct zv_machine *m, const struct dev_zpci *z)
+{
+	for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID; id++)
+		if (m->groups[id].used && m->groups[id].simulated && m->groups[id].host_gid == z->gid)
+			return &m->groups[id];
+	for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID; id++)
+		if (!m->groups[id].used) {
+			m->groups[id] = (struct zv_group){
+				.id = (uint8_t)id, .used = true, .simulated = true,
+				.host_gid = z->gid, .noi = z->noi, .maxstbl = ZV_MAXSTBL,
+				.mui = z->mui ? z->mui : m->mui, .version = z->version,
+				/* refresh always: zvfio shadows the guest's tables,
+				 * so new entries need an RPCIT */
+				.flags = CLP_QGRP_FLAG_REFRESH,
+				.dtsm = CLP_DTSM_RTTO, .dasm = z->dasm,
+				.msia = z->msi_addr ? z->msi_addr : ZV_DEFAULT_MSIA,
+			};
+			return &m->groups[id];
+		}
+	return NULL;
+}
+
 int fn_apply_host_info(struct zv_function *f)
 {
 	struct zv_machine *m = f->m;
@@ -134,6 +158,10 @@ int fn_apply_host_info(struct zv_function *f)
 	if (!f->dev->ops->zpci_info || f->dev->ops->zpci_info(f->dev, &z))
 		return 0;
 	if (z.has_window) {
+		if (z.start_dma > UINT64_MAX - (ZPCI_PAGE_SIZE - 1)) {
+			errno = ERANGE;	/* no whole page left above the start */
+			return -1;
+		}
 		uint64_t lo = (z.start_dma + ZPCI_PAGE_SIZE - 1) & ~(uint64_t)(ZPCI_PAGE_SIZE - 1);
 		uint64_t hi = z.end_dma | (ZPCI_PAGE_SIZE - 1);
 
@@ -161,26 +189,8 @@ int fn_apply_host_info(struct zv_function *f)
 			f->host_fh = z.fh;
 	}
 	if (z.has_base && z.has_group) {
-		struct zv_group *g = NULL;
+		struct zv_group *g = host_group(m, &z);
 
-		for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID && !g; id++)
-			if (m->groups[id].used && m->groups[id].simulated &&
-			    m->groups[id].host_gid == z.gid)
-				g = &m->groups[id];
-		for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID && !g; id++)
-			if (!m->groups[id].used) {
-				g = &m->groups[id];
-				*g = (struct zv_group){
-					.id = (uint8_t)id, .used = true, .simulated = true,
-					.host_gid = z.gid, .noi = z.noi, .maxstbl = ZV_MAXSTBL,
-					.mui = z.mui ? z.mui : m->mui, .version = z.version,
-					/* refresh always: zvfio shadows the guest's
-					 * tables, so new entries need an RPCIT */
-					.flags = CLP_QGRP_FLAG_REFRESH,
-					.dtsm = CLP_DTSM_RTTO, .dasm = z.dasm,
-					.msia = z.msi_addr ? z.msi_addr : ZV_DEFAULT_MSIA,
-				};
-			}
 		if (!g) {
 			errno = ENOSPC;	/* 14 simulated groups in use */
 			return -1;
@@ -241,18 +251,17 @@ ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)
 		errno = EBUSY;
 		return -1;
 	}
+	/* leaving a simulated group frees it when no one else uses it */
+	fn_put_group(f);
 	f->group = &f->m->groups[on ? ZV_RTR_PFGID : ZV_DEFAULT_PFGID];
 	if (!on) {
-		/* back to the simulated group of its host group, if it has one
-		 * (fn_apply_host_info made it when the function was added) */
+		/* back to (or again) the simulated group of its host group */
 		struct dev_zpci z;
+		struct zv_group *g;
 
 		if (f->dev->ops->zpci_info && !f->dev->ops->zpci_info(f->dev, &z) && z.has_base &&
-		    z.has_group)
-			for (unsigned id = ZV_SIM_PFGID_FIRST; id < ZV_RTR_PFGID; id++)
-				if (f->m->groups[id].used && f->m->groups[id].simulated &&
-				    f->m->groups[id].host_gid == z.gid)
-					f->group = &f->m->groups[id];
+		    z.has_group && (g = host_group(f->m, &z)))
+			f->group = g;
 	}
 	fn_set_window(f);
 	return 0;

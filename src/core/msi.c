@@ -217,6 +217,8 @@ bool msi_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t le
 			continue;		/* below */
 		else if (o == PCI_MSI_ADDR_LO)
 			x->regs[o] = buf[i] & 0xfc;	/* dword-aligned */
+		else if (o == off_data(x) + 2 || o == off_data(x) + 3)
+			continue;		/* reserved after the data */
 		else if (x->caps & PCI_MSI_FLAGS_MASKBIT && o >= off_mask(x) + 4u)
 			continue;		/* pending bits are read-only */
 		else

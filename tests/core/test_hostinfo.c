@@ -435,6 +435,29 @@ TEST(relaxed_off_returns_to_the_simulated_group)
 	fx_fini(&x);
 }
 
+/* A function that alone used its simulated group frees it when it goes to
+ * relaxed translation (the id answers "unrecognized PFGID" again), and
+ * gets one with the host's characteristics back when it leaves it. */
+TEST(relaxed_on_frees_a_sole_simulated_group_and_off_makes_it_again)
+{
+	struct fx x;
+	struct dev_zpci a = host_zpci(0x42);
+	uint8_t g;
+
+	fx_init(&x, 0, 0);
+	add_fn(&x, &a);
+	g = pfgid_of(&x, 0);
+	EXPECT_EQ(query_grp(&x, g), RC_OK);
+	EXPECT_EQ(zv_function_set_relaxed(x.fn[0], true), 0);
+	EXPECT_EQ(query_grp(&x, g), 0x010b);
+	EXPECT_EQ(zv_function_set_relaxed(x.fn[0], false), 0);
+	g = pfgid_of(&x, 0);
+	EXPECT(g >= SIM_PFGID_MIN && g < 0xfe);
+	EXPECT_EQ(query_grp(&x, g), RC_OK);
+	EXPECT_EQ(fx_r64(&x, RS + QGRP_MSIA), a.msi_addr);	/* the host's MSIA */
+	fx_fini(&x);
+}
+
 TEST(simulated_groups_run_out_after_14)
 {
 	struct fx x;

@@ -141,6 +141,8 @@ TEST(msi_mme_is_clamped_to_the_capable_count_and_capability_bits_are_read_only)
 	/* data of a 32-bit capability lives at +8; an address that is not the
 	 * MSIA is an error event, not a write into the guest */
 	cfg_wr(&x, fh, CAP + 8, 2, swap16(0));
+	cfg_wr(&x, fh, CAP + 0xa, 2, swap16(0xffff));		/* reserved: reads 0 */
+	EXPECT_EQ(cfg_rd(&x, fh, CAP + 0xa, 2), 0);
 	raise_vec(0);
 	zv_dispatch(x.m);
 	struct zpci_event ev;

@@ -125,6 +125,16 @@ static const struct vfio_info_cap_header *find_cap(const void *buf, size_t len, 
 	return NULL;
 }
 
+/* Whether need bytes from cap h lie inside the info buffer. find_cap()
+ * checks only the 8-byte header: a capability's own fields (counts, sizes,
+ * arrays) must be checked with this before they are read. */
+static bool cap_fits(const void *buf, size_t len, const void *h, size_t need)
+{
+	size_t at = (size_t)((const uint8_t *)h - (const uint8_t *)buf);
+
+	return at <= len && need <= len - at;
+}
+
 /* Call an *_INFO ioctl whose argsz may grow for capabilities: returns a
  * malloc'ed buffer of *len bytes holding the full answer, or NULL. */
 static void *info_ioctl(int fd, unsigned long req, const void *in, size_t in_len, size_t *len)
@@ -181,19 +191,19 @@ static int container_refresh(struct vfio_iommu *c)
 			c->avail = ((const struct vfio_iommu_type1_info_dma_avail *)h)->avail;
 		}
 		h = find_cap(info, len, info->cap_offset, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-		if (h) {
+		/* nr_iovas lies past the header: only read it when the fixed
+		 * part of the capability is inside the buffer */
+		if (h && cap_fits(info, len, h, sizeof(struct vfio_iommu_type1_info_cap_iova_range))) {
 			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
 			size_t room = len - (size_t)((const uint8_t *)r->iova_ranges - (const uint8_t *)info);
 			unsigned n = r->nr_iovas;
 
-			if ((const uint8_t *)r->iova_ranges <= (const uint8_t *)info + len) {
-				if (n > room / sizeof(r->iova_ranges[0]))
-					n = (unsigned)(room / sizeof(r->iova_ranges[0]));
-				if (n > 16)
-					n = 16;
-				memcpy(c->ranges, r->iova_ranges, n * sizeof(c->ranges[0]));
-				c->nranges = n;
-			}
+			if (n > room / sizeof(r->iova_ranges[0]))
+				n = (unsigned)(room / sizeof(r->iova_ranges[0]));
+			if (n > 16)
+				n = 16;
+			memcpy(c->ranges, r->iova_ranges, n * sizeof(c->ranges[0]));
+			c->nranges = n;
 		}
 	}
 	free(info);
@@ -315,10 +325,13 @@ static void region_map(struct vdev *v, unsigned idx, const void *info, size_t le
 					 VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) != NULL;
 	}
 	if (sp) {
+		/* a sparse capability cut short by the buffer maps nothing
+		 * (nr_areas and the areas would be read past its end) */
 		const struct vfio_region_info_cap_sparse_mmap *s = (const void *)sp;
-		size_t room = len - (size_t)((const uint8_t *)s->areas - (const uint8_t *)info);
+		bool fits = cap_fits(info, len, sp, sizeof(*s));
+		size_t room = fits ? len - (size_t)((const uint8_t *)s->areas - (const uint8_t *)info) : 0;
 
-		for (unsigned i = 0; i < s->nr_areas && i < MAX_AREAS &&
+		for (unsigned i = 0; fits && i < s->nr_areas && i < MAX_AREAS &&
 				     (i + 1) * sizeof(s->areas[0]) <= room; i++) {
 			if (!s->areas[i].size || s->areas[i].offset > r->size ||
 			    s->areas[i].size > r->size - s->areas[i].offset)
@@ -556,13 +569,31 @@ static int vf_set_msix(struct zv_device *d, unsigned start, unsigned count, cons
 			need = i + 1;
 	if (v->msix_live && (need <= v->msix_live || !v->msix_noresize))
 		return set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, start, count, fds);
+	unsigned old = v->msix_live;
+
 	if (v->msix_live && set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL))
-		return -1;
+		goto undo;
 	v->msix_live = 0;
-	if (set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, 0, need, v->msix_fds))
+	if (set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, 0, need, v->msix_fds)) {
+		int e = errno;
+
+		/* The grow failed (say ENOSPC: the host has no more vectors)
+		 * after the old vectors were disabled. The engine still counts
+		 * those as attached and never hands them over again, so give
+		 * the kernel back what it had, without the new ones. */
+		for (unsigned i = start; i < start + count; i++)
+			v->msix_fds[i] = -1;
+		if (old && set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, 0, old, v->msix_fds) == 0)
+			v->msix_live = old;
+		errno = e;
 		return -1;
+	}
 	v->msix_live = need;
 	return 0;
+undo:
+	for (unsigned i = start; i < start + count; i++)
+		v->msix_fds[i] = -1;
+	return -1;
 }
 
 static int vf_set_msi(struct zv_device *d, unsigned count, const int *fds)
@@ -685,26 +716,59 @@ static uint64_t vf_dma_avail(struct zv_device *d)
 
 /* VFIO_DEVICE_RESET when offered (a function-level, PM or bus reset the
  * kernel picks; zPCI functions reset by CLP disable/enable); else a hot
- * reset of the slot or bus, which needs every affected group to be ours. */
+ * reset of the slot or bus when it affects this function alone (with its
+ * group fd as proof of ownership on the type1 path). */
 static int vf_reset(struct zv_device *d)
 {
 	struct vdev *v = V(d);
-	struct vfio_pci_hot_reset_info in = { .argsz = sizeof(in) };
-	struct vfio_pci_hot_reset_info *hi;
+	struct vfio_pci_hot_reset_info *hi = NULL;
 	struct vfio_pci_hot_reset *hr;
-	size_t len;
+	size_t len = sizeof(*hi);
 	int rc = -1;
 
 	if (v->info.flags & VFIO_DEVICE_FLAGS_RESET)
 		return ioctl(v->fd, VFIO_DEVICE_RESET) ? -1 : 0;
-	hi = info_ioctl(v->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &in, sizeof(in), &len);
-	if (!hi)
-		return -1;
+	/* Not info_ioctl(): when argsz is too small for the devices this
+	 * ioctl fails with ENOSPC and reports their number in count, leaving
+	 * argsz alone (vfio_pci_ioctl_get_pci_hot_reset_info). */
+	for (int tries = 0;; tries++) {
+		struct vfio_pci_hot_reset_info *nh = realloc(hi, len);
+
+		if (!nh) {
+			free(hi);
+			errno = ENOMEM;
+			return -1;
+		}
+		hi = nh;
+		memset(hi, 0, len);
+		hi->argsz = (uint32_t)len;
+		if (ioctl(v->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hi) == 0)
+			break;
+		if (errno != ENOSPC || tries == 2 ||
+		    len >= sizeof(*hi) + (size_t)hi->count * sizeof(hi->devices[0])) {
+			free(hi);
+			return -1;
+		}
+		len = sizeof(*hi) + (size_t)hi->count * sizeof(hi->devices[0]);
+	}
 	if (hi->count > (len - sizeof(*hi)) / sizeof(hi->devices[0])) {
 		free(hi);
 		errno = EINVAL;
 		return -1;
 	}
+	/* Only a reset that takes nothing else down: a slot or bus reset
+	 * would also reset functions the guest (or another) is using -- QEMU
+	 * refuses those for a single device too (vfio_pci_hot_reset_one). */
+	unsigned dom = 0, bus = 0, dev = 0, fn = 0;
+
+	sscanf(v->addr, "%x:%x:%x.%x", &dom, &bus, &dev, &fn);
+	for (uint32_t i = 0; i < hi->count; i++)
+		if (hi->devices[i].segment != dom || hi->devices[i].bus != bus ||
+		    hi->devices[i].devfn != (dev << 3 | fn)) {
+			free(hi);
+			errno = EBUSY;
+			return -1;
+		}
 	hr = calloc(1, sizeof(*hr) + hi->count * sizeof(int32_t));
 	if (hr && v->io->iommufd) {
 		/* cdev: ownership comes from the iommufd, no group fds */
@@ -729,8 +793,8 @@ static int vf_reset(struct zv_device *d)
 		}
 		if (!rc)
 			rc = ioctl(v->fd, VFIO_DEVICE_PCI_HOT_RESET, hr) ? -1 : 0;
-		free(hr);
 	}
+	free(hr);	/* both branches (the cdev one leaked it) */
 	free(hi);
 	return rc;
 }
@@ -776,8 +840,10 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 			z->maxstbl = g->maxstbl;
 			z->version = g->version;
 		}
+		/* UTIL and PFIP: size lies past the header, and util_str and
+		 * pfip after it -- only when the fixed part is in the buffer */
 		h = find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_UTIL);
-		if (h) {
+		if (h && cap_fits(info, len, h, sizeof(struct vfio_device_info_cap_zpci_util))) {
 			const struct vfio_device_info_cap_zpci_util *u = (const void *)h;
 			size_t room = len - (size_t)((const uint8_t *)u->util_str - (const uint8_t *)info);
 			size_t n = u->size < room ? u->size : room;
@@ -786,7 +852,7 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 			memcpy(z->util, u->util_str, z->util_len);
 		}
 		h = find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_PFIP);
-		if (h) {
+		if (h && cap_fits(info, len, h, sizeof(struct vfio_device_info_cap_zpci_pfip))) {
 			const struct vfio_device_info_cap_zpci_pfip *p = (const void *)h;
 			size_t room = len - (size_t)((const uint8_t *)p->pfip - (const uint8_t *)info);
 			size_t n = p->size < room ? p->size : room;
@@ -1039,15 +1105,29 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	snprintf(v->addr, sizeof(v->addr), "%s", addr);
 	snprintf(v->pub.name, sizeof(v->pub.name), "vfio %s", addr);
 	v->own.fd = -1;
-	if (mode != IO_TYPE1 && cdev_node(addr, node, sizeof(node))) {
-		if (cdev_open(v, node, msg, sizeof(msg))) {
-			int e = errno;
+	bool cdev = mode != IO_TYPE1 && cdev_node(addr, node, sizeof(node));
 
+	if (cdev && cdev_open(v, node, msg, sizeof(msg))) {
+		int e = errno;
+
+		if (mode == IO_IOMMUFD) {
 			snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
 			vf_destroy(&v->pub);
 			errno = e;
 			return NULL;
 		}
+		/* auto: the group path may still work (/dev/iommu is root's by
+		 * default, a group node can be given to a user) */
+		if (v->fd >= 0)
+			close(v->fd);
+		if (v->own.fd >= 0)
+			close(v->own.fd);
+		v->fd = v->own.fd = -1;
+		v->own.iommufd = false;
+		cdev = false;
+	}
+	if (cdev) {
+		/* opened through the cdev */
 	} else if (mode == IO_IOMMUFD) {
 		snprintf(err, errlen, "vfio:%s: iommu=iommufd, but the kernel offers no VFIO cdev "
 			 "for it (no /sys/bus/pci/devices/%s/vfio-dev, or no /dev/iommu)", addr, addr);
