@@ -30,6 +30,8 @@ static size_t gi_len;			/* VFIO_IOMMU_GET_INFO: answer size */
 static const void *gi_buf;
 
 #define CONTAINER_FD 50	/* container and device ioctl numbers overlap */
+#define IOMMUFD_FD 60
+static unsigned ir_ranges = 3, ir_calls;	/* IOMMU_IOAS_IOVA_RANGES */
 
 static int fake_ioctl(int fd, unsigned long req, ...)
 {
@@ -86,6 +88,22 @@ static int fake_ioctl(int fd, unsigned long req, ...)
 			return -1;
 		}
 		si_enabled = st->start + st->count;
+		return 0;
+	}
+	if (fd == IOMMUFD_FD && req == ZV_IOMMU_IOAS_IOVA_RANGES) {
+		/* iommufd: EMSGSIZE and the count when the array is short */
+		struct zv_iommu_ioas_iova_ranges *q = arg;
+		struct zv_iommu_iova_range *out = (void *)(uintptr_t)q->allowed_iovas;
+		unsigned room = q->num_iovas;
+
+		ir_calls++;
+		q->num_iovas = ir_ranges;
+		if (room < ir_ranges) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		for (unsigned i = 0; i < ir_ranges; i++)
+			out[i] = (struct zv_iommu_iova_range){ 0x10000ULL * i, 0x10000ULL * i + 0xfff };
 		return 0;
 	}
 	if (fd == CONTAINER_FD && req == VFIO_IOMMU_GET_INFO) {
@@ -291,4 +309,29 @@ TEST(vfio_msix_failed_grow_gives_the_kernel_back_its_vectors)
 	EXPECT_EQ(si_enabled, 4);
 	free(v->msix_fds);
 	free(v);
+}
+
+/* ---- iommufd IOVA ranges ---- */
+
+TEST(vfio_iommufd_ranges_more_than_16_are_asked_for_again)
+{
+	struct vfio_iommu io = { .iommufd = true, .fd = IOMMUFD_FD, .ioas = 1 };
+
+	ir_ranges = 3;
+	ir_calls = 0;
+	ioas_ranges(&io);
+	EXPECT_EQ(ir_calls, 1);
+	EXPECT_EQ(io.nranges, 3);
+	EXPECT_EQ(io.ranges[2].start, 0x20000);
+	EXPECT_EQ(io.ranges[2].end, 0x20fff);		/* "last" is inclusive, as end */
+	ir_ranges = 40;
+	ir_calls = 0;
+	ioas_ranges(&io);
+	EXPECT_EQ(ir_calls, 2);				/* EMSGSIZE, then with room */
+	EXPECT_EQ(io.nranges, 16);
+	EXPECT_EQ(io.ranges[15].start, 0xf0000);
+	/* any other failure: no ranges, not stale ones */
+	io.fd = -1;
+	ioas_ranges(&io);
+	EXPECT_EQ(io.nranges, 0);
 }

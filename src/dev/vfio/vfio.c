@@ -341,7 +341,8 @@ static void region_map(struct vdev *v, unsigned idx, const void *info, size_t le
 	} else if (!msix_mappable && msix_table_in(v, idx, &tlo, &thi)) {
 		/* keep the table's pages out of the mapping (older kernels
 		 * refuse them): map what lies before and after */
-		uint64_t plo = tlo & ~4095ULL, phi = (thi + 4095) & ~4095ULL;
+		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);	/* mmap's granule */
+		uint64_t plo = tlo & ~(pg - 1), phi = (thi + pg - 1) & ~(pg - 1);
 
 		if (plo)
 			r->areas[r->nareas++] = (struct area){ 0, plo, NULL };
@@ -976,14 +977,33 @@ static bool cdev_node(const char *addr, char *out, size_t len)
 	return found && access("/dev/iommu", F_OK) == 0;
 }
 
+/* The IOAS's valid IOVA ranges (the first 16). With more than 16 the
+ * kernel answers EMSGSIZE and the count: ask again with room for all. */
+static void ioas_ranges(struct vfio_iommu *io)
+{
+	struct zv_iommu_iova_range r[16], *all = NULL;
+	struct zv_iommu_ioas_iova_ranges rq = { .size = sizeof(rq), .ioas_id = io->ioas,
+						.num_iovas = 16, .allowed_iovas = (uintptr_t)r };
+	bool ok = ioctl(io->fd, ZV_IOMMU_IOAS_IOVA_RANGES, &rq) == 0;
+
+	if (!ok && errno == EMSGSIZE && rq.num_iovas > 16 && rq.num_iovas < 4096 &&
+	    (all = calloc(rq.num_iovas, sizeof(*all)))) {
+		rq.allowed_iovas = (uintptr_t)all;
+		ok = ioctl(io->fd, ZV_IOMMU_IOAS_IOVA_RANGES, &rq) == 0;
+		if (ok)
+			memcpy(r, all, sizeof(r));
+	}
+	io->nranges = !ok ? 0 : rq.num_iovas < 16 ? rq.num_iovas : 16;
+	for (unsigned i = 0; i < io->nranges; i++)
+		io->ranges[i] = (struct vfio_iova_range){ r[i].start, r[i].last };
+	free(all);
+}
+
 /* Open the device through its cdev, bind it to a new iommufd and attach
  * it to an IOAS of its own (each zPCI function has its own DMA space). */
 static int cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
 {
 	struct zv_iommu_ioas_alloc al = { .size = sizeof(al) };
-	struct zv_iommu_iova_range r[16];
-	struct zv_iommu_ioas_iova_ranges rq = { .size = sizeof(rq), .num_iovas = 16,
-						.allowed_iovas = (uintptr_t)r };
 	struct vfio_iommu *io = &v->own;
 	const char *step;
 
@@ -1009,12 +1029,7 @@ static int cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
 	if (ioctl(v->fd, ZV_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
 		goto fail;
 	/* the valid ranges narrow with the attached device: ask now */
-	rq.ioas_id = io->ioas;
-	if (ioctl(io->fd, ZV_IOMMU_IOAS_IOVA_RANGES, &rq) == 0) {
-		io->nranges = rq.num_iovas < 16 ? rq.num_iovas : 16;
-		for (unsigned i = 0; i < io->nranges; i++)
-			io->ranges[i] = (struct vfio_iova_range){ r[i].start, r[i].last };
-	}
+	ioas_ranges(io);
 	v->io = io;
 	return 0;
 fail:
