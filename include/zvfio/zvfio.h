@@ -212,12 +212,14 @@ ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on);
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s);
 
 /*
- * What a KVM binding needs to route one MSI-X vector with an irqfd
+ * What a KVM binding needs to route one MSI-X vector (or, for a function
+ * whose MSI-X is off, one MSI vector) with an irqfd
  * (KVM_IRQ_ROUTING_S390_ADAPTER) instead of zv_dispatch(): when the
  * device signals `eventfd`, set bit `ind_offset` (MSB-first) of the
  * vector at `ind_addr`, then bit `summary_offset` at `summary_addr` if
  * `summary`, and inject for the adapter (one per ISC; its id is the ISC).
- * Valid while the guest keeps its registration and MSI-X table entry.
+ * Valid while the guest keeps its registration and its MSI-X table entry
+ * or MSI capability.
  */
 struct zv_irq_route {
 	int eventfd;
@@ -230,10 +232,10 @@ struct zv_irq_route {
 	bool summary;
 	bool masked;			/* vector or function masked: keep it in zvfio */
 };
-/* -1 with ENOENT when interrupts are not registered or MSI-X is off,
- * EINVAL for a vector the function does not have or whose table entry is
- * not a zPCI interrupt message (address other than the group's MSIA, or a
- * vector beyond NOI). */
+/* -1 with ENOENT when interrupts are not registered or MSI-X (and MSI) is
+ * off, EINVAL for a vector the function does not have (or the guest did
+ * not enable, for MSI) or whose message is not a zPCI interrupt message
+ * (address other than the group's MSIA, or a vector beyond NOI). */
 ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 				 struct zv_irq_route *route);
 

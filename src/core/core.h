@@ -228,6 +228,9 @@ void msi_fini(struct zv_function *f);
 void msi_reset(struct zv_function *f);
 void msi_event(struct zv_function *f, unsigned vec);
 bool msi_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write);
+bool msi_enabled(const struct zv_function *f);
+int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
+		int *fd, bool *masked);
 void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec);
 void irq_inject(struct zv_machine *m, uint8_t isc);
 int irq_sic(struct zv_machine *m, uint16_t mode, uint8_t isc);

@@ -74,26 +74,45 @@ ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 {
 	const struct fn_msix *x = &f->msix;
 	const struct fn_irq *ir = &f->irq;
+	bool msix_on = x->nvec && (x->ctrl & PCI_MSIX_FLAGS_ENABLE), masked;
+	uint64_t addr;
+	uint32_t data;
+	int fd;
 
-	if (vec >= x->nvec) {
-		errno = EINVAL;
-		return -1;
+	if (msix_on || !msi_enabled(f)) {
+		if (vec >= x->nvec) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (!ir->registered || !msix_on) {
+			errno = ENOENT;
+			return -1;
+		}
+		const uint8_t *e = x->table + vec * PCI_MSIX_ENTRY_SIZE;
+
+		addr = le32_get(e + PCI_MSIX_ENTRY_ADDR_LO) |
+		       (uint64_t)le32_get(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
+		data = le32_get(e + PCI_MSIX_ENTRY_DATA);
+		fd = x->fds[vec];
+		masked = (x->ctrl & PCI_MSIX_FLAGS_MASKALL) ||
+			 (e[PCI_MSIX_ENTRY_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	} else {
+		/* MSI (a function without MSI-X, or with it off) */
+		if (msi_message(f, vec, &addr, &data, &fd, &masked))
+			return -1;
+		if (!ir->registered) {
+			errno = ENOENT;
+			return -1;
+		}
 	}
-	if (!ir->registered || !(x->ctrl & PCI_MSIX_FLAGS_ENABLE)) {
-		errno = ENOENT;
-		return -1;
-	}
-	const uint8_t *e = x->table + vec * PCI_MSIX_ENTRY_SIZE;
-	uint64_t addr = le32_get(e + PCI_MSIX_ENTRY_ADDR_LO) |
-			(uint64_t)le32_get(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
-	unsigned v = le32_get(e + PCI_MSIX_ENTRY_DATA) & MSI_VEC_MASK;
+	unsigned v = data & MSI_VEC_MASK;
 
 	if (addr != f->group->msia || v >= ir->noi) {
 		errno = EINVAL;
 		return -1;
 	}
 	*route = (struct zv_irq_route){
-		.eventfd = x->fds[vec],
+		.eventfd = fd,
 		.ind_addr = ir->aibv,
 		.ind_offset = (uint64_t)ir->aibvo + v,
 		.summary_addr = ir->aisb,
@@ -101,8 +120,7 @@ ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 		.adapter_id = ir->isc,
 		.isc = ir->isc,
 		.summary = ir->sum,
-		.masked = (x->ctrl & PCI_MSIX_FLAGS_MASKALL) ||
-			  (e[PCI_MSIX_ENTRY_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT),
+		.masked = masked,
 	};
 	return 0;
 }

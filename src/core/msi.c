@@ -122,6 +122,32 @@ static void deliver(struct zv_function *f, unsigned v)
 	irq_msi(f, addr, (data & ~(n - 1)) | v, v);
 }
 
+bool msi_enabled(const struct zv_function *f)
+{
+	return f->msi.cap && vectors_enabled(&f->msi);
+}
+
+/* The message vector vec sends, its eventfd and mask, for irqfd routes;
+ * -1 with EINVAL for a vector the guest did not enable. */
+int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
+		int *fd, bool *masked)
+{
+	const struct fn_msi *x = &f->msi;
+	unsigned n = vectors_enabled(x);
+
+	if (vec >= n) {
+		errno = EINVAL;
+		return -1;
+	}
+	*addr = le32_get(x->regs + PCI_MSI_ADDR_LO) & ~3u;
+	if (is64(x))
+		*addr |= (uint64_t)le32_get(x->regs + PCI_MSI_ADDR_LO + 4) << 32;
+	*data = (le16_get(x->regs + off_data(x)) & ~(n - 1)) | vec;
+	*fd = x->fds[vec];
+	*masked = (mask_bits(x) >> vec) & 1;
+	return 0;
+}
+
 static void drain(struct fn_msi *x)
 {
 	uint64_t c;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* MSI (not MSI-X): the engine's view of the capability, the backend's
  * vector routing, delivery as adapter interrupts, masking and pending. */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -169,5 +170,42 @@ TEST(msi_disable_of_the_function_resets_the_capability)
 	fh = fx_enable(&x, 0);
 	EXPECT_EQ(swap16((uint16_t)cfg_rd(&x, fh, CAP + 2, 2)), PCI_MSI_FLAGS_64BIT | (1 << 1));
 	EXPECT_EQ(cfg_rd(&x, fh, CAP + 4, 4), 0);
+	fx_fini(&x);
+}
+
+/* The irqfd route of an MSI vector names the bits zvfio itself sets for
+ * it, its eventfd, and its mask; vectors the guest did not enable have
+ * none. */
+TEST(msi_irq_route_names_the_bits_zvfio_sets)
+{
+	struct fx x;
+	struct zv_irq_route r;
+	uint32_t fh = setup(&x, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | (2 << 1));
+	uint64_t one = 1;
+
+	EXPECT_EQ(zv_function_irq_route(x.fn[0], 0, &r), -1);	/* MSI off */
+	EXPECT_EQ(errno, EINVAL);
+	cfg_wr(&x, fh, CAP + 4, 4, swap32((uint32_t)MSIA));
+	cfg_wr(&x, fh, CAP + 8, 4, swap32((uint32_t)(MSIA >> 32)));
+	cfg_wr(&x, fh, CAP + 0xc, 2, swap16(4));
+	cfg_wr(&x, fh, CAP + 2, 2, swap16(PCI_MSI_FLAGS_ENABLE | (1 << 4)));	/* 2 vectors */
+	cfg_wr(&x, fh, CAP + 0x10, 4, swap32(1u << 1));				/* mask 1 */
+	EXPECT_EQ(zv_function_irq_route(x.fn[0], 1, &r), 0);
+	EXPECT_EQ(r.eventfd, msi_fds[1]);
+	EXPECT_EQ(r.ind_addr, AIBV);
+	EXPECT_EQ(r.ind_offset, 5);		/* data 4 | vector 1 */
+	EXPECT_EQ(r.summary_addr, AISB);
+	EXPECT_EQ(r.isc, 3);
+	EXPECT(r.masked);
+	EXPECT_EQ(zv_function_irq_route(x.fn[0], 0, &r), 0);
+	EXPECT(!r.masked);
+	EXPECT_EQ(r.ind_offset, 4);
+	EXPECT_EQ(zv_function_irq_route(x.fn[0], 2, &r), -1);	/* not enabled */
+	EXPECT_EQ(errno, EINVAL);
+	/* the route is what zvfio itself does with the eventfd */
+	EXPECT_EQ(zv_function_irq_route(x.fn[0], 0, &r), 0);
+	EXPECT_EQ(write(r.eventfd, &one, sizeof(one)), sizeof(one));
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_r8(&x, AIBV), 0x80 >> 4);
 	fx_fini(&x);
 }
