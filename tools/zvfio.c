@@ -195,6 +195,9 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 			st.dma_counting_fns < nfns ? " (by the emulated devices; VFIO ones cannot tell)" : "");
 	else
 		fprintf(stderr, "bytes moved by DMA: not known (VFIO devices do not report it)\n");
+	if (st.irq_route_failures)
+		fprintf(stderr, "interrupt vectors the host refused to route: %" PRIu64 "\n",
+			st.irq_route_failures);
 	if (st.region_mapped || st.region_syscalls)
 		fprintf(stderr, "device regions (VFIO): %" PRIu64 " accesses through mappings, %" PRIu64
 			" through system calls\n", st.region_mapped, st.region_syscalls);

@@ -321,6 +321,7 @@ struct zv_stats {
 					 * (emulated ones; a VFIO device cannot tell) */
 	uint64_t iommu_faults;
 	uint64_t unplug_requests;	/* host requests passed on as event 0x0303 */
+	uint64_t irq_route_failures;	/* vectors the backend refused to route */
 	uint64_t region_mapped;		/* device region accesses through a mapping */
 	uint64_t region_syscalls;	/* ... and through system calls (VFIO) */
 };

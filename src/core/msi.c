@@ -175,6 +175,8 @@ static void apply(struct zv_function *f)
 	}
 	if (f->dev->ops->set_msi(f->dev, n, x->fds) == 0)
 		x->live = n;
+	else	/* the host gave no vectors (say, MSI-X is on): counted, not fatal */
+		f->m->st.irq_route_failures++;
 }
 
 void msi_event(struct zv_function *f, unsigned v)

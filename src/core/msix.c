@@ -115,6 +115,8 @@ static void attach_unmasked(struct zv_function *f)
 		if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0)
 			for (unsigned k = v; k < v + n; k++)
 				x->attached[k / 64] |= 1ULL << (k % 64);
+		else	/* the host gave no vectors: tried again on the next unmask */
+			f->m->st.irq_route_failures++;
 		v += n;
 	}
 }

@@ -20,10 +20,16 @@ static int msi_fds[32];
 static unsigned msi_count, msi_calls;
 static struct dev_ops msi_ops;
 
+static bool msi_refuse;	/* the backend refuses to route (say, MSI-X is on) */
+
 static int f_set_msi(struct zv_device *d, unsigned count, const int *fds)
 {
 	(void)d;
 	msi_calls++;
+	if (msi_refuse && count) {
+		errno = EBUSY;
+		return -1;
+	}
 	msi_count = count;
 	for (unsigned i = 0; i < 32; i++)
 		msi_fds[i] = i < count ? fds[i] : -1;
@@ -207,5 +213,28 @@ TEST(msi_irq_route_names_the_bits_zvfio_sets)
 	EXPECT_EQ(write(r.eventfd, &one, sizeof(one)), sizeof(one));
 	zv_dispatch(x.m);
 	EXPECT_EQ(fx_r8(&x, AIBV), 0x80 >> 4);
+	fx_fini(&x);
+}
+
+/* A backend that refuses to route the vectors: counted, MSI stays unrouted
+ * (no eventfds), and enabling again once it can works. */
+TEST(msi_refused_by_the_backend_is_counted_and_retried_on_the_next_enable)
+{
+	struct fx x;
+	struct zv_stats st;
+	uint32_t fh = setup(&x, PCI_MSI_FLAGS_64BIT | (1 << 1));
+
+	msi_refuse = true;
+	cfg_wr(&x, fh, CAP + 4, 4, swap32((uint32_t)MSIA));
+	cfg_wr(&x, fh, CAP + 2, 2, swap16(PCI_MSI_FLAGS_ENABLE));
+	zv_stats_get(x.m, &st);
+	EXPECT_EQ(st.irq_route_failures, 1);
+	EXPECT_EQ(msi_count, 0);
+	msi_refuse = false;
+	cfg_wr(&x, fh, CAP + 2, 2, 0);
+	cfg_wr(&x, fh, CAP + 2, 2, swap16(PCI_MSI_FLAGS_ENABLE));
+	EXPECT_EQ(msi_count, 1);
+	zv_stats_get(x.m, &st);
+	EXPECT_EQ(st.irq_route_failures, 1);
 	fx_fini(&x);
 }
