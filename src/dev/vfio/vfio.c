@@ -185,8 +185,7 @@ static int container_refresh(struct vfio_iommu *c)
 	c->avail_stale = false;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS) {
 		h = find_cap(info, len, info->cap_offset, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-		if (h && (const uint8_t *)h + sizeof(struct vfio_iommu_type1_info_dma_avail) <=
-				 (const uint8_t *)info + len) {
+		if (h && cap_fits(info, len, h, sizeof(struct vfio_iommu_type1_info_dma_avail))) {
 			c->has_avail = true;
 			c->avail = ((const struct vfio_iommu_type1_info_dma_avail *)h)->avail;
 		}
@@ -810,8 +809,8 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 	memset(z, 0, sizeof(*z));
 	if (di->flags & VFIO_DEVICE_FLAGS_CAPS) {
 		h = find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_BASE);
-		if (h && (const uint8_t *)h + offsetof(struct vfio_device_info_cap_zpci_base, fh) <=
-				 (const uint8_t *)info + len) {
+		/* version 1 ends before fh */
+		if (h && cap_fits(info, len, h, offsetof(struct vfio_device_info_cap_zpci_base, fh))) {
 			const struct vfio_device_info_cap_zpci_base *b = (const void *)h;
 
 			z->has_base = z->has_window = true;
@@ -822,14 +821,15 @@ static void read_zpci(struct vdev *v, const void *info, size_t len)
 			z->fmb_length = b->fmb_length;
 			z->pft = b->pft;
 			z->gid = b->gid;
-			if (h->version >= 2 && (const uint8_t *)h + sizeof(*b) <= (const uint8_t *)info + len) {
+			if (h->version >= 2 && cap_fits(info, len, h, sizeof(*b))) {
 				z->has_fh = true;
 				z->fh = b->fh;
 			}
 		}
 		h = find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_GROUP);
-		if (h && (const uint8_t *)h + offsetof(struct vfio_device_info_cap_zpci_group, version) + 1 <=
-				 (const uint8_t *)info + len) {
+		/* version 1 ends after version */
+		if (h && cap_fits(info, len, h,
+				  offsetof(struct vfio_device_info_cap_zpci_group, version) + 1)) {
 			const struct vfio_device_info_cap_zpci_group *g = (const void *)h;
 
 			z->has_group = true;
