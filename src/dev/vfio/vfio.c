@@ -999,6 +999,16 @@ static void ioas_ranges(struct vfio_iommu *io)
 	free(all);
 }
 
+/* Opening failed: err says what, with errno e; v goes. */
+static struct zv_device *open_failed(struct vdev *v, char *err, size_t errlen, const char *what,
+				     int e)
+{
+	snprintf(err, errlen, "vfio:%s: %s: %s", v->addr, what, strerror(e));
+	vf_destroy(&v->pub);
+	errno = e;
+	return NULL;
+}
+
 /* Open the device through its cdev, bind it to a new iommufd and attach
  * it to an IOAS of its own (each zPCI function has its own DMA space). */
 static int cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
@@ -1032,9 +1042,20 @@ static int cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
 	ioas_ranges(io);
 	v->io = io;
 	return 0;
-fail:
-	snprintf(msg, len, "%s (%s)", step, node);
-	return -1;
+fail: {
+		int e = errno;
+
+		/* leave nothing open: the caller may try the group path */
+		snprintf(msg, len, "%s (%s)", step, node);
+		if (v->fd >= 0)
+			close(v->fd);
+		if (io->fd >= 0)
+			close(io->fd);
+		v->fd = io->fd = -1;
+		io->iommufd = false;
+		errno = e;
+		return -1;
+	}
 }
 
 static void vf_region_counters(struct zv_device *d, uint64_t *mapped_n, uint64_t *syscalls)
@@ -1123,66 +1144,38 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	bool cdev = mode != IO_TYPE1 && cdev_node(addr, node, sizeof(node));
 
 	if (cdev && cdev_open(v, node, msg, sizeof(msg))) {
-		int e = errno;
-
-		if (mode == IO_IOMMUFD) {
-			snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
-			vf_destroy(&v->pub);
-			errno = e;
-			return NULL;
-		}
+		if (mode == IO_IOMMUFD)
+			return open_failed(v, err, errlen, msg, errno);
 		/* auto: the group path may still work (/dev/iommu is root's by
 		 * default, a group node can be given to a user) */
-		if (v->fd >= 0)
-			close(v->fd);
-		if (v->own.fd >= 0)
-			close(v->own.fd);
-		v->fd = v->own.fd = -1;
-		v->own.iommufd = false;
 		cdev = false;
 	}
-	if (cdev) {
-		/* opened through the cdev */
-	} else if (mode == IO_IOMMUFD) {
+	if (!cdev && mode == IO_IOMMUFD) {
 		snprintf(err, errlen, "vfio:%s: iommu=iommufd, but the kernel offers no VFIO cdev "
 			 "for it (no /sys/bus/pci/devices/%s/vfio-dev, or no /dev/iommu)", addr, addr);
 		vf_destroy(&v->pub);
 		errno = ENODEV;
 		return NULL;
-	} else {
+	}
+	if (!cdev) {
 		v->g = group_get(group, msg, sizeof(msg));
-		if (!v->g) {
-			int e = errno;
-
-			snprintf(err, errlen, "vfio:%s: %s: %s", addr, msg, strerror(e));
-			vf_destroy(&v->pub);
-			errno = e;
-			return NULL;
-		}
+		if (!v->g)
+			return open_failed(v, err, errlen, msg, errno);
 		v->io = &v->g->c;
 		v->fd = ioctl(v->g->fd, VFIO_GROUP_GET_DEVICE_FD, v->addr);
 	}
 	if (v->fd < 0 || device_info(v) || !(v->info.flags & VFIO_DEVICE_FLAGS_PCI) ||
-	    regions_init(v)) {
-		int e = errno ? errno : EIO;
-
-		snprintf(err, errlen, "vfio:%s: %s: %s", addr,
-			 v->fd < 0 ? "cannot get the device from its group" : "cannot read the device's info",
-			 strerror(e));
-		vf_destroy(&v->pub);
-		errno = e;
-		return NULL;
-	}
+	    regions_init(v))
+		return open_failed(v, err, errlen,
+				   v->fd < 0 ? "cannot get the device from its group"
+					     : "cannot read the device's info",
+				   errno ? errno : EIO);
 	v->msix_count = irq_count(v, VFIO_PCI_MSIX_IRQ_INDEX, &fl);
 	v->msix_noresize = fl & VFIO_IRQ_INFO_NORESIZE;
 	v->msi_count = irq_count(v, VFIO_PCI_MSI_IRQ_INDEX, NULL);
 	v->msix_fds = malloc((v->msix_count ? v->msix_count : 1) * sizeof(int));
-	if (!v->msix_fds) {
-		vf_destroy(&v->pub);
-		snprintf(err, errlen, "out of memory");
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!v->msix_fds)
+		return open_failed(v, err, errlen, "no memory for the vectors", ENOMEM);
 	for (unsigned i = 0; i < v->msix_count; i++)
 		v->msix_fds[i] = -1;
 	v->err_efd = notifier(v, VFIO_PCI_ERR_IRQ_INDEX);
