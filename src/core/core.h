@@ -191,7 +191,7 @@ void fn_post_error(struct zv_function *f, const struct zpci_event *ev);
 void fn_set_state(struct zv_function *f, enum zv_fn_state s);
 /* The DMA window QUERY PCI FN reports, from the group and the backend. */
 void fn_set_window(struct zv_function *f);
-int fn_apply_host_info(struct zv_function *f);
+int fn_apply_host_info(struct zv_function *f, const struct dev_zpci *z);
 void fn_put_group(struct zv_function *f);
 
 /* ---- pcicfg.c: device regions as the guest sees them ---- */

@@ -122,7 +122,8 @@ void fn_set_window(struct zv_function *f)
  * an intercepted function gets a simulated group, one per host group,
  * numbered from 0xF0, so a guest-visible group never mixes semantics,
  * with the host's group characteristics except maxstbl (128 through
- * intercepts) and dtsm. Nothing to do when the backend knows nothing.
+ * intercepts) and dtsm. Nothing to do when the backend knows nothing
+ * (z NULL).
  */
 #define ZV_SIM_PFGID_FIRST 0xf0
 
@@ -150,46 +151,45 @@ static struct zv_group *host_group(struct zv_machine *m, const struct dev_zpci *
 	return NULL;
 }
 
-int fn_apply_host_info(struct zv_function *f)
+int fn_apply_host_info(struct zv_function *f, const struct dev_zpci *z)
 {
 	struct zv_machine *m = f->m;
-	struct dev_zpci z;
 
-	if (!f->dev->ops->zpci_info || f->dev->ops->zpci_info(f->dev, &z))
+	if (!z)
 		return 0;
-	if (z.has_window) {
-		if (z.start_dma > UINT64_MAX - (ZPCI_PAGE_SIZE - 1)) {
+	if (z->has_window) {
+		if (z->start_dma > UINT64_MAX - (ZPCI_PAGE_SIZE - 1)) {
 			errno = ERANGE;	/* no whole page left above the start */
 			return -1;
 		}
-		uint64_t lo = (z.start_dma + ZPCI_PAGE_SIZE - 1) & ~(uint64_t)(ZPCI_PAGE_SIZE - 1);
-		uint64_t hi = z.end_dma | (ZPCI_PAGE_SIZE - 1);
+		uint64_t lo = (z->start_dma + ZPCI_PAGE_SIZE - 1) & ~(uint64_t)(ZPCI_PAGE_SIZE - 1);
+		uint64_t hi = z->end_dma | (ZPCI_PAGE_SIZE - 1);
 
-		if (z.end_dma < lo || hi - lo < ZPCI_PAGE_SIZE - 1) {
+		if (z->end_dma < lo || hi - lo < ZPCI_PAGE_SIZE - 1) {
 			errno = ERANGE;
 			return -1;
 		}
 		/* s390: the host's window as is; elsewhere from 4 GiB where
 		 * the range allows, as QEMU's default window */
-		f->sdma = !z.has_base && lo <= ZV_DEFAULT_SDMA && hi > ZV_DEFAULT_SDMA ? ZV_DEFAULT_SDMA : lo;
+		f->sdma = !z->has_base && lo <= ZV_DEFAULT_SDMA && hi > ZV_DEFAULT_SDMA ? ZV_DEFAULT_SDMA : lo;
 		f->win_hi = hi < ZV_DEFAULT_EDMA ? hi : ZV_DEFAULT_EDMA;
 		f->win_lo = lo;
 		f->dev_hi = hi;
-		f->nranges = z.nranges < 8 ? z.nranges : 8;
-		memcpy(f->ranges, z.ranges, f->nranges * sizeof(f->ranges[0]));
+		f->nranges = z->nranges < 8 ? z->nranges : 8;
+		memcpy(f->ranges, z->ranges, f->nranges * sizeof(f->ranges[0]));
 	}
-	if (z.has_base) {
-		f->pchid = z.pchid;
-		f->vfn = z.vfn;
-		f->pft = z.pft;
-		memcpy(f->pfip, z.pfip, z.pfip_len < sizeof(f->pfip) ? z.pfip_len : sizeof(f->pfip));
-		f->util_len = z.util_len;
-		memcpy(f->util, z.util, z.util_len);
-		if (z.has_fh)
-			f->host_fh = z.fh;
+	if (z->has_base) {
+		f->pchid = z->pchid;
+		f->vfn = z->vfn;
+		f->pft = z->pft;
+		memcpy(f->pfip, z->pfip, z->pfip_len < sizeof(f->pfip) ? z->pfip_len : sizeof(f->pfip));
+		f->util_len = z->util_len;
+		memcpy(f->util, z->util, z->util_len);
+		if (z->has_fh)
+			f->host_fh = z->fh;
 	}
-	if (z.has_base && z.has_group) {
-		struct zv_group *g = host_group(m, &z);
+	if (z->has_base && z->has_group) {
+		struct zv_group *g = host_group(m, z);
 
 		if (!g) {
 			errno = ENOSPC;	/* 14 simulated groups in use */

@@ -149,14 +149,15 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 		errno = EEXIST;
 		return NULL;
 	}
+	/* what the host knows of the function, asked once */
+	struct dev_zpci z;
+	bool have_z = dev->ops->zpci_info && dev->ops->zpci_info(dev, &z) == 0;
+
 	if (!uid) {
 		/* a host function keeps its host UID when that is free, so the
 		 * guest's names for it (Linux derives them from the UID) are the
 		 * host's; else the lowest free one */
-		struct dev_zpci z;
-
-		if (dev->ops->zpci_info && dev->ops->zpci_info(dev, &z) == 0 && z.has_uid && z.uid &&
-		    !uid_used(m, z.uid))
+		if (have_z && z.has_uid && z.uid && !uid_used(m, z.uid))
 			uid = z.uid;
 		for (uid = uid ? uid : 1; uid <= 0xffff && uid_used(m, uid); uid++)
 			;
@@ -191,7 +192,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	f->win_hi = f->dev_hi = ZV_DEFAULT_EDMA;
 	extmap_init(&f->dma.shadow);
 	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
-	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f) || msix_init(f) ||
+	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f, have_z ? &z : NULL) || msix_init(f) ||
 	    msi_init(f)) {
 		msix_fini(f);
 		fn_put_group(f);

@@ -794,7 +794,7 @@ static int vf_reset(struct zv_device *d)
 		if (!rc)
 			rc = ioctl(v->fd, VFIO_DEVICE_PCI_HOT_RESET, hr) ? -1 : 0;
 	}
-	free(hr);	/* both branches (the cdev one leaked it) */
+	free(hr);
 	free(hi);
 	return rc;
 }
