@@ -36,7 +36,9 @@ static unsigned off_mask(const struct fn_msi *x)
 
 static unsigned vectors_capable(const struct fn_msi *x)
 {
-	return 1u << ((x->caps & PCI_MSI_FLAGS_QMASK) >> 1 > 5 ? 5 : (x->caps & PCI_MSI_FLAGS_QMASK) >> 1);
+	unsigned mmc = (x->caps & PCI_MSI_FLAGS_QMASK) >> 1;	/* log2; 6 and 7 reserved */
+
+	return 1u << (mmc > 5 ? 5 : mmc);
 }
 
 static uint16_t ctrl(const struct fn_msi *x)
@@ -109,19 +111,6 @@ void msi_fini(struct zv_function *f)
 		}
 }
 
-static void deliver(struct zv_function *f, unsigned v)
-{
-	struct fn_msi *x = &f->msi;
-	uint64_t addr = le32_get(x->regs + PCI_MSI_ADDR_LO) & ~3u;
-	uint32_t data = le16_get(x->regs + off_data(x));
-	unsigned n = vectors_enabled(x);
-
-	if (is64(x))
-		addr |= (uint64_t)le32_get(x->regs + PCI_MSI_ADDR_LO + 4) << 32;
-	/* with several vectors the function sets the data's low bits */
-	irq_msi(f, addr, (data & ~(n - 1)) | v, v);
-}
-
 bool msi_enabled(const struct zv_function *f)
 {
 	return f->msi.cap && vectors_enabled(&f->msi);
@@ -142,10 +131,23 @@ int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint3
 	*addr = le32_get(x->regs + PCI_MSI_ADDR_LO) & ~3u;
 	if (is64(x))
 		*addr |= (uint64_t)le32_get(x->regs + PCI_MSI_ADDR_LO + 4) << 32;
+	/* with several vectors the function sets the data's low bits */
 	*data = (le16_get(x->regs + off_data(x)) & ~(n - 1)) | vec;
 	*fd = x->fds[vec];
 	*masked = (mask_bits(x) >> vec) & 1;
 	return 0;
+}
+
+/* The message vector v sends goes to the zPCI interrupt logic. */
+static void deliver(struct zv_function *f, unsigned v)
+{
+	uint64_t addr;
+	uint32_t data;
+	bool masked;
+	int fd;
+
+	if (msi_message(f, v, &addr, &data, &fd, &masked) == 0)
+		irq_msi(f, addr, data, v);
 }
 
 static void drain(struct fn_msi *x)
