@@ -427,6 +427,18 @@ uint16_t fx_clp(struct fx *x, uint16_t cmd, uint16_t rsp_len, int *cc)
 	return fx_r16(x, FX_LPCB + 32 + 2);
 }
 
+uint16_t fx_clp_query(struct fx *x, uint16_t cmd, uint32_t word)
+{
+	int cc = -1;
+	uint16_t rc;
+
+	memset(x->ram + FX_LPCB, 0, 8192);
+	fx_w32(x, FX_LPCB + 0x10, word);
+	rc = fx_clp(x, cmd, 4096 - 32, &cc);
+	EXPECT_EQ(cc, 0);
+	return rc;
+}
+
 uint32_t fx_enable(struct fx *x, unsigned i)
 {
 	memset(x->ram + FX_LPCB, 0, 8192);

@@ -114,6 +114,10 @@ uint8_t fx_status(struct fx *x, unsigned r);	/* bits 32-39 of a register */
 /* CLP with a 32-byte request of cmd at FX_LPCB, response length rsp_len;
  * returns the response code; *cc gets the condition code. */
 uint16_t fx_clp(struct fx *x, uint16_t cmd, uint16_t rsp_len, int *cc);
+/* QUERY PCI FN (word: FH) or QUERY PCI FNGRP (word: PFGID) from a cleared
+ * LPCB, response length 4096 - 32; EXPECTs cc 0, returns the response
+ * code. The response stays at FX_LPCB + 32. */
+uint16_t fx_clp_query(struct fx *x, uint16_t cmd, uint32_t word);
 /* enable function i through CLP; returns the new handle */
 uint32_t fx_enable(struct fx *x, unsigned i);
 /* PCILG / PCISTG with request built from fh, pcias, len; returns rc */

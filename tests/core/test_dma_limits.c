@@ -232,9 +232,7 @@ static void check_shadow(struct env *e, int line)
 static void query_fn(struct fx *x, struct zv_function *f, uint64_t *sdma, uint64_t *edma,
 		     uint8_t *pfgid)
 {
-	memset(x->ram + FX_LPCB, 0, 4096);
-	fx_w32(x, FX_LPCB + CLP_QFN_RQ_FH, zv_function_fh(f));
-	EXPECT_EQ(fx_clp(x, CLP_QUERY_PCI_FN, 4096 - 32, NULL), CLP_RC_OK);
+	EXPECT_EQ(fx_clp_query(x, CLP_QUERY_PCI_FN, zv_function_fh(f)), CLP_RC_OK);
 	*sdma = fx_r64(x, FX_LPCB + 32 + CLP_QFN_RS_SDMA);
 	*edma = fx_r64(x, FX_LPCB + 32 + CLP_QFN_RS_EDMA);
 	*pfgid = fx_r8(x, FX_LPCB + 32 + CLP_QFN_RS_PFGID);
@@ -243,9 +241,7 @@ static void query_fn(struct fx *x, struct zv_function *f, uint64_t *sdma, uint64
 /* QUERY PCI FNGRP: the group's flags byte */
 static uint8_t query_group_flags(struct fx *x, uint8_t pfgid)
 {
-	memset(x->ram + FX_LPCB, 0, 4096);
-	fx_w32(x, FX_LPCB + CLP_QGRP_RQ_PFGID, pfgid);
-	EXPECT_EQ(fx_clp(x, CLP_QUERY_PCI_FNGRP, 4096 - 32, NULL), CLP_RC_OK);
+	EXPECT_EQ(fx_clp_query(x, CLP_QUERY_PCI_FNGRP, pfgid), CLP_RC_OK);
 	return fx_r8(x, FX_LPCB + 32 + CLP_QGRP_RS_FLAGS);
 }
 

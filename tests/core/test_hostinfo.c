@@ -63,26 +63,12 @@
 
 static uint16_t query_fn(struct fx *x, uint32_t fh)
 {
-	int cc = -1;
-	uint16_t rc;
-
-	memset(x->ram + FX_LPCB, 0, 8192);
-	fx_w32(x, FX_LPCB + 0x10, fh);
-	rc = fx_clp(x, CMD_QUERY_FN, OLD_RS, &cc);
-	EXPECT_EQ(cc, 0);
-	return rc;
+	return fx_clp_query(x, CMD_QUERY_FN, fh);
 }
 
 static uint16_t query_grp(struct fx *x, uint8_t pfgid)
 {
-	int cc = -1;
-	uint16_t rc;
-
-	memset(x->ram + FX_LPCB, 0, 8192);
-	fx_w32(x, FX_LPCB + 0x10, pfgid);
-	rc = fx_clp(x, CMD_QUERY_GRP, OLD_RS, &cc);
-	EXPECT_EQ(cc, 0);
-	return rc;
+	return fx_clp_query(x, CMD_QUERY_GRP, pfgid);
 }
 
 /* QUERY PCI FN of function i; the response stays at RS */
@@ -479,9 +465,7 @@ TEST(simulated_groups_run_out_after_14)
 			continue;
 		}
 		/* read its group through CLP */
-		memset(x.ram + FX_LPCB, 0, 8192);
-		fx_w32(&x, FX_LPCB + 0x10, zv_function_fh(f));
-		EXPECT_EQ(fx_clp(&x, CMD_QUERY_FN, OLD_RS, NULL), RC_OK);
+		EXPECT_EQ(query_fn(&x, zv_function_fh(f)), RC_OK);
 		if (g == 0)
 			first = fx_r8(&x, RS + QFN_PFGID);
 		EXPECT_EQ(fx_r8(&x, RS + QFN_PFGID), first + g);
