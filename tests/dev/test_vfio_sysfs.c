@@ -308,9 +308,9 @@ TEST(group_check_viable_members)
 
 	build_tree();
 	/* vfio-pci, no driver and pcieport together */
-	EXPECT_EQ(vfio_group_check(root, 5, err, sizeof(err)), 0);
-	EXPECT_EQ(vfio_group_check(root, 9, err, sizeof(err)), 0);
-	EXPECT_EQ(vfio_group_check(root, 11, err, sizeof(err)), 0);	/* pci-stub */
+	EXPECT_EQ(vfio_group_check(root, 5, err, sizeof(err), NULL), 0);
+	EXPECT_EQ(vfio_group_check(root, 9, err, sizeof(err), NULL), 0);
+	EXPECT_EQ(vfio_group_check(root, 11, err, sizeof(err), NULL), 0);	/* pci-stub */
 	remove_tree();
 }
 
@@ -320,7 +320,7 @@ TEST(group_check_names_the_member_in_the_way)
 
 	build_tree();
 	errno = 0;
-	EXPECT_EQ(vfio_group_check(root, 7, err, sizeof(err)), -1);
+	EXPECT_EQ(vfio_group_check(root, 7, err, sizeof(err), NULL), -1);
 	EXPECT_EQ(errno, EBUSY);
 	EXPECT(strstr(err, "0000:03:00.1") != NULL);
 	EXPECT(strstr(err, "e1000e") != NULL);
@@ -335,7 +335,7 @@ TEST(group_check_names_the_member_in_the_way)
 		EXPECT_EQ(unlink(p), 0);
 		link_at("../../../../bus/pci/drivers/vfio-pci", "bus/pci/devices/0000:03:00.1/driver");
 	}
-	EXPECT_EQ(vfio_group_check(root, 7, err, sizeof(err)), 0);
+	EXPECT_EQ(vfio_group_check(root, 7, err, sizeof(err), NULL), 0);
 	remove_tree();
 }
 
@@ -344,7 +344,7 @@ TEST(group_check_unknown_group_fails_naming_it)
 	char err[256] = "";
 
 	build_tree();
-	EXPECT_EQ(vfio_group_check(root, 99, err, sizeof(err)), -1);
+	EXPECT_EQ(vfio_group_check(root, 99, err, sizeof(err), NULL), -1);
 	EXPECT(strstr(err, "99") != NULL);
 	remove_tree();
 }
@@ -463,7 +463,7 @@ TEST(host_fn_read_long_driver_name_is_not_no_driver)
 	EXPECT(h.driver[0] != 0);			/* bound: not shown as unbound */
 	EXPECT(strncmp(h.driver, drv, sizeof(h.driver) - 1) == 0);
 	EXPECT(!h.viable);
-	EXPECT_EQ(vfio_group_check(root, 13, err, sizeof(err)), -1);
+	EXPECT_EQ(vfio_group_check(root, 13, err, sizeof(err), NULL), -1);
 	EXPECT(strstr(err, drv) != NULL);
 	EXPECT_EQ(vfio_host_fn_read(root, "0000:08:00.1", &h), 0);
 	EXPECT(!h.viable);
@@ -472,7 +472,7 @@ TEST(host_fn_read_long_driver_name_is_not_no_driver)
 	add_dev("0000:09:00.0", "0x1af4\n", "0x1000\n", "0x020000\n",
 		"a_driver_with_a_name_of_seventy_characters_which_no_buffer_here_holds", 15);
 	errno = 0;
-	EXPECT_EQ(vfio_group_check(root, 15, err, sizeof(err)), -1);
+	EXPECT_EQ(vfio_group_check(root, 15, err, sizeof(err), NULL), -1);
 	EXPECT_EQ(errno, EBUSY);
 	EXPECT(strstr(err, "0000:09:00.0") != NULL);
 	remove_tree();

@@ -130,7 +130,8 @@ static bool driver_ok(const char *drv)
 	       !strcmp(drv, "pcieport");
 }
 
-int vfio_group_check(const char *root, int group, char *err, size_t errlen)
+int vfio_group_check(const char *root, int group, char *err, size_t errlen,
+		     char blocker[ZV_PCI_ADDR_LEN])
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -155,6 +156,9 @@ int vfio_group_check(const char *root, int group, char *err, size_t errlen)
 				 "IOMMU group %d is not viable: %s is bound to %s (bind it to vfio-pci "
 				 "or unbind it: every device of a group must be)",
 				 group, de->d_name, drv);
+			if (blocker)
+				snprintf(blocker, ZV_PCI_ADDR_LEN, "%.*s", ZV_PCI_ADDR_LEN - 1,
+					 de->d_name);
 			errno = EBUSY;
 			rc = -1;
 			break;
@@ -179,14 +183,7 @@ int vfio_host_fn_read(const char *root, const char *addr, struct zv_host_fn *h)
 	link_name(root, addr, "driver", h->driver, sizeof(h->driver));
 	h->iommu_group = vfio_group_of(root, addr);
 	if (h->iommu_group >= 0) {
-		h->viable = vfio_group_check(root, h->iommu_group, err, sizeof(err)) == 0;
-		if (!h->viable) {
-			/* "... is not viable: ADDR is bound to DRIVER (..." */
-			const char *p = strstr(err, "viable: ");
-
-			if (p)
-				sscanf(p + 8, "%15s", h->blocker);
-		}
+		h->viable = vfio_group_check(root, h->iommu_group, err, sizeof(err), h->blocker) == 0;
 	}
 	/* zPCI attributes exist only on s390 */
 	if (vfio_sysfs_num(root, addr, "function_id", &v) == 0) {

@@ -1126,7 +1126,7 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 		errno = ENODEV;
 		return NULL;
 	}
-	if (vfio_group_check("/sys", group, msg, sizeof(msg))) {
+	if (vfio_group_check("/sys", group, msg, sizeof(msg), NULL)) {
 		snprintf(err, errlen, "vfio:%s: %s", addr, msg);
 		return NULL;
 	}
