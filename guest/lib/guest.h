@@ -34,7 +34,10 @@ __attribute__((noreturn)) void zv_exit(int status);
 static inline void zv_report(const char *key, uint64_t v) { hcall(ZV_HC_REPORT, (uintptr_t)key, v); }
 static inline uint64_t zv_time_ns(void) { return hcall(ZV_HC_TIME, 0, 0); }
 size_t zv_getargs(char *buf, size_t size);
-/* Integer argument "key=value" from the argument string, or def. */
+/* Argument "key=value" from the argument string (pairs separated by blanks
+ * or commas): the value NUL-terminated into out; false if absent. */
+bool arg_str(const char *key, char *out, size_t size);
+/* Its decimal value, or def when absent. */
 uint64_t arg_u64(const char *key, uint64_t def);
 
 /* ---- output ---- */
@@ -92,5 +95,15 @@ uint16_t pgm_code(void);
 
 static inline uint64_t bswap64(uint64_t v) { return __builtin_bswap64(v); }
 static inline uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+
+/* Little-endian values (PCI, NVMe, virtio structures) in memory a device
+ * reads or writes by DMA; this guest is big-endian. Volatile: the device
+ * changes them behind the compiler's back. */
+static inline void st_le16(volatile void *p, uint16_t v) { *(volatile uint16_t *)p = __builtin_bswap16(v); }
+static inline void st_le32(volatile void *p, uint32_t v) { *(volatile uint32_t *)p = bswap32(v); }
+static inline void st_le64(volatile void *p, uint64_t v) { *(volatile uint64_t *)p = bswap64(v); }
+static inline uint16_t ld_le16(const volatile void *p) { return __builtin_bswap16(*(const volatile uint16_t *)p); }
+static inline uint32_t ld_le32(const volatile void *p) { return bswap32(*(const volatile uint32_t *)p); }
+static inline uint64_t ld_le64(const volatile void *p) { return bswap64(*(const volatile uint64_t *)p); }
 
 #endif

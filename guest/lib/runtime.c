@@ -25,26 +25,39 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-uint64_t arg_u64(const char *key, uint64_t def)
+bool arg_str(const char *key, char *out, size_t size)
 {
 	static char args[512];
 	size_t kl = strlen(key);
 
 	zv_getargs(args, sizeof(args));
-	for (char *p = args; *p;) {
-		while (*p == ' ')
+	for (const char *p = args; *p;) {
+		while (*p == ' ' || *p == ',')
 			p++;
 		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			uint64_t v = 0;
+			size_t n = 0;
 
-			for (p += kl + 1; *p >= '0' && *p <= '9'; p++)
-				v = v * 10 + (uint64_t)(*p - '0');
-			return v;
+			for (p += kl + 1; *p && *p != ' ' && *p != ',' && n + 1 < size; p++)
+				out[n++] = *p;
+			out[n] = 0;
+			return true;
 		}
-		while (*p && *p != ' ')
+		while (*p && *p != ' ' && *p != ',')
 			p++;
 	}
-	return def;
+	return false;
+}
+
+uint64_t arg_u64(const char *key, uint64_t def)
+{
+	char val[32];
+	uint64_t v = 0;
+
+	if (!arg_str(key, val, sizeof(val)))
+		return def;
+	for (const char *p = val; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v;
 }
 
 void *memset(void *s, int c, size_t n)

@@ -68,11 +68,6 @@ static bool use_irq;
 static uint16_t next_cid;
 static uint64_t commands;
 
-static void st_le32(uint8_t *p, uint32_t v) { *(uint32_t *)p = bswap32(v); }
-static void st_le64(uint8_t *p, uint64_t v) { *(uint64_t *)p = bswap64(v); }
-static uint16_t ld_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t ld_le32(const volatile uint8_t *p) { return bswap32(*(const volatile uint32_t *)p); }
-static uint64_t ld_le64(const uint8_t *p) { return bswap64(*(const uint64_t *)p); }
 
 static uint64_t reg_read64(unsigned off)
 {
@@ -166,30 +161,6 @@ static void id_string(char *out, const uint8_t *f, unsigned n)
 	out[n] = 0;
 	while (n && (out[n - 1] == ' ' || out[n - 1] == 0))
 		out[--n] = 0;
-}
-
-/* "key=value" string argument, NUL-terminated into out; false if absent */
-static bool arg_str(const char *key, char *out, size_t size)
-{
-	static char args[512];
-	size_t kl = strlen(key);
-
-	zv_getargs(args, sizeof(args));
-	for (const char *p = args; *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			size_t n = 0;
-
-			for (p += kl + 1; *p && *p != ' ' && *p != ',' && n + 1 < size; p++)
-				out[n++] = *p;
-			out[n] = 0;
-			return true;
-		}
-		while (*p && *p != ' ' && *p != ',')
-			p++;
-	}
-	return false;
 }
 
 static uint64_t pattern(uint64_t seed, uint64_t page, unsigned word)

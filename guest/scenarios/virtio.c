@@ -68,13 +68,7 @@ int guest_main(void);
 #define QMAX 16			/* descriptors we use at most */
 #define POISON 0xa5
 
-/* virtio structures are little-endian; this guest is big-endian */
-static inline void st16(void *p, uint16_t v) { *(volatile uint16_t *)p = __builtin_bswap16(v); }
-static inline void st32(void *p, uint32_t v) { *(volatile uint32_t *)p = bswap32(v); }
-static inline void st64(void *p, uint64_t v) { *(volatile uint64_t *)p = bswap64(v); }
-static inline uint16_t ld16(const void *p) { return __builtin_bswap16(*(const volatile uint16_t *)p); }
-static inline uint32_t ld32(const void *p) { return bswap32(*(const volatile uint32_t *)p); }
-
+/* virtio structures are little-endian: st_le* and ld_le* (guest.h) */
 static inline void mb(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 struct vloc {
@@ -239,19 +233,19 @@ static void set_desc(struct vdev *v, unsigned i, uint64_t iova, uint32_t len, ui
 {
 	uint8_t *d = DESC(v, i);
 
-	st64(d, iova);
-	st32(d + 8, len);
-	st16(d + 12, flags);
-	st16(d + 14, next);
+	st_le64(d, iova);
+	st_le32(d + 8, len);
+	st_le16(d + 12, flags);
+	st_le16(d + 14, next);
 }
 
 static void post(struct vdev *v, uint16_t head)
 {
 	uint8_t *a = AVAIL(v);
 
-	st16(a + 4 + 2 * (v->next_avail % v->qsz), head);
+	st_le16(a + 4 + 2 * (v->next_avail % v->qsz), head);
 	mb();			/* the entry before the index */
-	st16(a + 2, ++v->next_avail);
+	st_le16(a + 2, ++v->next_avail);
 }
 
 /* Notify queue 0 and wait until n more buffers are used and the queue's
@@ -264,7 +258,7 @@ static void kick_and_wait(struct vdev *v, unsigned n)
 
 	mb();
 	bar_write(z, v->notify.bar, v->notify.off + (uint64_t)v->notify_off * v->notify_mult, 2, 0);
-	while (ld16(USED(v) + 2) != want || z->irq_count[0] == c0)
+	while (ld_le16(USED(v) + 2) != want || z->irq_count[0] == c0)
 		wait_for_interrupt();
 	mb();
 }
@@ -274,8 +268,8 @@ static void used_elem(struct vdev *v, unsigned k, uint32_t *id, uint32_t *len)
 {
 	const uint8_t *e = USED(v) + 4 + 8 * ((uint16_t)(v->last_used + k) % v->qsz);
 
-	*id = ld32(e);
-	*len = ld32(e + 4);
+	*id = ld_le32(e);
+	*len = ld_le32(e + 4);
 }
 
 static void drive_rng(struct vdev *v)
@@ -339,9 +333,9 @@ static uint8_t blk_rw(struct vdev *v, uint8_t *req, uint64_t req_iova, bool writ
 {
 	uint32_t id, ulen;
 
-	st32(req, write ? 1 : 0);	/* VIRTIO_BLK_T_OUT / T_IN */
-	st32(req + 4, 0);
-	st64(req + 8, sector);
+	st_le32(req, write ? 1 : 0);	/* VIRTIO_BLK_T_OUT / T_IN */
+	st_le32(req + 4, 0);
+	st_le64(req + 8, sector);
 	req[16] = 0xff;
 	set_desc(v, 0, req_iova, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(v, 1, data_iova, len, VRING_DESC_F_NEXT | (write ? 0 : VRING_DESC_F_WRITE), 2);
