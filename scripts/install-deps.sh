@@ -1,8 +1,10 @@
 #!/bin/sh
 # Install the Debian 12 packages zvfio needs to build and test, if any is
-# missing. Needs root (or sudo) only when something must be installed.
+# missing (or, given package names, those: the VM suites use it for
+# theirs). Needs root (or sudo) only when something must be installed;
+# exits non-zero when it cannot.
 set -eu
-PKGS="make gcc clang libclang-rt-14-dev valgrind libunicorn-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu"
+PKGS="${*:-make gcc clang libclang-rt-14-dev valgrind libunicorn-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -20,6 +22,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+$SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 $missing >/dev/null

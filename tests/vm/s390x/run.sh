@@ -65,23 +65,10 @@ flock -w 900 9 || die "$W is locked by another run"
 
 # ---- host packages ---------------------------------------------------------
 stage_deps() {
-	local need=()
-	command -v qemu-system-s390x >/dev/null || need+=(qemu-system-misc)
-	command -v qemu-s390x >/dev/null || need+=(qemu-user)
-	command -v s390x-linux-gnu-gcc >/dev/null || need+=(gcc-s390x-linux-gnu)
-	[ -e /usr/s390x-linux-gnu/include/linux/vfio_zdev.h ] || need+=(libc6-dev-s390x-cross)
-	command -v cpio >/dev/null || need+=(cpio)
-	command -v xz >/dev/null || need+=(xz-utils)
-	command -v make >/dev/null || need+=(make)
-	[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
-	[ ${#need[@]} -eq 0 ] && return 0
-	command -v apt-get >/dev/null || skip "missing ${need[*]} and no apt-get"
-	log "apt-get install ${need[*]}"
-	if ! { apt-get update -q -o DPkg::Lock::Timeout=600 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			-o DPkg::Lock::Timeout=600 "${need[@]}"; } >"$W/apt-host.log" 2>&1; then
+	if ! "$ROOT/scripts/install-deps.sh" qemu-system-misc qemu-user gcc-s390x-linux-gnu \
+		libc6-dev-s390x-cross cpio xz-utils make debian-archive-keyring >"$W/apt-host.log" 2>&1; then
 		tail -5 "$W/apt-host.log"
-		skip "cannot install host packages: ${need[*]} (log: $W/apt-host.log)"
+		skip "cannot install host packages (log: $W/apt-host.log)"
 	fi
 }
 

@@ -35,16 +35,8 @@ el() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 # ---------------------------------------------------------------- packages
 PKGS=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd make gcc libc6-dev
       libunicorn-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu)
-missing=()
-for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$W/apt.log" 2>&1 ||
-        skip "cannot install ${missing[*]} (see $W/apt.log)"
-fi
+"$ROOT/scripts/install-deps.sh" "${PKGS[@]}" >"$W/apt.log" 2>&1 ||
+    skip "cannot install the packages it needs (see $W/apt.log)"
 
 # ---------------------------------------------------------------- kernel
 # Debian's amd64 kernel, from linux-image-amd64's dependency; only boot/
