@@ -1,9 +1,14 @@
 # Guest images: freestanding s390x code built with the Debian cross compiler.
 GUEST_OUT    := $(O)/guest
 GUEST_CC     := $(CROSS)gcc
-GUEST_CFLAGS := -march=z13 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -static \
+# -nostdinc: guest code sees only the compiler's own (freestanding) headers
+# and the project's, so a host header can never leak into an image; the
+# guest ABI it shares with the machine is include/zvfio/guest_abi.h.
+GUEST_CC_INC  = $(eval GUEST_CC_INC := $(shell $(GUEST_CC) -print-file-name=include))$(GUEST_CC_INC)
+GUEST_CFLAGS  = -march=z13 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -static \
 	-msoft-float -fno-asynchronous-unwind-tables -fno-stack-protector -fno-builtin \
-	-std=gnu11 -Wall -Wextra -Werror -Iguest/lib -Iinclude -Isrc
+	-std=gnu11 -Wall -Wextra -Werror -nostdinc -isystem $(GUEST_CC_INC) \
+	-Iguest/lib -Iinclude -Isrc
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 GUEST_LIB_SRC := $(wildcard guest/lib/*.c guest/lib/*.S)
 GUEST_LIB_OBJ := $(patsubst guest/%,$(GUEST_OUT)/%.o,$(GUEST_LIB_SRC))

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "zvfio/softcpu.h"	/* hypercall numbers: the ABI's one source */
+#include "zvfio/guest_abi.h"	/* hypercall numbers: the ABI's one source */
 
 extern uint64_t guest_ram_size;
 extern volatile uint8_t lowcore[8192];

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "zvfio/guest_abi.h"	/* hypercall numbers (ZV_HC_*) */
 #include "zvfio/zvfio.h"
 
 #ifdef __cplusplus
@@ -36,13 +37,6 @@ struct zv_softcpu_config {
 	void *progress_opaque;
 };
 
-/* Hypercalls: DIAG X'500' with the function code in GPR 1 (GUEST-ABI.md). */
-#define ZV_HC_DIAG_CODE 0x500
-#define ZV_HC_WRITE   0x7a760001u	/* r2 = address, r3 = length */
-#define ZV_HC_EXIT    0x7a760002u	/* r2 = exit status 0..255 */
-#define ZV_HC_GETARGS 0x7a760003u	/* r2 = buffer, r3 = size; r2 <- length */
-#define ZV_HC_REPORT  0x7a760004u	/* r2 = key string, r3 = value (added) */
-#define ZV_HC_TIME    0x7a760005u	/* r2 <- monotonic nanoseconds */
 
 /* How a run ended. */
 enum zv_run_end {

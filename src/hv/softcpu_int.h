@@ -12,10 +12,10 @@
 #include "util/u64map.h"
 #include "zvfio/softcpu.h"
 
-#define MAX_REPORTS 32
+#define MAX_REPORTS ZV_GUEST_REPORTS_MAX
 
 struct sc_report {
-	char key[32];
+	char key[ZV_GUEST_REPORT_KEY_MAX + 1];
 	uint64_t val;
 };
 
