@@ -399,7 +399,7 @@ static int sic(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_insn 
 		return ZV_PGM_PRIVILEGED;
 	if (irq_sic(m, cpu->gpr[in->r1] & 0xffff, (cpu->gpr[in->r3] >> 27) & 7))
 		return ZV_PGM_OPERAND;
-	set_cc(cpu, ZPCI_CC_OK);
+	/* SIC sets no condition code: QEMU's handler (css_do_sic) leaves it */
 	return 0;
 }
 

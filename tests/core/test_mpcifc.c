@@ -1225,10 +1225,13 @@ TEST(sic_modes)
 	struct zv_cpu before;
 
 	fx_init(&x, 1, 0);
+	/* SIC sets no condition code: whatever the PSW held stays */
 	for (uint64_t mode = 0; mode < 2; mode++) {
-		put_cc(&x, 3);
-		EXPECT_EQ(sic(&x, mode, 2), 0);
-		EXPECT_EQ(fx_cc(&x), 0);
+		for (int cc = 0; cc < 4; cc++) {
+			put_cc(&x, cc);
+			EXPECT_EQ(sic(&x, mode, 2), 0);
+			EXPECT_EQ(fx_cc(&x), cc);
+		}
 	}
 	static const uint16_t bad[] = { 2, 3, 4, 16, 17, 18, 0xffff };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1240,8 +1243,9 @@ TEST(sic_modes)
 		EXPECT(cpu_same(&x.cpu, &before));
 	}
 	/* only the low 16 bits of R1 are the mode */
+	put_cc(&x, 2);
 	EXPECT_EQ(sic(&x, 0xffffffff00010000ULL | 1, 2), 0);
-	EXPECT_EQ(fx_cc(&x), 0);
+	EXPECT_EQ(fx_cc(&x), 2);
 	fx_fini(&x);
 }
 
