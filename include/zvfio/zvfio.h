@@ -25,6 +25,18 @@ extern "C" {
 
 #define ZV_API __attribute__((visibility("default")))
 
+/*
+ * The version of these headers. The shared library's SONAME carries the
+ * major number (libzvfio.so.0); before 1.0 a minor release may change the
+ * API, and docs/API.md says what changed. zv_version() tells the version
+ * of the library actually linked, which may be newer than the headers.
+ */
+#define ZV_VERSION_MAJOR 0
+#define ZV_VERSION_MINOR 2
+#define ZV_VERSION_PATCH 0
+/* One number for compile-time comparisons: 0x00MMmmpp. */
+#define ZV_VERSION_NUMBER (ZV_VERSION_MAJOR << 16 | ZV_VERSION_MINOR << 8 | ZV_VERSION_PATCH)
+
 struct zv_machine;
 struct zv_function;
 struct zv_device;
@@ -327,6 +339,8 @@ struct zv_stats {
 };
 ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st);
 
+/* The linked library's version, "MAJOR.MINOR.PATCH" (a static string). Any
+ * thread. */
 ZV_API const char *zv_version(void);
 
 #ifdef __cplusplus

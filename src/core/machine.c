@@ -13,13 +13,12 @@
 #include "arch/codes.h"
 #include "core.h"
 
-#ifndef ZV_VERSION
-#define ZV_VERSION "0.1.0"
-#endif
+#define ZV_STR_(x) #x
+#define ZV_STR(x) ZV_STR_(x)
 
 ZV_API const char *zv_version(void)
 {
-	return ZV_VERSION;
+	return ZV_STR(ZV_VERSION_MAJOR) "." ZV_STR(ZV_VERSION_MINOR) "." ZV_STR(ZV_VERSION_PATCH);
 }
 
 static void init_default_group(struct zv_machine *m)
