@@ -127,17 +127,13 @@ int stpcifc(uint32_t fh, uint8_t dmaas, void *fib, uint8_t *st)
 	return cc;
 }
 
-int sic(uint16_t mode, uint8_t isc)
+void sic(uint16_t mode, uint8_t isc)
 {
 	uint64_t ctl = mode, r3 = (uint64_t)isc << 27;
-	int cc;
 
+	/* SIC sets no condition code */
 	asm volatile(".insn rsy,0xeb00000000d1,%[ctl],%[isc],0\n"
-		     "ipm %[cc]\n srl %[cc],28\n"
-		     : [cc] "=d"(cc)
-		     : [ctl] "d"(ctl), [isc] "d"(r3)
-		     : "cc");
-	return cc;
+		     : : [ctl] "d"(ctl), [isc] "d"(r3) : "memory");
 }
 
 static int stcrw(uint32_t *crw)

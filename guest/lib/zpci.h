@@ -25,7 +25,7 @@ int pcistb(const void *data, uint32_t fh, uint8_t pcias, uint16_t len, uint64_t 
 int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st);
 int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st);
 int stpcifc(uint32_t fh, uint8_t dmaas, void *fib, uint8_t *st);
-int sic(uint16_t mode, uint8_t isc);
+void sic(uint16_t mode, uint8_t isc);
 /* raw forms for bad-operand tests: registers exactly as given */
 int pcilg_raw(uint64_t *r1, uint64_t req, uint64_t off, uint64_t *req_out);
 
