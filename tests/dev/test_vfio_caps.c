@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel VFIO backend's parsing of what the kernel answers, without a
- * kernel: src/dev/vfio/vfio.c is compiled into this test with ioctl()
- * replaced by fake_ioctl(), which answers as drivers/vfio/pci/
- * vfio_pci_core.c and vfio_iommu_type1.c do. Covers capabilities cut short
- * by the info buffer (their fields must not be read past its end) and the
+ * kernel: the backend's files in src/dev/vfio/ (all but sysfs.c, which
+ * makes no ioctl) are compiled into this test with ioctl() replaced by
+ * fake_ioctl(), which answers as drivers/vfio/pci/vfio_pci_core.c and
+ * vfio_iommu_type1.c do. All of them: one left out would come from the
+ * library, with the real ioctl(). Covers capabilities cut short by the
+ * info buffer (their fields must not be read past its end) and the
  * hot-reset info ioctl's ENOSPC protocol.
  */
 #include <errno.h>
@@ -16,6 +18,12 @@
 static int fake_ioctl(int fd, unsigned long req, ...);
 #define ioctl fake_ioctl
 #include "dev/vfio/vfio.c"
+#include "dev/vfio/caps.c"
+#include "dev/vfio/container.c"
+#include "dev/vfio/iommufd.c"
+#include "dev/vfio/region.c"
+#include "dev/vfio/irq.c"
+#include "dev/vfio/reset.c"
 #undef ioctl
 
 #include "harness.h"
