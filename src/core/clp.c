@@ -9,7 +9,11 @@
 #include "arch/clp.h"
 #include "arch/codes.h"
 #include "arch/pci.h"
+#include "clp.h"
 #include "core.h"
+#include "cpu.h"
+#include "function.h"
+#include "guestmem.h"
 
 /* Request and response of one call, in a local copy of the LPCB. */
 struct clp_call {

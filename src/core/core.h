@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The engine's internal state: the machine, its function groups and
- * functions, and the helpers the per-instruction handlers share.
+ * The engine's shared state: the machine, its function groups and
+ * functions. Every module of the engine sees these; each declares its own
+ * functions in its own header (guestmem.h, cpu.h, events.h, state.h,
+ * irq.h, msi.h, msix.h, dma.h, fmb.h, function.h, pcicfg.h, clp.h) and
+ * includes only the headers of the modules below it (docs/ARCHITECTURE.md,
+ * checked by tests/layers.sh).
  */
 #ifndef ZV_CORE_CORE_H
 #define ZV_CORE_CORE_H
@@ -165,82 +169,5 @@ static inline uint64_t ep_tag(enum ep_kind k, uint16_t idx, uint16_t vec)
 {
 	return (uint64_t)k << 32 | (uint64_t)idx << 16 | vec;
 }
-
-/* ---- guestmem.c: guest storage ---- */
-/* Host pointer for [gpa, gpa+len) if it lies inside one RAM region. */
-uint8_t *gm_ptr(const struct zv_machine *m, uint64_t gpa, uint64_t len);
-bool gm_in_ram(const struct zv_machine *m, uint64_t gpa, uint64_t len);
-int gm_read(const struct zv_machine *m, uint64_t gpa, void *buf, size_t len);
-int gm_write(const struct zv_machine *m, uint64_t gpa, const void *buf, size_t len);
-/* Logical accesses by the intercepted instruction: 0 or a program code. */
-int gm_read_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		    uint8_t ar, void *buf, size_t len);
-int gm_write_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint64_t la,
-		     uint8_t ar, const void *buf, size_t len);
-
-/* ---- function.c ---- */
-struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh);
-struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx);
-bool fn_configured(const struct zv_function *f);
-int fn_enable(struct zv_function *f);
-void fn_disable(struct zv_function *f);
-void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write);
-void fn_post_error(struct zv_function *f, const struct zpci_event *ev);
-/* Every state change goes through here: it keeps the device's DMA blocked
- * in the error and blocked states. */
-void fn_set_state(struct zv_function *f, enum zv_fn_state s);
-/* The DMA window QUERY PCI FN reports, from the group and the backend. */
-void fn_set_window(struct zv_function *f);
-int fn_apply_host_info(struct zv_function *f, const struct dev_zpci *z);
-void fn_put_group(struct zv_function *f);
-
-/* ---- pcicfg.c: device regions as the guest sees them ---- */
-int fn_bar_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,
-		  size_t len, bool write);
-int fn_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write);
-int fn_probe_device(struct zv_function *f, char *err, size_t errlen);
-
-/* ---- clp.c, insn.c ---- */
-int clp_service_call(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_insn *in);
-void set_cc(struct zv_cpu *cpu, int cc);
-void set_status(struct zv_cpu *cpu, int r, uint8_t status);
-
-/* ---- dma.c ---- */
-int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec,
-	      uint64_t *faddr);
-void dma_unmap_all(struct zv_function *f);
-/* validate and register: 0, a program code, or -ENOSPC when relaxed
- * translation cannot map guest RAM */
-int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iota);
-
-/* ---- msix.c / irq.c ---- */
-int msix_init(struct zv_function *f);
-void msix_fini(struct zv_function *f);
-void msix_reset(struct zv_function *f);
-bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_t *buf,
-		       size_t len, bool write);
-void msix_ctrl_write(struct zv_function *f, uint16_t ctrl);
-void msix_event(struct zv_function *f, unsigned vec);
-
-/* ---- msi.c: MSI for functions without MSI-X ---- */
-int msi_init(struct zv_function *f);
-void msi_fini(struct zv_function *f);
-void msi_reset(struct zv_function *f);
-void msi_event(struct zv_function *f, unsigned vec);
-bool msi_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t len, bool write);
-bool msi_enabled(const struct zv_function *f);
-int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
-		int *fd, bool *masked);
-void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec);
-void irq_inject(struct zv_machine *m, uint8_t isc);
-int irq_sic(struct zv_machine *m, uint16_t mode, uint8_t isc);
-
-/* ---- events.c ---- */
-void event_post(struct zv_machine *m, const struct zpci_event *ev);
-void events_free(struct zv_machine *m);
-
-/* ---- fmb.c ---- */
-int fmb_set(struct zv_function *f, uint64_t addr);
-void fmb_update_all(struct zv_machine *m);
 
 #endif

@@ -42,6 +42,8 @@
 #include "arch/codes.h"
 #include "arch/dmat.h"
 #include "core.h"
+#include "dma.h"
+#include "guestmem.h"
 
 #define PAGE ZPCI_PAGE_SIZE
 #define SEG_MASK ((1ULL << ZPCI_SEG_SHIFT) - 1)

@@ -5,9 +5,11 @@
  * Information until the "more" flag is clear, after which the next event
  * raises a new CRW (Linux's chsc_process_event_information loop).
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "core.h"
+#include "events.h"
 
 void event_post(struct zv_machine *m, const struct zpci_event *ev)
 {
@@ -56,8 +58,10 @@ ZV_API int zv_chsc_sei_nt2(struct zv_machine *m, uint8_t *rsp, size_t len)
 {
 	struct event_node *n = m->ev_head;
 
-	if (len < CHSC_SEI_NT2_SIZE)
+	if (!m || !rsp || len < CHSC_SEI_NT2_SIZE) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (!n) {
 		chsc_sei_nt2_encode(rsp, len, NULL, 0);
 		m->crw_armed = true;

@@ -14,6 +14,9 @@
 #include "arch/be.h"
 #include "arch/codes.h"
 #include "core.h"
+#include "fmb.h"
+#include "guestmem.h"
+#include "state.h"
 
 enum {
 	FMB_FMT = 0x00, FMB_SAMPLES = 0x04, FMB_LAST = 0x08, FMB_LD = 0x10, FMB_ST = 0x18,

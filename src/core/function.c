@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PCI functions: handles, states, enable/disable, error state.
+ * PCI functions: handles, enable/disable, the DMA window, host information
+ * and groups (state changes and the error state: state.c).
  *
  * Handle format (reference §6.2): enable bit, 7-bit instance, the "SHM"
  * byte, 16-bit index. zvfio changes the instance on every enable and
@@ -15,6 +16,12 @@
 #include "arch/codes.h"
 #include "arch/dmat.h"
 #include "core.h"
+#include "dma.h"
+#include "events.h"
+#include "function.h"
+#include "msi.h"
+#include "msix.h"
+#include "state.h"
 
 struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx)
 {
@@ -40,16 +47,6 @@ static void new_handle(struct zv_function *f, bool enabled)
 		f->idx;
 }
 
-void fn_set_state(struct zv_function *f, enum zv_fn_state s)
-{
-	bool was = f->state == ZV_FS_ERROR || f->state == ZV_FS_BLOCKED;
-	bool now = s == ZV_FS_ERROR || s == ZV_FS_BLOCKED;
-
-	f->state = s;
-	if (was != now && f->dev->ops->set_dma_blocked)
-		f->dev->ops->set_dma_blocked(f->dev, now);
-}
-
 int fn_enable(struct zv_function *f)
 {
 	new_handle(f, true);
@@ -72,31 +69,6 @@ void fn_disable(struct zv_function *f)
 	f->dev_error = false;
 	new_handle(f, false);
 	fn_set_state(f, ZV_FS_DISABLED);
-}
-
-/* A DMA or interrupt error: the function enters the error state (load/store
- * blocked, DMA blocked) and the guest gets an error event with the current
- * handle (Linux ignores events whose handle is not current). */
-void fn_post_error(struct zv_function *f, const struct zpci_event *ev)
-{
-	if (f->state == ZV_FS_ENABLED || f->state == ZV_FS_BLOCKED)
-		fn_set_state(f, ZV_FS_ERROR);
-	f->m->st.error_events++;
-	event_post(f->m, ev);
-}
-
-void fn_set_error(struct zv_function *f, uint16_t pec, uint64_t faddr, bool write)
-{
-	struct zpci_event ev = {
-		.kind = ZPCI_EVENT_ERROR,
-		.fh = f->fh,
-		.fid = f->fid,
-		.pec = pec,
-		.faddr = faddr,
-		.rw = write,
-	};
-
-	fn_post_error(f, &ev);
 }
 
 void fn_set_window(struct zv_function *f)
@@ -269,12 +241,13 @@ ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)
 
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)
 {
-	struct zpci_event ev = { .kind = ZPCI_EVENT_AVAIL, .fid = f->fid };
+	struct zpci_event ev = { .kind = ZPCI_EVENT_AVAIL };
 
 	if (!f || f->state == ZV_FS_RESERVED) {
 		errno = EINVAL;
 		return -1;
 	}
+	ev.fid = f->fid;
 	if (standby == (f->state == ZV_FS_STANDBY)) {
 		errno = EALREADY;
 		return -1;

@@ -9,6 +9,7 @@
 
 #include "arch/insn.h"
 #include "core.h"
+#include "guestmem.h"
 
 #define PAGE 4096ULL
 
@@ -112,8 +113,12 @@ static int gm_logical(const struct zv_machine *m, const struct zv_cpu *cpu, uint
 		if (m->hv && m->hv->translate) {
 			int code = m->hv->translate(m->hv_opaque, cpu, a, ar, write, &ab);
 
+			/* a positive program-interruption code; anything else
+			 * that is not 0 is the binding's failure, which the
+			 * guest sees as an addressing exception rather than as
+			 * a completed instruction */
 			if (code)
-				return code;
+				return code > 0 && code <= 0xffff ? code : ZV_PGM_ADDRESSING;
 		}
 		if (!gm_in_ram(m, ab, n))
 			return ZV_PGM_ADDRESSING;

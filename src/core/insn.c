@@ -11,20 +11,19 @@
 #include "arch/codes.h"
 #include "arch/fib.h"
 #include "arch/pci.h"
+#include "clp.h"
 #include "core.h"
+#include "cpu.h"
+#include "dma.h"
+#include "events.h"
+#include "fmb.h"
+#include "function.h"
+#include "guestmem.h"
+#include "irq.h"
+#include "pcicfg.h"
+#include "state.h"
 
 #define PCIAS_CFG 15
-
-void set_cc(struct zv_cpu *cpu, int cc)
-{
-	cpu->psw_mask = (cpu->psw_mask & ~ZV_PSW_MASK_CC) | (uint64_t)(cc & 3) << ZV_PSW_CC_SHIFT;
-}
-
-/* Status byte: bits 32-39 of the register (reference §1.2). */
-void set_status(struct zv_cpu *cpu, int r, uint8_t status)
-{
-	cpu->gpr[r] = (cpu->gpr[r] & ~0xff000000ULL) | (uint64_t)status << 24;
-}
 
 static int cc1(struct zv_cpu *cpu, int r, uint8_t status)
 {

@@ -5,14 +5,11 @@
  * AISB, in guest memory, and makes an adapter interruption pending for the
  * ISC when the summary bit went 0 -> 1, unless AIS suppresses it.
  */
-#include <errno.h>
-
 #include "arch/be.h"
-#include "arch/pci.h"
 #include "arch/codes.h"
 #include "core.h"
-
-#define MSI_VEC_MASK 0x7ff	/* data bits naming the vector (QEMU ZPCI_MSI_VEC_MASK) */
+#include "irq.h"
+#include "state.h"
 
 /* Atomically OR a bit into guest memory; returns whether it was set. The
  * byte is read once, by the atomic itself (QEMU's set_ind_atomic fix). */
@@ -67,62 +64,6 @@ void irq_msi(struct zv_function *f, uint64_t addr, uint32_t data, unsigned vec)
 		}
 	}
 	irq_inject(f->m, ir->isc);
-}
-
-ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
-				 struct zv_irq_route *route)
-{
-	const struct fn_msix *x = &f->msix;
-	const struct fn_irq *ir = &f->irq;
-	bool msix_on = x->nvec && (x->ctrl & PCI_MSIX_FLAGS_ENABLE), masked;
-	uint64_t addr;
-	uint32_t data;
-	int fd;
-
-	if (msix_on || !msi_enabled(f)) {
-		if (vec >= x->nvec) {
-			errno = EINVAL;
-			return -1;
-		}
-		if (!ir->registered || !msix_on) {
-			errno = ENOENT;
-			return -1;
-		}
-		const uint8_t *e = x->table + vec * PCI_MSIX_ENTRY_SIZE;
-
-		addr = le32_get(e + PCI_MSIX_ENTRY_ADDR_LO) |
-		       (uint64_t)le32_get(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
-		data = le32_get(e + PCI_MSIX_ENTRY_DATA);
-		fd = x->fds[vec];
-		masked = (x->ctrl & PCI_MSIX_FLAGS_MASKALL) ||
-			 (e[PCI_MSIX_ENTRY_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
-	} else {
-		/* MSI (a function without MSI-X, or with it off) */
-		if (msi_message(f, vec, &addr, &data, &fd, &masked))
-			return -1;
-		if (!ir->registered) {
-			errno = ENOENT;
-			return -1;
-		}
-	}
-	unsigned v = data & MSI_VEC_MASK;
-
-	if (addr != f->group->msia || v >= ir->noi) {
-		errno = EINVAL;
-		return -1;
-	}
-	*route = (struct zv_irq_route){
-		.eventfd = fd,
-		.ind_addr = ir->aibv,
-		.ind_offset = (uint64_t)ir->aibvo + v,
-		.summary_addr = ir->aisb,
-		.summary_offset = ir->aisbo,
-		.adapter_id = ir->isc,
-		.isc = ir->isc,
-		.summary = ir->sum,
-		.masked = masked,
-	};
-	return 0;
 }
 
 /* SIC: 0 = all interruptions, 1 = single (reference §5.4-5.5). */

@@ -12,6 +12,15 @@
 #include "arch/clp.h"
 #include "arch/codes.h"
 #include "core.h"
+#include "dev/spec.h"
+#include "dma.h"
+#include "events.h"
+#include "fmb.h"
+#include "function.h"
+#include "msi.h"
+#include "msix.h"
+#include "pcicfg.h"
+#include "state.h"
 
 #define ZV_STR_(x) #x
 #define ZV_STR(x) ZV_STR_(x)
@@ -45,9 +54,18 @@ ZV_API struct zv_machine *zv_machine_create(const struct zv_machine_config *cfg)
 	for (unsigned i = 0; i < cfg->n_mem; i++) {
 		const struct zv_mem_region *r = &cfg->mem[i];
 
-		if (!r->host || !r->size || r->gpa + r->size < r->gpa) {
+		if (!r->host || !r->size || r->gpa + r->size - 1 < r->gpa) {
 			errno = EINVAL;
 			return NULL;
+		}
+		/* guest absolute storage is one address space: no overlaps */
+		for (unsigned j = 0; j < i; j++) {
+			const struct zv_mem_region *o = &cfg->mem[j];
+
+			if (r->gpa <= o->gpa + (o->size - 1) && o->gpa <= r->gpa + (r->size - 1)) {
+				errno = EINVAL;
+				return NULL;
+			}
 		}
 	}
 	m = calloc(1, sizeof(*m));
@@ -74,8 +92,13 @@ ZV_API struct zv_machine *zv_machine_create(const struct zv_machine_config *cfg)
 	m->groups[ZV_RTR_PFGID].flags |= CLP_QGRP_FLAG_RTR;
 	return m;
 err:
-	free(m->mem);
-	free(m);
+	{
+		int e = errno;
+
+		free(m->mem);
+		free(m);
+		errno = e;
+	}
 	return NULL;
 }
 
@@ -181,6 +204,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	errno = 0;	/* each step below sets errno when it fails */
 	f->m = m;
 	f->dev = dev;
 	f->uid = uid;
@@ -193,11 +217,13 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 	snprintf(f->name, sizeof(f->name), "%04x:%s", uid, dev->name);
 	if (fn_probe_device(f, err, sizeof(err)) || fn_apply_host_info(f, have_z ? &z : NULL) || msix_init(f) ||
 	    msi_init(f)) {
+		int e = errno ? errno : EIO;
+
 		msix_fini(f);
 		fn_put_group(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
-		errno = errno ? errno : EIO;
+		errno = e;
 		return NULL;
 	}
 	fn_set_window(f);

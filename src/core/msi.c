@@ -18,6 +18,8 @@
 #include "arch/be.h"
 #include "arch/pci.h"
 #include "core.h"
+#include "irq.h"
+#include "msi.h"
 
 static bool is64(const struct fn_msi *x)
 {
@@ -88,8 +90,10 @@ int msi_init(struct zv_function *f)
 
 		x->fds[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (x->fds[v] < 0 || epoll_ctl(f->m->epfd, EPOLL_CTL_ADD, x->fds[v], &ee)) {
+			int e = errno;	/* EMFILE, ENOMEM, ... */
+
 			msi_fini(f);
-			errno = ENOMEM;
+			errno = e;
 			return -1;
 		}
 	}
@@ -116,8 +120,7 @@ bool msi_enabled(const struct zv_function *f)
 	return f->msi.cap && vectors_enabled(&f->msi);
 }
 
-/* The message vector vec sends, its eventfd and mask, for irqfd routes;
- * -1 with EINVAL for a vector the guest did not enable. */
+/* The message vector vec sends, its eventfd and mask, for irqfd routes. */
 int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
 		int *fd, bool *masked)
 {

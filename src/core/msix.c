@@ -19,6 +19,8 @@
 #include "arch/be.h"
 #include "arch/pci.h"
 #include "core.h"
+#include "irq.h"
+#include "msix.h"
 
 int msix_init(struct zv_function *f)
 {
@@ -55,8 +57,12 @@ int msix_init(struct zv_function *f)
 	}
 	return 0;
 err:
-	msix_fini(f);
-	errno = ENOMEM;
+	{
+		int e = errno ? errno : ENOMEM;	/* EMFILE from eventfd says more */
+
+		msix_fini(f);
+		errno = e;
+	}
 	return -1;
 }
 
@@ -130,14 +136,39 @@ static bool pba_test_clear(struct fn_msix *x, unsigned v)
 	return was;
 }
 
+/* The message in table entry v. */
+static void entry_message(const struct fn_msix *x, unsigned v, uint64_t *addr, uint32_t *data)
+{
+	const uint8_t *e = x->table + v * PCI_MSIX_ENTRY_SIZE;
+
+	*addr = le32_get(e + PCI_MSIX_ENTRY_ADDR_LO) |
+		(uint64_t)le32_get(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
+	*data = le32_get(e + PCI_MSIX_ENTRY_DATA);
+}
+
+int msix_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
+		 int *fd, bool *masked)
+{
+	const struct fn_msix *x = &f->msix;
+
+	if (vec >= x->nvec) {
+		errno = EINVAL;
+		return -1;
+	}
+	entry_message(x, vec, addr, data);
+	*fd = x->fds[vec];
+	*masked = vec_masked(x, vec);
+	return 0;
+}
+
 /* MSI-X delivery of vector v: the message goes to the zPCI interrupt logic. */
 static void deliver(struct zv_function *f, unsigned v)
 {
-	const uint8_t *e = f->msix.table + v * PCI_MSIX_ENTRY_SIZE;
-	uint64_t addr = le32_get(e + PCI_MSIX_ENTRY_ADDR_LO) |
-			(uint64_t)le32_get(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
+	uint64_t addr;
+	uint32_t data;
 
-	irq_msi(f, addr, le32_get(e + PCI_MSIX_ENTRY_DATA), v);
+	entry_message(&f->msix, v, &addr, &data);
+	irq_msi(f, addr, data, v);
 }
 
 static void flush_pending(struct zv_function *f)

@@ -13,6 +13,9 @@
 #include "arch/be.h"
 #include "arch/pci.h"
 #include "core.h"
+#include "msi.h"
+#include "msix.h"
+#include "pcicfg.h"
 
 static int cfg_read_dev(struct zv_function *f, unsigned off, void *buf, size_t len)
 {

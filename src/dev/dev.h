@@ -117,15 +117,8 @@ static inline void dev_hint(struct zv_device *d)
 		*d->hint = 1;
 }
 
-/* Option lists: "key=value,key=value". Returns 0, or -1 with err set. */
-struct dev_opt {
-	const char *key;
-	uint64_t val;
-	bool set;
-	uint64_t min, max;
-};
-int dev_parse_opts(const char *s, struct dev_opt *opts, unsigned n, char *err, size_t errlen);
-
+/* The backends' constructors, for device.c: opts is the option list of
+ * the specification (spec.h). */
 struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen);
 struct zv_device *vfio_dev_open(const char *addr, const char *opts, char *err, size_t errlen);
 

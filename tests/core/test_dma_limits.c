@@ -21,6 +21,7 @@
 #include "arch/events.h"
 #include "arch/fib.h"
 #include "core/core.h"
+#include "core/guestmem.h"
 #include "dma_env.h"
 #include "fakes.h"
 #include "harness.h"

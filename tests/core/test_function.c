@@ -3,6 +3,8 @@
  * with availability events, and what a standby function answers. */
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "arch/clp.h"
 #include "arch/codes.h"
@@ -152,4 +154,113 @@ TEST(state_names)
 	EXPECT(!strcmp(zv_fn_state_name(ZV_FS_ENABLED), "enabled"));
 	EXPECT(!strcmp(zv_fn_state_name((enum zv_fn_state)99), "?"));
 	EXPECT(!strcmp(zv_insn_name(ZV_INSN_RPCIT), "RPCIT"));
+}
+
+/* ---- the API's answers to bad arguments (each crashed or set no errno) ---- */
+
+TEST(standby_of_null_is_einval)
+{
+	errno = 0;
+	EXPECT_EQ(zv_function_set_standby(NULL, true), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(chsc_sei_with_a_short_area_is_einval)
+{
+	struct fx x;
+	uint8_t rsp[64];
+
+	fx_init(&x, 1, 0);
+	errno = 0;
+	EXPECT_EQ(zv_chsc_sei_nt2(x.m, rsp, sizeof(rsp)), -1);
+	EXPECT_EQ(errno, EINVAL);
+	fx_fini(&x);
+}
+
+TEST(device_open_without_error_buffer)
+{
+	/* err NULL with a length: no message, no crash, errno set */
+	errno = 0;
+	EXPECT(zv_device_open("vfio:00:1g.0", NULL, 64) == NULL);
+	EXPECT(errno != 0);
+	errno = 0;
+	EXPECT(zv_device_open("emu:dma,colour=red", NULL, 64) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	EXPECT(zv_device_open("emu:nothing", NULL, 64) == NULL);
+	EXPECT_EQ(errno, ENODEV);
+}
+
+TEST(machine_refuses_overlapping_memory)
+{
+	static uint8_t a[8192], b[8192];
+	struct zv_mem_region r[2] = {
+		{ .gpa = 0, .size = 8192, .host = a },
+		{ .gpa = 4096, .size = 8192, .host = b },
+	};
+	struct zv_machine_config cfg = { .mem = r, .n_mem = 2 };
+	struct zv_machine *m;
+
+	errno = 0;
+	EXPECT(zv_machine_create(&cfg) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	r[1].gpa = 8192;	/* adjacent is fine */
+	m = zv_machine_create(&cfg);
+	EXPECT(m != NULL);
+	zv_machine_destroy(m);
+	r[1].gpa = UINT64_MAX - 8191;	/* the last bytes of the address space */
+	m = zv_machine_create(&cfg);
+	EXPECT(m != NULL);
+	zv_machine_destroy(m);
+	r[1].gpa = UINT64_MAX - 4095;	/* past 2^64 */
+	errno = 0;
+	EXPECT(zv_machine_create(&cfg) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(a_binding_failure_in_translate_is_an_addressing_exception)
+{
+	struct fx x;
+	struct zv_cpu before;
+
+	fx_init(&x, 1, 0);
+	x.translate_fault = -5;		/* not a program-interruption code */
+	x.translate_fault_at = 0;
+	memset(x.ram + FX_LPCB, 0, 64);
+	fx_w16(&x, FX_LPCB, 32);
+	fx_w16(&x, FX_LPCB + 2, CLP_LIST_PCI);
+	fx_w16(&x, FX_LPCB + 32, 4096 - 32);
+	x.cpu.gpr[2] = FX_LPCB;
+	before = x.cpu;
+	EXPECT_EQ(fx_clp_insn(&x, 2), ZV_PGM_ADDRESSING);
+	EXPECT(!memcmp(&x.cpu, &before, sizeof(before)));
+	x.translate_fault = 0x10000;	/* nor is this */
+	EXPECT_EQ(fx_clp_insn(&x, 2), ZV_PGM_ADDRESSING);
+	x.translate_fault = ZV_PGM_PROTECTION;
+	EXPECT_EQ(fx_clp_insn(&x, 2), ZV_PGM_PROTECTION);
+	fx_fini(&x);
+}
+
+TEST(add_reports_why_it_failed)
+{
+	struct fx x;
+	struct rlimit old, low;
+	struct zv_function *f;
+	char err[160] = "";
+	int fd;
+
+	fx_init(&x, 0, 0);
+	/* leave room for a few descriptors only: 128 vectors need 128 eventfds */
+	getrlimit(RLIMIT_NOFILE, &old);
+	fd = dup(0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 8;
+	close(fd);
+	setrlimit(RLIMIT_NOFILE, &low);
+	errno = 0;
+	f = zv_function_add_spec(x.m, "emu:dma,vectors=128", err, sizeof(err));
+	setrlimit(RLIMIT_NOFILE, &old);
+	EXPECT(f == NULL);
+	EXPECT_EQ(errno, EMFILE);
+	fx_fini(&x);
 }

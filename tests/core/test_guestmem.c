@@ -6,6 +6,7 @@
 
 #include "arch/clp.h"
 #include "arch/codes.h"
+#include "core/guestmem.h"
 #include "fakes.h"
 #include "harness.h"
 

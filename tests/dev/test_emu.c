@@ -18,6 +18,7 @@
 #include "dev/dev.h"
 #include "dev/emu/emu_dma.h"
 #include "dev/emu/iommu.h"
+#include "dev/spec.h"
 #include "harness.h"
 
 #define PG 4096ULL

@@ -14,6 +14,7 @@
 #include "arch/be.h"
 #include "arch/pci.h"
 #include "dev/dev.h"
+#include "dev/spec.h"
 #include "emu_dma.h"
 #include "iommu.h"
 

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* The function measurement block. */
+#ifndef ZV_CORE_FMB_H
+#define ZV_CORE_FMB_H
+
+#include <stdint.h>
+
+#include "zvfio/zvfio.h"
+
+/* MPCIFC set measurement: 0, or -1 when the block is not in guest RAM. */
+int fmb_set(struct zv_function *f, uint64_t addr);
+void fmb_update_all(struct zv_machine *m);
+
+#endif

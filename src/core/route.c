@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a binding's irqfd adapter route needs for one vector
+ * (zv_function_irq_route): the vector's eventfd and message, from the
+ * MSI-X table or, for a function without MSI-X or with it off, from the
+ * MSI capability, and where the interrupt logic (irq.c) sets the bits for
+ * that message. Above msix.c and msi.c, which deliver into irq.c.
+ */
+#include <errno.h>
+
+#include "arch/pci.h"
+#include "core.h"
+#include "irq.h"
+#include "msi.h"
+#include "msix.h"
+
+ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
+				 struct zv_irq_route *route)
+{
+	const struct fn_irq *ir = &f->irq;
+	bool msix_on = f->msix.nvec && (f->msix.ctrl & PCI_MSIX_FLAGS_ENABLE), masked;
+	uint64_t addr;
+	uint32_t data;
+	int fd;
+
+	if (msix_on || !msi_enabled(f)) {
+		if (msix_message(f, vec, &addr, &data, &fd, &masked))
+			return -1;
+		if (!ir->registered || !msix_on) {
+			errno = ENOENT;
+			return -1;
+		}
+	} else {
+		/* MSI (a function without MSI-X, or with it off) */
+		if (msi_message(f, vec, &addr, &data, &fd, &masked))
+			return -1;
+		if (!ir->registered) {
+			errno = ENOENT;
+			return -1;
+		}
+	}
+	unsigned v = data & MSI_VEC_MASK;
+
+	if (addr != f->group->msia || v >= ir->noi) {
+		errno = EINVAL;
+		return -1;
+	}
+	*route = (struct zv_irq_route){
+		.eventfd = fd,
+		.ind_addr = ir->aibv,
+		.ind_offset = (uint64_t)ir->aibvo + v,
+		.summary_addr = ir->aisb,
+		.summary_offset = ir->aisbo,
+		.adapter_id = ir->isc,
+		.isc = ir->isc,
+		.summary = ir->sum,
+		.masked = masked,
+	};
+	return 0;
+}
