@@ -5,6 +5,12 @@
  * zv_intercept() calls and delivers adapter interruptions, machine checks
  * (channel reports) and program interruptions through the lowcore as the
  * CPU does. docs/GUEST-ABI.md is the contract with the guest.
+ *
+ * Threads: a software machine, and the machine inside it, belong to one
+ * thread, the one that calls zv_softcpu_run(); the progress callback and
+ * the engine's callbacks run on it, inside zv_softcpu_run() or the zvfio.h
+ * call that caused them. Separate software machines may run on separate
+ * threads. Errors as in zvfio.h, except where a comment says otherwise.
  */
 #ifndef ZVFIO_SOFTCPU_H
 #define ZVFIO_SOFTCPU_H
@@ -35,7 +41,20 @@ struct zv_softcpu_config {
 	/* called about once a second while the guest runs or waits */
 	void (*progress)(void *opaque, struct zv_softcpu *sc);
 	void *progress_opaque;
+	/* ZV_SOFTCPU_EXIT_*: what zv_softcpu_run() hands back to the caller
+	 * instead of handling itself, as KVM_RUN hands exits to a VMM; 0:
+	 * the machine handles everything (the fast way) */
+	uint32_t exits;
 };
+
+/* zPCI instructions: run returns ZV_RUN_INTERCEPT; the caller fetches the
+ * instruction with zv_softcpu_intercept_get(), answers it (zv_intercept())
+ * and hands the answer back with zv_softcpu_intercept_done(). */
+#define ZV_SOFTCPU_EXIT_ZPCI 0x1u
+/* Enabled waits with no interruption deliverable: run returns ZV_RUN_WAIT;
+ * the caller waits for device events (zv_poll_fd(), zv_dispatch()) and
+ * calls zv_softcpu_run() again, which presents what became pending. */
+#define ZV_SOFTCPU_EXIT_WAIT 0x2u
 
 
 /* How a run ended. */
@@ -44,6 +63,8 @@ enum zv_run_end {
 	ZV_RUN_TIMEOUT,		/* timeout_s elapsed */
 	ZV_RUN_DISABLED_WAIT,	/* the guest loaded a disabled wait PSW */
 	ZV_RUN_FAULT,		/* the machine could not continue; see message */
+	ZV_RUN_INTERCEPT,	/* ZV_SOFTCPU_EXIT_ZPCI: a zPCI instruction */
+	ZV_RUN_WAIT,		/* ZV_SOFTCPU_EXIT_WAIT: an enabled wait */
 };
 
 struct zv_softcpu_stats {
@@ -58,24 +79,77 @@ struct zv_softcpu_stats {
 	double seconds;
 };
 
+/*
+ * Create a software machine: RAM (an anonymous mapping), the CPU, and a
+ * zv_machine over the RAM with no functions. cfg is copied; cfg->args,
+ * cfg->console and cfg->progress_opaque are kept and must stay valid until
+ * zv_softcpu_destroy() (the console is never closed). NULL with a message
+ * in err (err may be NULL) and errno: EINVAL (cfg NULL, a RAM size that is
+ * not a multiple of 1 MiB), ENOMEM (memory or the RAM mapping), EIO (Unicorn
+ * refused), or an error of zv_machine_create().
+ */
 ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg, char *err,
 					    size_t errlen);
+/* Free sc with its RAM and its machine (zv_machine_destroy(): its functions
+ * and devices too). NULL is a no-op. Not from inside zv_softcpu_run(). */
 ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc);
-/* The machine, to add functions before zv_softcpu_run(). */
+/* The machine, to add functions to before zv_softcpu_run(). It belongs to
+ * sc: never zv_machine_destroy() it. */
 ZV_API struct zv_machine *zv_softcpu_machine(struct zv_softcpu *sc);
-/* Load a static big-endian s390x ELF executable. */
+/*
+ * Load a static big-endian s390x ELF executable (ET_EXEC, EM_S390) into
+ * RAM, before the first zv_softcpu_run(): every PT_LOAD segment at its
+ * physical address, above the 8 KiB lowcore and inside RAM; the entry point
+ * must be in RAM too; segments must not overlap. Every header is checked
+ * before a byte is copied. -1 with a message in err (err may be NULL) and
+ * errno: that of fopen(3) (ENOENT, EACCES, ...), ENOEXEC (not a 64-bit
+ * big-endian s390x executable, a bad program header table), EINVAL (a
+ * segment outside RAM or over the lowcore, overlapping segments, an entry
+ * point outside RAM, sc or path NULL), EIO (the file is shorter than its
+ * headers say), EBUSY (the machine has already run). After an EIO, RAM
+ * holds part of the image and no image counts as loaded: zv_softcpu_run()
+ * refuses until a load succeeds.
+ */
 ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);
 /*
- * Run until the guest exits or the run ends otherwise. Returns how it
- * ended; *status gets the guest's exit status for ZV_RUN_EXIT. For other
- * ends, zv_softcpu_message() says why.
+ * Run the loaded image (the first call starts it at its entry point) until
+ * the run ends or, for the exits cfg->exits asks for, until such an exit.
+ * Returns how; *status (if status is not NULL) gets the guest's exit status
+ * for ZV_RUN_EXIT. zv_softcpu_message() says why for the other ends. An
+ * ended run stays ended: later calls return the same end again (and the same
+ * exit status). Without an image, ZV_RUN_FAULT with errno ENOEXEC; with
+ * an intercept not completed, ZV_RUN_FAULT with errno EBUSY (the run can
+ * continue once it is).
  */
 ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status);
+/* Why the run ended, or why a zv_softcpu_run() call failed; "" until one
+ * did. The string belongs to sc; a later zv_softcpu_run() may rewrite it. */
 ZV_API const char *zv_softcpu_message(const struct zv_softcpu *sc);
+/*
+ * After ZV_RUN_INTERCEPT: the instruction (ipa, ipb as zv_intercept() takes
+ * them) and the registers of the CPU that executed it. -1 with ENOENT when
+ * no intercept is outstanding.
+ */
+ZV_API int zv_softcpu_intercept_get(const struct zv_softcpu *sc, struct zv_cpu *cpu,
+				    uint16_t *ipa, uint32_t *ipb);
+/*
+ * Complete the outstanding intercept with what zv_intercept() returned:
+ * rc 0 takes cpu's registers and condition code and continues after the
+ * instruction; a positive rc presents that program interruption instead;
+ * a negative rc stops the machine (ZV_RUN_FAULT). -1 with ENOENT when no
+ * intercept is outstanding. zv_softcpu_run() refuses to continue (EBUSY,
+ * ZV_RUN_FAULT) until the intercept is completed.
+ */
+ZV_API int zv_softcpu_intercept_done(struct zv_softcpu *sc, const struct zv_cpu *cpu, int rc);
+/* Copy the counters into *st; seconds: since the first zv_softcpu_run()
+ * (while it runs), or its length (after it ended); 0 before. */
 ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_stats *st);
-/* Guest RAM (absolute 0) as the host sees it. */
+/* Guest RAM (absolute 0, cfg->mem_size bytes) as the host sees it; it
+ * belongs to sc and stays at this address until zv_softcpu_destroy(). */
 ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc);
-/* Values the guest reported with ZV_HC_REPORT, by index; NULL past the end. */
+/* Values the guest reported with ZV_HC_REPORT, by index in the order of the
+ * keys' first reports: returns the key (owned by sc) and stores its total
+ * in *value; NULL past the end (*value untouched). */
 ZV_API const char *zv_softcpu_report(const struct zv_softcpu *sc, unsigned i, uint64_t *value);
 
 #ifdef __cplusplus

@@ -8,9 +8,29 @@
  * and runs zv_dispatch() when zv_poll_fd() is readable. The library owns no
  * threads.
  *
- * Errors: functions returning int return -1 and set errno (or, where stated,
- * a positive program-interruption code); functions returning pointers return
- * NULL and set errno.
+ * Threads: the library starts no threads, and nothing inside a machine is
+ * locked. A machine, its functions and their devices are one unit: calls
+ * that take any of them must not overlap. Make them from one thread (the
+ * binding's vCPU thread), or under one lock of the caller's. The zv_hv_ops
+ * callbacks run on the calling thread, inside zv_intercept(),
+ * zv_dispatch(), zv_dispatch_wait() and zv_function_set_standby().
+ * Separate machines are independent and may run on separate threads, with
+ * one exception: functions of one IOMMU group opened through the group
+ * (iommu=type1) share its container, so keep them in one machine or
+ * serialize their machines. Safe from any thread at any time:
+ * zv_version(), zv_insn_name(), zv_fn_state_name(), zv_host_list(),
+ * zv_device_open(), zv_device_close() of a device no function owns, waiting
+ * on the descriptor from zv_poll_fd(), and signalling an eventfd from
+ * zv_function_irq_route().
+ *
+ * Errors: functions returning int return -1 and set errno; zv_intercept()
+ * may instead return a positive program-interruption code. Functions
+ * returning pointers return NULL and set errno. Each function lists the
+ * errno values of its own checks; "errno of open(2)" and the like mean
+ * values passed on from the system. errno is unspecified after success.
+ * Functions taking err and errlen also write a one-line, NUL-terminated
+ * message there on failure, cut to errlen bytes; pass NULL and 0 for none.
+ * Pointer arguments must not be NULL unless the comment says so.
  */
 #ifndef ZVFIO_H
 #define ZVFIO_H
@@ -97,8 +117,15 @@ struct zv_hv_ops {
 	 * guest absolute address for an access of the given direction; ar is
 	 * the number of the register that designated the operand (its access
 	 * register counts in access-register mode). Return 0, or the
-	 * program-interruption code of the access exception to present. NULL
-	 * means: DAT off, prefix 0, logical = absolute.
+	 * program-interruption code (> 0) of the access exception to present;
+	 * any other value (a negative one, or above 0xffff) is taken as an
+	 * addressing exception. NULL means: DAT off, prefix 0, logical =
+	 * absolute.
+	 *
+	 * The callbacks run synchronously on the thread that called into the
+	 * library (see Threads above) and must not call it back for the same
+	 * machine: record the request (set a flag, kick the vCPU) and return.
+	 * A NULL inject_adapter or crw_pending drops that notification.
 	 */
 	int (*translate)(void *hv, const struct zv_cpu *cpu, uint64_t logical, uint8_t ar,
 			 bool write, uint64_t *absolute);
@@ -118,23 +145,51 @@ struct zv_machine_config {
 	uint16_t mui_ms;		/* measurement update interval; 0: 4000 */
 };
 
+/*
+ * Create a machine with no functions over the guest memory cfg describes.
+ * cfg and its region array are copied; cfg->hv, cfg->hv_opaque and the
+ * regions' host memory are kept and must stay valid until
+ * zv_machine_destroy() (the engine and the devices' DMA write guest memory).
+ * n_mem may be 0 (then no guest address is RAM).
+ * NULL with EINVAL (cfg NULL, mem NULL with n_mem > 0, a region with host
+ * NULL, size 0, gpa + size past 2^64, or two regions that overlap), ENOMEM,
+ * or errno of
+ * epoll_create1(2) (EMFILE, ENFILE).
+ */
 ZV_API struct zv_machine *zv_machine_create(const struct zv_machine_config *cfg);
-/* Destroys the machine and every function and device added to it. */
+/*
+ * Destroy m and every function and device added to it: host DMA mappings
+ * are removed, the devices closed, the eventfds and the zv_poll_fd()
+ * descriptor closed, queued events dropped. No callback is called. NULL is
+ * a no-op. Not from inside a callback.
+ */
 ZV_API void zv_machine_destroy(struct zv_machine *m);
 
 /* ---- devices and functions -------------------------------------------- */
 
 /*
- * Open a device from a specification string:
- *   emu:dma[,vectors=N][,maps=N]   the in-process DMA test engine
- *   vfio:DDDD:BB:DD.F              a host PCI function through Linux VFIO
- *                                  (type1 container/group; the function's
- *                                  IOMMU group must be viable)
- * (docs/DEVICES.md). Function options (uid=, fid=, rtr=, sdma=, edma=)
- * belong to zv_function_add_spec(). On error returns NULL and, if err is
- * not NULL, writes a one-line message naming the bad part.
+ * Open a device from a specification string (docs/DEVICES.md):
+ *   emu:dma[,vectors=N][,maps=N]   the in-process DMA test engine: N MSI-X
+ *                                  vectors (1-128, default 8), N IOMMU
+ *                                  mappings (default 65535)
+ *   vfio:[DDDD:]BB:DD.F[,iommu=auto|type1|iommufd]
+ *                                  a host PCI function through Linux VFIO:
+ *                                  its cdev and an iommufd IOAS of its own
+ *                                  when the kernel offers them (auto),
+ *                                  else its IOMMU group, which must be
+ *                                  viable, in a type1v2 container
+ * Function options (uid=, fid=, rtr=, sdma=, edma=) belong to
+ * zv_function_add_spec(). The caller owns the device until zv_function_add()
+ * takes it. NULL with EINVAL (spec NULL, a bad option or PCI address),
+ * ENODEV (an unknown kind, no such host function, no IOMMU group, or
+ * iommu=iommufd without a cdev), EBUSY (the group is not viable, or held
+ * elsewhere), ENOTSUP (no type1v2 IOMMU), ENOMEM, or errno of the system
+ * call that failed (open(2), ioctl(2), eventfd(2): EACCES, ENOENT ...),
+ * with a message in err naming the bad part.
  */
 ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errlen);
+/* Close a device no function owns (never added, or zv_function_add()
+ * failed); a function's device closes with its machine. NULL: no-op. */
 ZV_API void zv_device_close(struct zv_device *dev);
 
 /* ---- host PCI functions ------------------------------------------------ */
@@ -156,38 +211,71 @@ struct zv_host_fn {
 	uint8_t pfgid, pft;
 };
 
-/* Every host PCI function, sorted by address, in *fns (free() it). An empty
- * list when the host has no PCI. -1 with errno and err on failure. */
+/*
+ * Every host PCI function in sysfs, sorted by address, in a malloc'ed array:
+ * *fns of *count entries; free(*fns) after success (it may be NULL when
+ * *count is 0). A host without PCI gives an empty list; functions whose
+ * sysfs entry cannot be read are left out. -1 with EINVAL (fns or count
+ * NULL), ENOMEM, or errno of opendir(2) (EACCES ...), with *fns NULL, *count
+ * 0 (except for EINVAL) and a message in err (here NULL with any errlen).
+ * Reads sysfs only; any thread.
+ */
 ZV_API int zv_host_list(struct zv_host_fn **fns, size_t *count, char *err, size_t errlen);
 
 #define ZV_UID_AUTO 0u
 #define ZV_FID_AUTO 0xffffffffu
 
 /*
- * Add a configured (disabled) PCI function to the machine, backed by dev,
- * which the function then owns. uid 0 picks the lowest free UID (1..65535);
- * fid ZV_FID_AUTO picks the lowest free FID. Fails with EEXIST for a UID or
- * FID already in use, EINVAL for a UID above 65535.
+ * Add a configured, disabled PCI function backed by dev to m; it reads the
+ * device's config space (identity, BARs, MSI, MSI-X) and what the host
+ * knows of its zPCI identity and DMA window. On success the function owns
+ * dev; on failure dev stays the caller's. dev must not belong to a function
+ * yet. The function lives until zv_machine_destroy() (there is no removal).
+ * uid ZV_UID_AUTO takes a host function's own UID when the host has a
+ * unique one and it is free, else the lowest free UID (1-65535); fid
+ * ZV_FID_AUTO takes the lowest free FID (from 0). NULL with EINVAL (m or
+ * dev NULL, uid above 65535, an MSI-X table outside BARs 0-5), EEXIST (uid or
+ * fid in use), ENOSPC (no free UID, 4096 functions, or all 14 simulated
+ * function groups taken), ERANGE (the host's DMA window holds no page), EIO
+ * (config space unreadable), ENOMEM (also when a vector's eventfd or epoll
+ * entry cannot be made), or errno of epoll_ctl(2) or a config read.
  */
 ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_device *dev,
 					   uint32_t uid, uint32_t fid);
-/* Parse "emu:dma,uid=5,fid=3,..." and add the function. */
+/*
+ * Open the device of spec (zv_device_open()) and add it (zv_function_add()):
+ * "emu:dma,uid=5,fid=3,vectors=8". The function options may stand anywhere
+ * in the list: uid=1-65535, fid=0-0xfffffffe, rtr=0|1
+ * (zv_function_set_relaxed()), sdma= and edma= (zv_function_set_dma_window();
+ * one alone keeps the other end). NULL with EINVAL (spec NULL or 256 bytes
+ * or longer, a bad function option), or an error of zv_device_open(),
+ * zv_function_add() or zv_function_set_dma_window(), with a message in err;
+ * nothing stays open then.
+ */
 ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
 						char *err, size_t errlen);
 
 /*
- * The guest's DMA window [start, end] for a disabled function: both ends
- * page-aligned (end + 1), inside what the device can reach (its zPCI
- * window on s390, its IOMMU's valid IOVA range elsewhere). Without it the
- * window starts at 4 GiB (QEMU's default) and ends where the device's
- * range or the backend's mapping limit ends. -1 with EBUSY (enabled),
- * EINVAL (misaligned, empty) or ERANGE (outside the device's range).
+ * Set the guest's DMA window [start, end] of a function that is not enabled
+ * (disabled or standby): both ends page-aligned (end + 1), inside what the
+ * device can reach (its zPCI window on s390, one of its IOMMU's valid IOVA
+ * ranges elsewhere, [0, 2^57 - 1] for emu:dma). Without relaxed translation
+ * QUERY PCI FN may report a lower end: what the backend's mapping budget
+ * holds. By default the window is the host's zPCI window on s390, and
+ * elsewhere starts at 4 GiB (QEMU's default) and ends where the device's
+ * range ends. -1 with EINVAL (f NULL, misaligned, empty), EBUSY (enabled,
+ * also in the error and blocked states) or ERANGE (outside the device's
+ * range).
  */
 ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uint64_t end);
 
+/* The function's FID, its UID, and its current function handle (the guest
+ * gets a new one on every enable and disable). */
 ZV_API uint32_t zv_function_fid(const struct zv_function *f);
 ZV_API uint32_t zv_function_uid(const struct zv_function *f);
 ZV_API uint32_t zv_function_fh(const struct zv_function *f);
+/* "UUUU:device": the UID in hex, then the device's name ("emu:dma",
+ * "vfio 0000:00:04.0"). The string belongs to the function. */
 ZV_API const char *zv_function_name(const struct zv_function *f);
 
 /* Function states (as QEMU names them). */
@@ -200,16 +288,20 @@ enum zv_fn_state {
 	ZV_FS_ERROR,
 	ZV_FS_PERMANENT_ERROR,
 };
+/* The function's state. The engine uses STANDBY, DISABLED, ENABLED, ERROR
+ * and BLOCKED; RESERVED and PERMANENT_ERROR are never entered. */
 ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f);
 
 /*
  * The host takes the function out of the guest's configuration (standby)
  * or gives it back (configured and disabled), as an SCLP deconfigure or
- * configure would. An enabled function is disabled first (its
- * registrations dropped, the device reset): a standby function never keeps
- * an enabled handle. The guest gets an availability event (PEC 0x0304
- * configured -> standby, 0x0301 standby -> configured). Fails with
- * EALREADY when the function is already in that state.
+ * configure would. An enabled function (also in the error or blocked
+ * state) is disabled first: its registrations dropped, its DMA mappings
+ * removed, the device reset; a standby function never keeps an enabled
+ * handle. The guest gets an availability event (PEC 0x0304 configured ->
+ * standby, 0x0301 standby -> configured), which may call crw_pending. -1
+ * with EALREADY when the function is already in that state, EINVAL for f
+ * NULL (or a reserved function, which the engine never makes).
  */
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
 
@@ -218,9 +310,14 @@ ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
  * its DMA address space without translation, and zvfio then maps all guest
  * RAM once at IOVA = SDMA + guest address. Without it, QUERY PCI FN shrinks
  * the DMA window to what the backend's mapping budget can hold page by page
- * (as QEMU does). Only while the function is disabled; EBUSY otherwise.
+ * (as QEMU does). Turning it off puts a host function back in the
+ * simulated group of its host group (the default group when all 14 are
+ * taken). Only while the function is not enabled: -1 with EINVAL (f NULL)
+ * or EBUSY (enabled, also in the error and blocked states).
  */
 ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on);
+/* The state's name in lower case ("permanent-error"), "?" for a value
+ * outside the enum; a static string, any thread. */
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s);
 
 /*
@@ -244,10 +341,18 @@ struct zv_irq_route {
 	bool summary;
 	bool masked;			/* vector or function masked: keep it in zvfio */
 };
-/* -1 with ENOENT when interrupts are not registered or MSI-X (and MSI) is
- * off, EINVAL for a vector the function does not have (or the guest did
- * not enable, for MSI) or whose message is not a zPCI interrupt message
- * (address other than the group's MSIA, or a vector beyond NOI). */
+/*
+ * Fill *route for vector vec: a snapshot, to ask again after the guest
+ * changes its registration, table entry or capability. route->eventfd
+ * belongs to the function: never close it; it stays the same until
+ * zv_machine_destroy() and may be signalled from any thread or by the
+ * kernel (irqfd). -1 with EINVAL for a vector the function does not have
+ * (beyond its MSI-X table when MSI-X is on or MSI is off, beyond the MSI
+ * vectors the guest enabled otherwise), ENOENT when interrupts are not
+ * registered or MSI-X and MSI are both off, EINVAL when the vector's
+ * message is not a zPCI interrupt message (address other than the group's
+ * MSIA, or a vector beyond NOI).
+ */
 ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 				 struct zv_irq_route *route);
 
@@ -257,10 +362,14 @@ ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
  * Handle one intercepted instruction: ipa holds the first two bytes of the
  * instruction text, ipb the next four (as KVM's SIE block reports them).
  * Returns 0 when the instruction completed (cpu->gpr and the condition code
- * in cpu->psw_mask are updated), a positive program-interruption code when
- * the binding must present that program exception instead (cpu is then
- * unchanged), or -1 with errno ENOSYS when the instruction is not one zvfio
- * handles.
+ * in cpu->psw_mask are updated; SIC sets no condition code), a positive
+ * program-interruption code when the binding must present that program
+ * exception instead (cpu is then unchanged): ZV_PGM_* below, or an access
+ * exception code the translate callback returned. -1 with EINVAL (m or cpu
+ * NULL) or ENOSYS (not an instruction zvfio handles), cpu unchanged.
+ * Device accesses are synchronous (PCILG, PCISTG, PCISTB reach the device;
+ * RPCIT maps and unmaps); callbacks may run before it returns. From the
+ * vCPU's thread; a binding with several vCPUs serializes the calls.
  */
 ZV_API int zv_intercept(struct zv_machine *m, struct zv_cpu *cpu, uint16_t ipa, uint32_t ipb);
 
@@ -280,29 +389,48 @@ static inline unsigned zv_insn_length(uint8_t op0)
 
 /* ---- events -------------------------------------------------------------- */
 
-/* A file descriptor that becomes readable when zv_dispatch() has work. */
+/*
+ * An epoll descriptor that becomes readable when zv_dispatch() has work:
+ * device interrupts, errors and requests, the measurement timer. It belongs
+ * to the machine (closed by zv_machine_destroy()): poll it or add it to an
+ * epoll set, from any thread, but never read or close it.
+ */
 ZV_API int zv_poll_fd(const struct zv_machine *m);
 /*
- * Process every ready device event (interrupts, IOMMU faults, measurement
- * updates) without blocking. Returns the number processed, or -1.
+ * Process every ready device event without blocking: MSI-X and MSI signals
+ * set AIBV and AISB bits and call inject_adapter; IOMMU faults, device
+ * errors and host unplug requests queue events (crw_pending); measurement
+ * blocks are updated. Clears the hint (zv_events_hinted()). Returns the
+ * number of ready sources handled (a vector signalled many times counts
+ * once), 0 when none, or -1 with errno of epoll_wait(2) or of reading the
+ * measurement timer.
  */
 ZV_API int zv_dispatch(struct zv_machine *m);
 /* The same, but first wait up to timeout_ms (-1: forever) for work: one
  * system call less than poll() on zv_poll_fd() followed by zv_dispatch(),
- * for a binding whose vCPU idles. */
+ * for a binding whose vCPU idles. 0 after the timeout, and also when a
+ * signal interrupts the wait (EINTR is not reported). */
 ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms);
-/* True when an in-process device signalled since the last zv_dispatch():
- * lets a binding skip the poll system call on its fast path. */
+/* True when an in-process (emu:) device signalled an eventfd since the last
+ * zv_dispatch() or zv_dispatch_wait(): lets a binding skip the poll system
+ * call on its fast path. vfio: devices never hint; poll zv_poll_fd() for
+ * them. A plain flag, set inside zv_intercept(): ask from its thread. */
 ZV_API bool zv_events_hinted(const struct zv_machine *m);
 
 /*
- * CHSC Store Event Information, notification type 2 (PCI): fill the response
- * area rsp (at least 4096 - 16 bytes, the part of the CHSC block after the
- * request) with the oldest queued PCI event. Returns 1 if an event was
- * stored, 0 if none (response code 0x0005).
+ * CHSC Store Event Information, notification type 2 (PCI): take the oldest
+ * queued PCI event off the queue and store it in the response area rsp of
+ * len bytes (the part of the CHSC block after the 16-byte request, 4096 -
+ * 16; the first 0x60 bytes are written), with the "more" flag when others
+ * are queued. Returns 1 if an event was stored, 0 if none (response code
+ * 0x0005), -1 with EINVAL when m or rsp is NULL or len is below 0x60. Once the queue is
+ * empty, the next event raises a new CRW.
  */
 ZV_API int zv_chsc_sei_nt2(struct zv_machine *m, uint8_t *rsp, size_t len);
-/* Is a CRW for PCI events waiting to be stored (STCRW)? Clears it. */
+/* STCRW: true, with *crw = 0x0b000000 (channel subsystem, event information
+ * pending), when a CRW is waiting to be stored, which this clears; false
+ * (*crw untouched) when none. One CRW stands for all events queued until
+ * zv_chsc_sei_nt2() has emptied the queue. */
 ZV_API bool zv_crw_take(struct zv_machine *m, uint32_t *crw);
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -311,6 +439,8 @@ enum zv_insn {
 	ZV_INSN_CLP, ZV_INSN_PCILG, ZV_INSN_PCISTG, ZV_INSN_PCISTB, ZV_INSN_RPCIT,
 	ZV_INSN_MPCIFC, ZV_INSN_STPCIFC, ZV_INSN_SIC, ZV_INSN_COUNT
 };
+/* The instruction's mnemonic ("CLP" ... "SIC"), "?" for a value outside the
+ * enum; a static string, any thread. */
 ZV_API const char *zv_insn_name(enum zv_insn i);
 
 struct zv_stats {
@@ -337,6 +467,9 @@ struct zv_stats {
 	uint64_t region_mapped;		/* device region accesses through a mapping */
 	uint64_t region_syscalls;	/* ... and through system calls (VFIO) */
 };
+/* Copy the machine's counters into *st: totals since zv_machine_create();
+ * the dma_ and region_ counters are summed over the current functions'
+ * devices. */
 ZV_API void zv_stats_get(const struct zv_machine *m, struct zv_stats *st);
 
 /* The linked library's version, "MAJOR.MINOR.PATCH" (a static string). Any

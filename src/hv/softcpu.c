@@ -211,29 +211,38 @@ static void resume(struct zv_softcpu *sc, uint64_t mask, uint64_t next)
 		sc_set_psw(sc, mask, next);
 }
 
-static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b)
+/*
+ * Hand the run back to the caller (cfg.exits) before anything after this
+ * instruction runs. Unicorn 2.0.1 forgets a stop request made in the same
+ * hook as a PC write (its CPU loop clears stop_request when a PC write
+ * made it quit the block), and a stop alone would let the rest of the
+ * block run; so leave the block here by the PC write, and stop in the
+ * block hook of pc, before its first instruction.
+ */
+static void sc_pause(struct zv_softcpu *sc, enum zv_run_end why, uint64_t pc)
 {
-	static const int ids[16] = {
-		UC_S390X_REG_R0, UC_S390X_REG_R1, UC_S390X_REG_R2, UC_S390X_REG_R3,
-		UC_S390X_REG_R4, UC_S390X_REG_R5, UC_S390X_REG_R6, UC_S390X_REG_R7,
-		UC_S390X_REG_R8, UC_S390X_REG_R9, UC_S390X_REG_R10, UC_S390X_REG_R11,
-		UC_S390X_REG_R12, UC_S390X_REG_R13, UC_S390X_REG_R14, UC_S390X_REG_R15,
-	};
-	struct zv_cpu cpu = { .psw_addr = addr, .opaque = sc };
-	uint64_t before[16];
-	void *ptrs[16];
-	unsigned ilen = ilen_of(b[0]);
-	int rc;
+	sc->pause = true;
+	sc->pause_why = why;
+	uc_reg_write(sc->uc, UC_S390X_REG_PC, &pc);
+}
 
-	for (int i = 0; i < 16; i++)
-		ptrs[i] = &cpu.gpr[i];
-	uc_reg_read_batch(sc->uc, (int *)ids, ptrs, 16);
-	memcpy(before, cpu.gpr, sizeof(before));
-	cpu.psw_mask = sc_pswm(sc);
-	rc = zv_intercept(sc->m, &cpu, (uint16_t)(b[0] << 8 | b[1]),
-			  (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
+static const int gpr_ids[16] = {
+	UC_S390X_REG_R0, UC_S390X_REG_R1, UC_S390X_REG_R2, UC_S390X_REG_R3,
+	UC_S390X_REG_R4, UC_S390X_REG_R5, UC_S390X_REG_R6, UC_S390X_REG_R7,
+	UC_S390X_REG_R8, UC_S390X_REG_R9, UC_S390X_REG_R10, UC_S390X_REG_R11,
+	UC_S390X_REG_R12, UC_S390X_REG_R13, UC_S390X_REG_R14, UC_S390X_REG_R15,
+};
+
+/* Apply zv_intercept()'s answer rc for the instruction b at cpu->psw_addr;
+ * before: the registers as they were, so only changed ones are written. */
+static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const uint64_t before[16],
+			const uint8_t *b, int rc)
+{
+	uint64_t addr = cpu->psw_addr;
+	unsigned ilen = ilen_of(b[0]);
+
 	if (rc > 0) {
-		inject_pgm(sc, cpu.psw_mask, (uint16_t)rc, ilen, addr + ilen);
+		inject_pgm(sc, cpu->psw_mask, (uint16_t)rc, ilen, addr + ilen);
 		return;
 	}
 	if (rc < 0) {
@@ -242,9 +251,33 @@ static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b)
 		return;
 	}
 	for (int i = 0; i < 16; i++)
-		if (cpu.gpr[i] != before[i])
-			sc_set_gpr(sc, i, cpu.gpr[i]);
-	resume(sc, cpu.psw_mask, addr + ilen);
+		if (cpu->gpr[i] != before[i])
+			sc_set_gpr(sc, i, cpu->gpr[i]);
+	resume(sc, cpu->psw_mask, addr + ilen);
+}
+
+static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b)
+{
+	struct zv_cpu cpu = { .psw_addr = addr, .opaque = sc };
+	uint64_t before[16];
+	void *ptrs[16];
+	int rc;
+
+	for (int i = 0; i < 16; i++)
+		ptrs[i] = &cpu.gpr[i];
+	uc_reg_read_batch(sc->uc, (int *)gpr_ids, ptrs, 16);
+	cpu.psw_mask = sc_pswm(sc);
+	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_ZPCI) {
+		sc->icpt_cpu = cpu;
+		memcpy(sc->icpt_insn, b, sizeof(sc->icpt_insn));
+		sc->icpt_pending = true;
+		sc_pause(sc, ZV_RUN_INTERCEPT, addr + ilen_of(b[0]));
+		return;
+	}
+	memcpy(before, cpu.gpr, sizeof(before));
+	rc = zv_intercept(sc->m, &cpu, (uint16_t)(b[0] << 8 | b[1]),
+			  (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
+	zpci_answer(sc, &cpu, before, b, rc);
 }
 
 /* Second-operand address of an S/RS-format instruction (12-bit D2). */
@@ -322,6 +355,16 @@ static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uin
 	if (!(nmask & (ZV_PSW_MASK_IO | ZV_PSW_MASK_EXT | ZV_PSW_MASK_MCHECK))) {
 		sc_fault(sc, ZV_RUN_DISABLED_WAIT, "disabled wait PSW %016llx %016llx",
 			 (unsigned long long)nmask, (unsigned long long)naddr);
+		return;
+	}
+	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT) {
+		if (pending(sc) && deliver(sc, nmask, naddr))
+			return;
+		sc->st.waits++;
+		sc->waiting = true;
+		sc->wait_mask = nmask;
+		sc->wait_addr = naddr;
+		sc_pause(sc, ZV_RUN_WAIT, naddr);
 		return;
 	}
 	wait_for_interrupt(sc, nmask, naddr);
@@ -460,7 +503,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	struct zv_softcpu *sc = opaque;
 	bool fresh = false;
 
-	(void)uc;
+	if (sc->pause) {
+		uc_emu_stop(uc);
+		return;
+	}
 	sc->st.blocks++;
 	if (++sc->blocks_since_poll >= 65536 || zv_events_hinted(sc->m)) {
 		sc->blocks_since_poll = 0;
@@ -539,12 +585,21 @@ static const struct zv_hv_ops softcpu_hv_ops = {
 ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg, char *err,
 					    size_t errlen)
 {
-	struct zv_softcpu *sc = calloc(1, sizeof(*sc));
+	struct zv_softcpu *sc;
 	struct zv_mem_region mem;
 	uc_err ue;
 
+	if (!err)
+		errlen = 0;	/* snprintf(NULL, 0, ...) writes nothing */
+	if (!cfg) {
+		snprintf(err, errlen, "no configuration");
+		errno = EINVAL;
+		return NULL;
+	}
+	sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	sc->cfg = *cfg;
@@ -552,6 +607,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	sc->console = cfg->console ? cfg->console : stdout;
 	if (sc->ram_size & 0xfffff || sc->ram_size < (1ULL << 20)) {
 		snprintf(err, errlen, "memory size must be a multiple of 1 MiB, at least 1 MiB");
+		errno = EINVAL;
 		goto err;
 	}
 	sc->ram = mmap(NULL, sc->ram_size, PROT_READ | PROT_WRITE,
@@ -580,6 +636,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	}
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
+		errno = ue == UC_ERR_NOMEM ? ENOMEM : EIO;
 		goto err;
 	}
 	u64map_init(&sc->hooked);
@@ -598,7 +655,12 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	}
 	return sc;
 err:
-	zv_softcpu_destroy(sc);
+	{
+		int e = errno;
+
+		zv_softcpu_destroy(sc);
+		errno = e;
+	}
 	return NULL;
 }
 
@@ -627,31 +689,74 @@ ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc)
 
 ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen)
 {
+	if (!err)
+		errlen = 0;
+	if (!sc || !path) {
+		snprintf(err, errlen, "no machine or no path");
+		errno = EINVAL;
+		return -1;
+	}
+	if (sc->started) {
+		snprintf(err, errlen, "the machine has already run: load before zv_softcpu_run()");
+		errno = EBUSY;
+		return -1;
+	}
 	if (elf_load(sc, path, err, errlen))
 		return -1;
 	sc->loaded = true;
 	return 0;
 }
 
-ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
+/* The first run: the initial PSW and registers, the clocks. */
+static void start(struct zv_softcpu *sc)
 {
-	uint64_t pc = sc->entry;
-
-	if (!sc->loaded) {
-		snprintf(sc->msg, sizeof(sc->msg), "no guest image loaded");
-		return ZV_RUN_FAULT;
-	}
-	/* initial PSW: supervisor state, DAT off, interruptions disabled,
-	 * 64-bit addressing; GPR2 = RAM size, GPR15 = a stack at the top */
-	sc_set_psw(sc, ZV_PSW_MASK_EA | ZV_PSW_MASK_BA, pc);
+	/* supervisor state, DAT off, interruptions disabled, 64-bit
+	 * addressing; GPR2 = RAM size, GPR15 = a stack at the top */
+	sc_set_psw(sc, ZV_PSW_MASK_EA | ZV_PSW_MASK_BA, sc->entry);
 	sc_set_gpr(sc, 2, sc->ram_size);
 	sc_set_gpr(sc, 15, sc->ram_size - 160);
 	sc->t_start = sc_now();
 	sc->next_progress = sc->t_start + 1.0;
 	sc->deadline = sc->cfg.timeout_s ? sc->t_start + sc->cfg.timeout_s : 0;
-	while (!sc->stop) {
-		uc_err e = uc_emu_start(sc->uc, pc, UINT64_MAX, 0, 0);
+	sc->started = true;
+}
 
+ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
+{
+	uint64_t pc;
+
+	if (!sc->loaded) {
+		snprintf(sc->msg, sizeof(sc->msg), "no guest image loaded");
+		errno = ENOEXEC;
+		return ZV_RUN_FAULT;
+	}
+	if (sc->stop) {		/* the run is over; it stays over */
+		if (sc->end == ZV_RUN_EXIT && status)
+			*status = sc->status;
+		return sc->end;
+	}
+	if (sc->icpt_pending) {
+		snprintf(sc->msg, sizeof(sc->msg), "the intercept is not completed "
+			 "(zv_softcpu_intercept_done)");
+		errno = EBUSY;
+		return ZV_RUN_FAULT;
+	}
+	if (!sc->started)
+		start(sc);
+	sc->pause = false;
+	if (sc->waiting && !sc->stop) {
+		if (!pending(sc) || !deliver(sc, sc->wait_mask, sc->wait_addr)) {
+			if (!sc->deadline || sc_now() <= sc->deadline)
+				return ZV_RUN_WAIT;
+			sc_fault(sc, ZV_RUN_TIMEOUT, "timeout: the guest waited for an interrupt that never came");
+		}
+		sc->waiting = false;
+	}
+	while (!sc->stop && !sc->pause) {
+		uc_err e;
+
+		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+		e = uc_emu_start(sc->uc, pc, UINT64_MAX, 0, 0);
 		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
 		if (e != UC_ERR_OK && !sc->stop) {
 			sc_fault(sc, ZV_RUN_FAULT, "guest stopped at %#llx: %s (DAT and storage "
@@ -660,10 +765,44 @@ ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
 		if (!sc->stop && (sc_pswm(sc) & ZV_PSW_MASK_DAT))
 			sc_fault(sc, ZV_RUN_FAULT, "the guest turned DAT on: not supported yet");
 	}
+	if (!sc->stop)
+		return sc->pause_why;
 	sc->st.seconds = sc_now() - sc->t_start;
 	if (sc->end == ZV_RUN_EXIT && status)
 		*status = sc->status;
 	return sc->end;
+}
+
+ZV_API int zv_softcpu_intercept_get(const struct zv_softcpu *sc, struct zv_cpu *cpu,
+				    uint16_t *ipa, uint32_t *ipb)
+{
+	const uint8_t *b = sc->icpt_insn;
+
+	if (!sc->icpt_pending) {
+		errno = ENOENT;
+		return -1;
+	}
+	*cpu = sc->icpt_cpu;
+	*ipa = (uint16_t)(b[0] << 8 | b[1]);
+	*ipb = (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5];
+	return 0;
+}
+
+ZV_API int zv_softcpu_intercept_done(struct zv_softcpu *sc, const struct zv_cpu *cpu, int rc)
+{
+	struct zv_cpu answer;
+
+	if (!sc->icpt_pending) {
+		errno = ENOENT;
+		return -1;
+	}
+	sc->icpt_pending = false;
+	/* only the registers and the condition code are the caller's to change */
+	answer = rc > 0 ? sc->icpt_cpu : *cpu;
+	answer.psw_addr = sc->icpt_cpu.psw_addr;
+	answer.psw_mask = (sc->icpt_cpu.psw_mask & ~ZV_PSW_MASK_CC) | (answer.psw_mask & ZV_PSW_MASK_CC);
+	zpci_answer(sc, &answer, sc->icpt_cpu.gpr, sc->icpt_insn, rc);
+	return 0;
 }
 
 ZV_API const char *zv_softcpu_message(const struct zv_softcpu *sc)

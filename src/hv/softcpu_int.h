@@ -37,7 +37,16 @@ struct zv_softcpu {
 	struct u64map hooked;		/* instruction addresses with a code hook */
 	uc_hook h_block, h_intr;
 
-	bool stop;
+	bool stop;			/* the run is over */
+	bool pause;			/* back to the caller: an exit (cfg.exits) */
+	enum zv_run_end pause_why;
+	bool started;
+	/* cfg.exits: the outstanding zPCI intercept, or the enabled wait */
+	bool icpt_pending;
+	struct zv_cpu icpt_cpu;
+	uint8_t icpt_insn[6];
+	bool waiting;
+	uint64_t wait_mask, wait_addr;
 	enum zv_run_end end;
 	int status;
 	char msg[256];

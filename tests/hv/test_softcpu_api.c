@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software machine's API answers to bad arguments and bad images: a
+ * defined errno and message, no crash, nothing half done. The images are
+ * written by the test (big-endian ELF headers built by hand), except the
+ * build's own guest images for the runs.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "zvfio/softcpu.h"
+#include "zvfio/zvfio.h"
+
+static const char *image(const char *name)
+{
+	static char path[PATH_MAX + 64];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return name;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/../../guest/%s", dirname(exe), name);
+	return path;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)(v >> 32)); put32(p + 4, (uint32_t)v); }
+
+struct seg { uint64_t paddr, filesz, memsz; };
+
+/* A static s390x ELF executable with the given PT_LOAD segments (each
+ * filled with 0x07: BCR 0,7 no-ops), written to a temporary file. */
+static char *write_elf(uint64_t entry, const struct seg *s, unsigned n)
+{
+	static char path[64];
+	uint8_t buf[8192] = { 0 };
+	uint64_t off = 64 + 56ULL * n;
+	int fd;
+
+	memcpy(buf, "\177ELF", 4);
+	buf[4] = 2;			/* ELFCLASS64 */
+	buf[5] = 2;			/* big-endian */
+	buf[6] = 1;
+	put16(buf + 16, 2);		/* ET_EXEC */
+	put16(buf + 18, 22);		/* EM_S390 */
+	put32(buf + 20, 1);
+	put64(buf + 24, entry);
+	put64(buf + 32, 64);		/* phoff */
+	put16(buf + 52, 64);
+	put16(buf + 54, 56);
+	put16(buf + 56, (uint16_t)n);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *ph = buf + 64 + 56 * i;
+
+		put32(ph, 1);		/* PT_LOAD */
+		put32(ph + 4, 7);
+		put64(ph + 8, off);
+		put64(ph + 16, s[i].paddr);
+		put64(ph + 24, s[i].paddr);
+		put64(ph + 32, s[i].filesz);
+		put64(ph + 40, s[i].memsz);
+		memset(buf + off, 0x07, s[i].filesz);
+		off += s[i].filesz;
+	}
+	strcpy(path, "/tmp/zvfio-test-elf.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, buf, off) != (ssize_t)off) {
+		th_fail(__FILE__, __LINE__, "cannot write %s", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+static struct zv_softcpu *machine(void)
+{
+	static FILE *quiet;
+	struct zv_softcpu_config cfg = { .mem_size = 16 << 20, .timeout_s = 60 };
+
+	if (!quiet)
+		quiet = fopen("/dev/null", "w");
+	cfg.console = quiet;
+	return zv_softcpu_create(&cfg, NULL, 0);
+}
+
+TEST(create_refuses_bad_configurations)
+{
+	struct zv_softcpu_config cfg = { .mem_size = (1 << 20) + 4096 };
+	char err[128] = "";
+
+	errno = 0;
+	EXPECT(zv_softcpu_create(NULL, err, sizeof(err)) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	EXPECT(zv_softcpu_create(&cfg, err, sizeof(err)) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(strstr(err, "1 MiB") != NULL);
+	errno = 0;
+	EXPECT(zv_softcpu_create(&cfg, NULL, 128) == NULL);	/* no buffer: no crash */
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(load_refuses_what_is_not_an_s390x_executable)
+{
+	struct zv_softcpu *sc = machine();
+	char err[256] = "";
+
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, "/nonexistent/x.elf", err, sizeof(err)), -1);
+	EXPECT_EQ(errno, ENOENT);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, "/proc/self/exe", err, sizeof(err)), -1);
+	EXPECT_EQ(errno, ENOEXEC);
+	EXPECT(strstr(err, "s390x") != NULL);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, "/proc/self/exe", NULL, 99), -1);
+	EXPECT_EQ(errno, ENOEXEC);
+	EXPECT_EQ(zv_softcpu_run(sc, NULL), ZV_RUN_FAULT);	/* nothing loaded */
+	zv_softcpu_destroy(sc);
+}
+
+TEST(load_refuses_overlapping_segments)
+{
+	struct zv_softcpu *sc = machine();
+	struct seg s[2] = { { 0x10000, 0x1000, 0x1000 }, { 0x10800, 0x100, 0x1000 } };
+	char err[256] = "", *p = write_elf(0x10000, s, 2);
+
+	if (!p)
+		return;
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(strstr(err, "overlap") != NULL);
+	/* the check comes before a byte is copied */
+	EXPECT_EQ(zv_softcpu_ram(sc)[0x10000], 0);
+	unlink(p);
+	/* touching is not overlapping; bss-only segments count by memsz */
+	s[1] = (struct seg){ 0x11000, 0, 0x1000 };
+	p = write_elf(0x10000, s, 2);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, err, sizeof(err)), 0);
+	unlink(p);
+	s[1] = (struct seg){ 0x10fff, 0, 0x10 };
+	p = write_elf(0x10000, s, 2);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, err, sizeof(err)), -1);
+	unlink(p);
+	zv_softcpu_destroy(sc);
+}
+
+TEST(a_failed_load_leaves_no_image)
+{
+	struct zv_softcpu *sc = machine();
+	struct seg s[1] = { { 0x10000, 0x1000, 0x1000 } };
+	char err[256] = "", *p;
+
+	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	/* a truncated image: the header says more than the file holds */
+	p = write_elf(0x10000, s, 1);
+	if (!p)
+		return;
+	EXPECT_EQ(truncate(p, 64 + 56 + 100), 0);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, EIO);
+	unlink(p);
+	/* guest RAM was overwritten in part: the machine must not run it */
+	EXPECT_EQ(zv_softcpu_run(sc, NULL), ZV_RUN_FAULT);
+	EXPECT(strstr(zv_softcpu_message(sc), "no guest image") != NULL);
+	zv_softcpu_destroy(sc);
+}
+
+TEST(a_run_that_ended_stays_ended)
+{
+	struct zv_softcpu_config cfg = { .mem_size = 16 << 20, .timeout_s = 60,
+					 .args = "mode=0 code=7" };
+	struct zv_softcpu_stats a, b;
+	struct zv_softcpu *sc;
+	char err[256] = "";
+	int status = -1;
+
+	cfg.console = fopen("/dev/null", "w");
+	sc = zv_softcpu_create(&cfg, err, sizeof(err));
+	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
+	EXPECT_EQ(status, 7);
+	zv_softcpu_stats_get(sc, &a);
+	usleep(20000);
+	status = -1;
+	EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
+	EXPECT_EQ(status, 7);
+	zv_softcpu_stats_get(sc, &b);
+	EXPECT(a.seconds == b.seconds);		/* the run's time, not the time since */
+	/* loading into a machine that has run is refused */
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), -1);
+	EXPECT_EQ(errno, EBUSY);
+	zv_softcpu_destroy(sc);
+	fclose(cfg.console);
+}
