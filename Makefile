@@ -24,23 +24,37 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 # LDLIBS: extra libraries, linked last (a static cross build adds -lm)
 LIBS    := -lunicorn -lpthread $(LDLIBS)
 
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:%.c=$(O)/%)
+
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(O)/%.o)
 
-TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c tests/util/*.c tests/fuzz/*.c)
+TEST_UNIT_SRC := $(wildcard tests/arch/*.c tests/core/*.c tests/dev/*.c tests/hv/*.c tests/util/*.c \
+	tests/fuzz/*.c)
 TEST_UNIT_BIN := $(TEST_UNIT_SRC:%.c=$(O)/%)
 TEST_LIB_OBJ  := $(O)/tests/harness.o $(O)/tests/fakes.o
 
+# The version has one source, include/zvfio/zvfio.h; the SONAME carries
+# the major number, the file name all three.
+vpart = $(shell sed -n 's/^\#define ZV_VERSION_$(1) \([0-9]*\).*/\1/p' include/zvfio/zvfio.h)
+VERSION_MAJOR := $(call vpart,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call vpart,MINOR).$(call vpart,PATCH)
+SONAME  := libzvfio.so.$(VERSION_MAJOR)
+
 STATIC  := $(O)/libzvfio.a
+SHARED_REAL := $(O)/libzvfio.so.$(VERSION)
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool guest demo check check-unit check-guest check-vm unit-bins bench clean fuzz deps
+.PHONY: all lib tool examples guest demo check check-unit check-guest check-vm check-fresh check-install \
+	unit-bins bench clean fuzz deps install uninstall
 
-all: lib tool guest
+all: lib tool guest examples
 
 lib: $(STATIC) $(SHARED)
 tool: $(TOOL)
+examples: $(EXAMPLE_BIN)
 
 Q := $(if $(V),,@)
 
@@ -53,13 +67,25 @@ $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJ)
+$(SHARED_REAL): $(LIB_OBJ)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libzvfio.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(if $(SAN),,-Wl,-z,defs) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# the links an installed library has, so that -L$(O) works as -L$(LIBDIR)
+$(SHARED): $(SHARED_REAL)
+	$(Q)ln -sf $(notdir $<) $(O)/$(SONAME) && ln -sf $(SONAME) $@
 
 $(TOOL): $(TOOL_OBJ) $(STATIC)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
+
+# the examples see only the public headers, as an installed copy would
+# (tests/install builds them again against an installed library)
+$(O)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  EXAMPLE $@")
+	$(Q)$(CC) -std=c11 $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(CFLAGS) -MMD -MP -o $@ $< \
+		$(STATIC) $(LIBS) $(LDFLAGS_ALL)
 
 # unit tests link the static library (internal symbols are visible there)
 $(O)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STATIC)
@@ -74,7 +100,8 @@ $(O)/tests/%.o: tests/%.c
 
 include guest/guest.mk
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_UNIT_BIN:=.d) \
+	$(EXAMPLE_BIN:=.d)
 
 # ---- tests ---------------------------------------------------------------
 # `make check` is the one command that runs every test: unit and guest
@@ -95,6 +122,16 @@ check-guest: $(TOOL) guest
 check-vm:
 	@tests/vm/run.sh
 
+# `make demo` (FRESH_FULL=1: and `make check`) in a new minimal Debian 12
+# chroot with only make and git added: the README's promise, tested (root)
+check-fresh:
+	@tests/fresh/run.sh
+
+# make install into a temporary DESTDIR, the example built and run against
+# the installed copy with pkg-config, exports and headers checked
+check-install: all
+	@tests/install/run.sh $(O)
+
 # ---- demo and benchmarks ---------------------------------------------------
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -109,12 +146,53 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_SAN)" \
-		LDFLAGS="-fsanitize=address,undefined" lib
+		LDFLAGS="-fsanitize=address,undefined" build-fuzz/libzvfio.a
 	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -DZV_LIBFUZZER \
 		-Iinclude -Isrc -Itests -o build-fuzz/fuzz_intercept tests/fuzz/fuzz_intercept.c \
 		tests/fakes.c build-fuzz/libzvfio.a $(LIBS)
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_intercept -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus
+
+# ---- install ----------------------------------------------------------------
+# `make install` / `make uninstall`, honouring PREFIX, DESTDIR, LIBDIR (and
+# BINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR). Run ldconfig afterwards when
+# installing into a system library directory.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+HEADERS    := $(wildcard include/zvfio/*.h)
+MAN1       := $(wildcard man/*.1)
+MAN3       := $(wildcard man/*.3)
+D          := $(DESTDIR)
+
+$(O)/libzvfio.pc: libzvfio.pc.in include/zvfio/zvfio.h Makefile
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: lib tool $(O)/libzvfio.pc
+	install -d $(D)$(BINDIR) $(D)$(LIBDIR) $(D)$(INCLUDEDIR)/zvfio $(D)$(PKGCONFIGDIR) \
+		$(D)$(MANDIR)/man1 $(D)$(MANDIR)/man3
+	install -m 0755 $(TOOL) $(D)$(BINDIR)/zvfio
+	install -m 0755 $(SHARED_REAL) $(D)$(LIBDIR)/
+	ln -sf libzvfio.so.$(VERSION) $(D)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(D)$(LIBDIR)/libzvfio.so
+	install -m 0644 $(STATIC) $(D)$(LIBDIR)/
+	install -m 0644 $(HEADERS) $(D)$(INCLUDEDIR)/zvfio/
+	install -m 0644 $(O)/libzvfio.pc $(D)$(PKGCONFIGDIR)/
+	$(if $(MAN1),install -m 0644 $(MAN1) $(D)$(MANDIR)/man1/)
+	$(if $(MAN3),install -m 0644 $(MAN3) $(D)$(MANDIR)/man3/)
+
+uninstall:
+	rm -f $(D)$(BINDIR)/zvfio $(D)$(LIBDIR)/libzvfio.so.$(VERSION) $(D)$(LIBDIR)/$(SONAME) \
+		$(D)$(LIBDIR)/libzvfio.so $(D)$(LIBDIR)/libzvfio.a $(D)$(PKGCONFIGDIR)/libzvfio.pc \
+		$(addprefix $(D)$(INCLUDEDIR)/zvfio/,$(notdir $(HEADERS))) \
+		$(addprefix $(D)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(D)$(MANDIR)/man3/,$(notdir $(MAN3)))
+	-rmdir $(D)$(INCLUDEDIR)/zvfio 2>/dev/null
 
 # Install the Debian packages the build needs (root, Debian 12).
 deps:

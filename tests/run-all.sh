@@ -1,6 +1,9 @@
 #!/bin/sh
 # `make check`: every test, in every build the project promises.
-#   1. gcc build: unit tests, fuzz campaign, guest scenarios and CLI tests
+#   1. gcc build: unit tests, fuzz campaign, guest scenarios and CLI tests;
+#      make install into a temporary DESTDIR and the example built against
+#      it; the man pages rendered without a warning; the layering
+#      (tests/layers.sh: includes, and the calls between build's objects)
 #   2. the same under ASan+UBSan
 #   3. valgrind (memcheck): unit tests and two guest scenarios
 #   4. clang build with -Werror: unit tests and the guest scenarios
@@ -69,6 +72,9 @@ UNIT() { tests/run-unit.sh "$1" $(ls "$1"/tests/*/test_* "$1"/tests/fuzz/fuzz_in
 if build; then
 	step unit UNIT build
 	step guest tests/guest/run.sh build build/guest
+	step layers tests/layers.sh build
+	step install tests/install/run.sh build
+	step man tests/man/check.sh build
 fi
 if build SAN=1; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
