@@ -112,17 +112,33 @@ TEST(create_refuses_bad_configurations)
 TEST(load_refuses_what_is_not_an_s390x_executable)
 {
 	struct zv_softcpu *sc = machine();
-	char err[256] = "";
+	struct seg s[1] = { { 0x10000, 0x100, 0x100 } };
+	char err[256] = "", *p;
+	FILE *f;
 
 	errno = 0;
 	EXPECT_EQ(zv_softcpu_load_elf(sc, "/nonexistent/x.elf", err, sizeof(err)), -1);
 	EXPECT_EQ(errno, ENOENT);
+	/* an ELF executable for another machine (x86-64, 62) */
+	p = write_elf(0x10000, s, 1);
+	if (!p)
+		return;
+	f = fopen(p, "r+");
+	fseek(f, 18, SEEK_SET);
+	fputc(0, f);
+	fputc(62, f);
+	fclose(f);
 	errno = 0;
-	EXPECT_EQ(zv_softcpu_load_elf(sc, "/proc/self/exe", err, sizeof(err)), -1);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, err, sizeof(err)), -1);
 	EXPECT_EQ(errno, ENOEXEC);
 	EXPECT(strstr(err, "s390x") != NULL);
 	errno = 0;
-	EXPECT_EQ(zv_softcpu_load_elf(sc, "/proc/self/exe", NULL, 99), -1);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, p, NULL, 99), -1);
+	EXPECT_EQ(errno, ENOEXEC);
+	unlink(p);
+	/* not an ELF file at all */
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_elf(sc, "/dev/null", err, sizeof(err)), -1);
 	EXPECT_EQ(errno, ENOEXEC);
 	EXPECT_EQ(zv_softcpu_run(sc, NULL), ZV_RUN_FAULT);	/* nothing loaded */
 	zv_softcpu_destroy(sc);
