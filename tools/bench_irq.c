@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "arch/be.h"
+#include "cli.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
@@ -168,34 +169,47 @@ int bench_irq(int argc, char **argv, const char *guest)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	unsigned long n = 20000;
-	char *end, err[256], args[64];
+	uint64_t n = 20000;
+	char err[256], args[64];
+	bool have_n = false, have_guest = false;
 	int c;
 
+	cli_cmd = "zvfio bench irq";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			if (!cli_no_operands(argc, argv, optind))
+				return EXIT_USAGE;
 			printf("usage: zvfio bench irq [--events N] [--guest FILE]\n\n"
-			       "Latency from a device's MSI-X event to the guest's handler (the guest\n"
-			       "image irqlat.elf, by default next to this binary in guest/), side by\n"
-			       "side with a raw eventfd wake-up measured in the same run; N events\n"
-			       "each (default 20000). The last line: irq p50-ratio=X p99-ratio=Y\n"
-			       "(zvfio / raw).\n");
+			       "Latency from a device's MSI-X event to the guest's handler, side by\n"
+			       "side with a raw eventfd wake-up measured in the same run, N events\n"
+			       "each (100..10000000, default 20000). The guest image is irqlat.elf,\n"
+			       "by default guest/irqlat.elf next to the zvfio binary (build/guest/ for\n"
+			       "build/zvfio; ./guest/ when zvfio was found through PATH).\n"
+			       "The last line: irq p50-ratio=X p99-ratio=Y (zvfio / raw).\n"
+			       "Exit status: 0, 1 when the guest fails, 2 for a bad command line.\n");
 			return 0;
-		}
-		if (c == 'g') {
+		case 'g':
+			if (have_guest)
+				return cli_usage_error("--guest given twice");
 			guest = optarg;
-			continue;
-		}
-		errno = 0;
-		n = c == 'n' ? strtoul(optarg, &end, 10) : 0;
-		if (c != 'n' || errno || *end || n < 100 || n > 10000000) {
-			fprintf(stderr, "zvfio bench irq: bad option '%s' (--events 100..10000000)\n",
-				argv[optind - 1]);
-			return 2;
+			have_guest = true;
+			break;
+		case 'n':
+			if (have_n)
+				return cli_usage_error("--events given twice");
+			if (!cli_number("--events", optarg, 100, 10000000, &n))
+				return EXIT_USAGE;
+			have_n = true;
+			break;
+		default:
+			return cli_bad_option(c, argv, optind);
 		}
 	}
+	if (!cli_no_operands(argc, argv, optind))
+		return EXIT_USAGE;
 	uint64_t *raw = malloc(n * sizeof(*raw));
 	if (!raw)
 		return 1;
@@ -204,7 +218,7 @@ int bench_irq(int argc, char **argv, const char *guest)
 	uint64_t raw50 = raw[1 + (n - 1) / 2], raw99 = raw[1 + (n - 1) * 99 / 100];
 	free(raw);
 
-	snprintf(args, sizeof(args), "n=%lu", n);
+	snprintf(args, sizeof(args), "n=%llu", (unsigned long long)n);
 	struct dev_thread d = { .n = (unsigned)n, .fd = -1 };
 	struct prog p = { .d = &d };
 	struct zv_softcpu_config cfg = { .timeout_s = 300, .args = args, .progress = on_progress,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "zvfio/zvfio.h"
 
 int cmd_list(int argc, char **argv, const char *prog);
@@ -143,23 +144,24 @@ int cmd_list(int argc, char **argv, const char *prog)
 	char err[256];
 	int c;
 
+	cli_cmd = "zvfio list";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'a': all = true; break;
-		case 'h': usage(stdout, prog); return 0;
+		case 'h':
+			if (!cli_no_operands(argc, argv, optind))
+				return EXIT_USAGE;
+			usage(stdout, prog);
+			return 0;
 		default:
-			fprintf(stderr, "%s list: unknown option '%s' (see `%s list --help`)\n", prog,
-				argv[optind - 1], prog);
-			return 2;
+			return cli_bad_option(c, argv, optind);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s list: unexpected argument '%s'\n", prog, argv[optind]);
-		return 2;
-	}
+	if (!cli_no_operands(argc, argv, optind))
+		return EXIT_USAGE;
 	if (zv_host_list(&v, &n, err, sizeof(err))) {
 		fprintf(stderr, "%s list: %s\n", prog, err);
 		return 1;

@@ -16,12 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
-
-#define EXIT_USAGE 2
-#define EXIT_TIMEOUT 124
-#define EXIT_MACHINE 125
 
 static const char *prog = "zvfio";
 
@@ -44,10 +41,17 @@ static void usage_main(FILE *f)
 "  list      the host's PCI functions VFIO can pass through (`--json`)\n"
 "  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side),\n"
 "            `zvfio bench irq` (interrupt latency against a raw eventfd)\n"
-"  version   print the version\n"
-"  help      print this help, or `zvfio help COMMAND` for a command's\n"
+"  version   print the version (also `--version`)\n"
+"  help      print this help, or a command's: `zvfio help COMMAND`\n"
 "\n"
-"Run `%s run --help` for the options of run.\n", prog, prog);
+"Run `%s COMMAND --help` for a command's options. Numbers are decimal or\n"
+"0x-hex, without sign, blank or leading zero.\n"
+"\n"
+"Exit status: 0 on success; 2 for a bad command line or an input that cannot\n"
+"be used (an unknown command, a bad option or value, a device that cannot be\n"
+"opened, a guest image that cannot be loaded); `run` also exits with the\n"
+"guest's own status, 124 on timeout and 125 when the machine stopped; `list`\n"
+"and the benchmarks 1 when they fail.\n", prog, prog);
 }
 
 static void usage_run(FILE *f)
@@ -62,82 +66,43 @@ static void usage_run(FILE *f)
 "\n"
 "Options:\n"
 "  -g, --guest FILE      guest image (required)\n"
-"  -d, --device SPEC     add a PCI function; repeatable. SPEC is one of\n"
+"  -d, --device SPEC     add a PCI function; repeatable, at most 64. SPEC is one of\n"
 "                          emu:dma[,vectors=N][,maps=N][,FUNCTION OPTIONS]\n"
 "                          vfio:DDDD:BB:DD.F[,iommu=auto|type1|iommufd][,FUNCTION OPTIONS]\n"
 "                        emu:dma is the in-process test device: vectors: MSI-X\n"
 "                        vectors 1..128 (default 8), maps: host IOMMU mappings it\n"
-"                        holds (default 65535). vfio: passes the host function at\n"
-"                        that address through VFIO (see `%s list`; its IOMMU group\n"
-"                        must be viable; needs /dev/vfio access); iommu: the VFIO\n"
-"                        cdev with iommufd, or the type1 container (default auto:\n"
-"                        the cdev when the kernel has one, see docs/DEVICES.md).\n"
+"                        holds, 1..4294967295 (default 65535). vfio: passes the host\n"
+"                        function at that address through VFIO (see `%s list`; its\n"
+"                        IOMMU group must be viable; needs /dev/vfio access); iommu:\n"
+"                        the VFIO cdev with iommufd, or the type1 container\n"
+"                        (default auto: the cdev when the kernel has one).\n"
 "                        FUNCTION OPTIONS: uid=N: 1..65535 (default: lowest free),\n"
 "                        fid=N: 0..4294967294 (default: lowest free), rtr=1: offer\n"
 "                        relaxed translation, sdma=ADDR,edma=ADDR: the guest's DMA\n"
-"                        window (page-aligned; within what the device reaches)\n"
-"  -m, --mem SIZE        guest RAM, a multiple of 1 MiB, with suffix K, M or G\n"
-"                        (default 256M)\n"
+"                        window, its first and last byte (sdma page-aligned, edma\n"
+"                        ending in fff; within what the device reaches). A key may\n"
+"                        appear once; numbers are decimal or 0x-hex.\n"
+"  -m, --mem SIZE        guest RAM, a multiple of 1 MiB from 1M to 64G; a number of\n"
+"                        bytes or with suffix K, M or G (default 256M)\n"
 "  -a, --args STRING     argument string the guest can read (GUEST-ABI.md)\n"
-"  -t, --timeout SEC     stop the guest after SEC seconds (default 600; 0: never)\n"
-"      --mui MS          measurement-block update interval (default 4000)\n"
+"  -t, --timeout SEC     stop the guest after SEC seconds, 0..86400 (default 600;\n"
+"                        0: never)\n"
+"      --mui MS          measurement-block update interval in milliseconds,\n"
+"                        1..65535 (default 4000)\n"
 "      --no-ais          without facility 72: SIC is an operation exception\n"
 "      --hook-all        find intercepts with a hook on every instruction instead\n"
-"                        of scanning blocks (slower; for comparisons)\n"
+"                        of at translation (slower; for comparisons)\n"
 "  -q, --quiet           no progress line and no summary\n"
 "  -h, --help            this help\n"
 "\n"
 "Exit status: the guest's exit status (0..255) when it exits through the exit\n"
-"hypercall; 2 for a bad command line; 124 on timeout; 125 when the machine\n"
-"stopped otherwise (disabled wait, an unsupported guest action, a host error).\n"
+"hypercall; 2 for a bad command line, a device that cannot be opened or a guest\n"
+"image that cannot be loaded; 124 on timeout; 125 when the machine stopped\n"
+"otherwise (disabled wait, an unsupported guest action, a host error).\n"
 "\n"
 "Example:\n"
 "  %s run --guest build/guest/dma.elf --device emu:dma,uid=1 \\\n"
 "        --device emu:dma,uid=2 --args 'mib=64'\n", prog, prog, prog);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see `%s run --help`)\n", prog);
-	return EXIT_USAGE;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 0: break;
-	case 'k': case 'K': mul = 1ULL << 10; end++; break;
-	case 'm': case 'M': mul = 1ULL << 20; end++; break;
-	case 'g': case 'G': mul = 1ULL << 30; end++; break;
-	default: return -1;
-	}
-	if (*end || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || *end || *out > max ? -1 : 0;
 }
 
 struct progress {
@@ -228,49 +193,66 @@ static int cmd_run(int argc, char **argv)
 	struct zv_softcpu_config cfg = { .timeout_s = 600 };
 	const char *guest = NULL, *devs[64];
 	unsigned ndevs = 0;
-	bool quiet = false;
-	unsigned long v;
+	bool quiet = false, have_guest = false, have_timeout = false, have_mui = false;
+	uint64_t v;
 	int c;
 
+	cli_cmd = "zvfio run";
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":g:d:m:a:t:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'g': guest = optarg; break;
+		case 'g':
+			if (have_guest)
+				return cli_usage_error("--guest given twice");
+			guest = optarg;
+			have_guest = true;
+			break;
 		case 'd':
 			if (ndevs == 64)
-				return usage_error("too many --device options (at most %s)", "64");
+				return cli_usage_error("too many --device options (at most 64)");
 			devs[ndevs++] = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &cfg.mem_size) || cfg.mem_size < (1u << 20) ||
-			    cfg.mem_size % (1u << 20) || cfg.mem_size > (64ULL << 30))
-				return usage_error("--mem '%s': need a multiple of 1 MiB from 1M to 64G",
-						   optarg);
+			if (cfg.mem_size)
+				return cli_usage_error("--mem given twice");
+			if (!cli_size("--mem", optarg, 1ULL << 20, 64ULL << 30, &cfg.mem_size))
+				return EXIT_USAGE;
+			if (cfg.mem_size % (1u << 20))
+				return cli_usage_error("--mem '%s': not a multiple of 1 MiB", optarg);
 			break;
-		case 'a': cfg.args = optarg; break;
+		case 'a':
+			if (cfg.args)
+				return cli_usage_error("--args given twice");
+			cfg.args = optarg;
+			break;
 		case 't':
-			if (parse_uint(optarg, 86400, &v))
-				return usage_error("--timeout '%s': need seconds, 0..86400", optarg);
+			if (have_timeout)
+				return cli_usage_error("--timeout given twice");
+			if (!cli_number("--timeout", optarg, 0, 86400, &v))
+				return EXIT_USAGE;
 			cfg.timeout_s = (unsigned)v;
+			have_timeout = true;
 			break;
 		case 'M':
-			if (parse_uint(optarg, 65535, &v) || v == 0)
-				return usage_error("--mui '%s': need milliseconds, 1..65535", optarg);
+			if (have_mui)
+				return cli_usage_error("--mui given twice");
+			if (!cli_number("--mui", optarg, 1, 65535, &v))
+				return EXIT_USAGE;
 			cfg.mui_ms = (uint16_t)v;
+			have_mui = true;
 			break;
 		case 'A': cfg.facilities = ZV_FAC_ZPCI | ZV_FAC_AEN; break;
 		case 'H': cfg.hook_all = 1; break;
 		case 'q': quiet = true; break;
 		case 'h': usage_run(stdout); return 0;
-		case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		default: return cli_bad_option(c, argv, optind);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cli_no_operands(argc, argv, optind))
+		return EXIT_USAGE;
 	if (!guest)
-		return usage_error("%s", "--guest FILE is required");
+		return cli_usage_error("--guest FILE is required");
 
 	struct progress prog_state = { .tty = !quiet && isatty(STDERR_FILENO) };
 	char err[256];
@@ -323,6 +305,91 @@ static int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+static void usage_bench(FILE *f)
+{
+	fprintf(f,
+"usage: %s bench NAME [OPTIONS]\n"
+"\n"
+"Benchmarks that measure zvfio side by side with a baseline in one run and\n"
+"print ratios (docs/BENCHMARKS.md has figures and how they were made):\n"
+"  rpcit     RPCIT strategies: zvfio's coalesced walk against QEMU's per-page one\n"
+"  irq       interrupt latency: device MSI-X to the guest's handler, against a\n"
+"            raw eventfd wake-up\n"
+"\n"
+"Run `%s bench NAME --help` for a benchmark's options.\n", prog, prog);
+}
+
+/* The guest image a benchmark runs by default: guest/NAME next to the
+ * binary (build/zvfio -> build/guest/NAME), else in the current directory. */
+static void default_guest(char *buf, size_t len, const char *argv0, const char *name)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	snprintf(buf, len, "%.*sguest/%s", slash ? (int)(slash - argv0 + 1) : 0, argv0, name);
+}
+
+static int cmd_bench(int argc, char **argv, const char *argv0)
+{
+	char guest[4096];
+
+	cli_cmd = "zvfio bench";
+	if (argc < 2)
+		return cli_usage_error("which benchmark? (rpcit, irq)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		if (argc > 2)
+			return cli_usage_error("unexpected argument '%s'", argv[2]);
+		usage_bench(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "rpcit"))
+		return bench_rpcit(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "irq")) {
+		default_guest(guest, sizeof(guest), argv0, "irqlat.elf");
+		return bench_irq(argc - 1, argv + 1, guest);
+	}
+	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq)", argv[1]);
+}
+
+/* `zvfio help [COMMAND [NAME]]` */
+static int cmd_help(int argc, char **argv)
+{
+	char *help[] = { NULL, (char *)"--help", NULL };
+
+	cli_cmd = "zvfio help";
+	if (argc == 1) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run") && argc == 2) {
+		usage_run(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "list") && argc == 2) {
+		help[0] = argv[1];
+		return cmd_list(2, help, prog);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 2) {
+		usage_bench(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "rpcit")) {
+		help[0] = argv[2];
+		return bench_rpcit(2, help);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "irq")) {
+		help[0] = argv[2];
+		return bench_irq(2, help, "");
+	}
+	if ((!strcmp(argv[1], "help") || !strcmp(argv[1], "version") || !strcmp(argv[1], "--help") ||
+	     !strcmp(argv[1], "-h")) && argc == 2) {
+		usage_main(stdout);
+		return 0;
+	}
+	return cli_usage_error("no help for '%s%s%s%s' (commands: run, list, bench, version, help)",
+			       argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "",
+			       argc > 3 ? " ..." : "");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -333,35 +400,22 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1, prog);
-	if (!strcmp(argv[1], "bench")) {
-		if (argc > 2 && !strcmp(argv[2], "rpcit"))
-			return bench_rpcit(argc - 2, argv + 2);
-		if (argc > 2 && !strcmp(argv[2], "irq")) {
-			/* the guest image lives in guest/ next to the binary */
-			char guest[4096];
-			const char *slash = strrchr(argv[0], '/');
-
-			snprintf(guest, sizeof(guest), "%.*sguest/irqlat.elf",
-				 slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
-			return bench_irq(argc - 2, argv + 2, guest);
-		}
-		fprintf(stderr, "%s: bench: unknown benchmark '%s' (known: rpcit, irq)\n", prog,
-			argc > 2 ? argv[2] : "");
-		return EXIT_USAGE;
-	}
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		cli_cmd = "zvfio version";
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: %s version\n\nPrint the version of zvfio.\n", prog);
+			return 0;
+		}
+		if (!cli_no_operands(argc, argv, 2))
+			return EXIT_USAGE;
 		printf("zvfio %s\n", zv_version());
 		return 0;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		if (argc > 2 && !strcmp(argv[2], "run"))
-			usage_run(stdout);
-		else if (argc > 2 && !strcmp(argv[2], "list"))
-			return cmd_list(2, (char *[]){ argv[2], (char *)"--help", NULL }, prog);
-		else
-			usage_main(stdout);
-		return 0;
-	}
-	fprintf(stderr, "%s: unknown command '%s' (see `%s help`)\n", prog, argv[1], prog);
-	return EXIT_USAGE;
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	cli_cmd = "zvfio";
+	return cli_usage_error("unknown command '%s' (commands: run, list, bench, version, help)",
+			       argv[1]);
 }

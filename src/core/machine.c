@@ -256,7 +256,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
 						char *err, size_t errlen)
 {
-	char dspec[256], fopts[256], buf[256], *save = NULL, *tok;
+	char dspec[256], fopts[256], buf[256], *tok, *next;
 	struct dev_opt o[] = {
 		{ .key = "uid", .min = 1, .max = 0xffff },
 		{ .key = "fid", .min = 0, .max = 0xfffffffe },
@@ -268,24 +268,40 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 	struct zv_function *f;
 	size_t dl = 0, fl = 0;
 
-	if (!spec || strlen(spec) >= sizeof(buf)) {
-		if (err && errlen)
-			snprintf(err, errlen, "device specification missing or too long");
+	if (!err)
+		errlen = 0;
+	if (!m || !spec || strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "device specification missing or too long");
 		errno = EINVAL;
 		return NULL;
 	}
 	strcpy(buf, spec);
 	dspec[0] = fopts[0] = '\0';
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool fn_opt = !strncmp(tok, "uid=", 4) || !strncmp(tok, "fid=", 4) ||
-			      !strncmp(tok, "rtr=", 4) || !strncmp(tok, "sdma=", 5) ||
-			      !strncmp(tok, "edma=", 5);
-		char *dst = fn_opt ? fopts : dspec;
-		size_t *l = fn_opt ? &fl : &dl;
+	/* the device kind, then options: the function's own go to fopts */
+	next = strchr(buf, ',');
+	if (next)
+		*next++ = '\0';
+	dl = (size_t)snprintf(dspec, sizeof(dspec), "%s", buf);
+	for (tok = next; tok; tok = next) {
+		size_t klen = strcspn(tok, "=,");
+		bool fn_opt = false;
 
-		*l += (size_t)snprintf(dst + *l, sizeof(dspec) - *l, "%s%s", *l ? "," : "", tok);
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*tok) {
+			snprintf(err, errlen, "an empty option (two commas, or one at the end)");
+			errno = EINVAL;
+			return NULL;
+		}
+		for (unsigned i = 0; i < sizeof(o) / sizeof(o[0]); i++)
+			fn_opt |= strlen(o[i].key) == klen && !strncmp(tok, o[i].key, klen);
+		if (fn_opt)
+			fl += (size_t)snprintf(fopts + fl, sizeof(fopts) - fl, "%s%s", fl ? "," : "", tok);
+		else
+			dl += (size_t)snprintf(dspec + dl, sizeof(dspec) - dl, ",%s", tok);
 	}
-	if (dev_parse_opts(fopts, o, 5, err, errlen))
+	if (dev_parse_opts(fopts, o, sizeof(o) / sizeof(o[0]), err, errlen))
 		return NULL;
 	dev = zv_device_open(dspec, err, errlen);
 	if (!dev)
@@ -296,8 +312,7 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 		int e = errno;
 
 		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", spec,
-				 e == EEXIST ? "uid or fid already in use" : strerror(e));
+			snprintf(err, errlen, "%s", e == EEXIST ? "uid or fid already in use" : strerror(e));
 		zv_device_close(dev);
 		errno = e;
 		return NULL;
@@ -312,8 +327,8 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 			int e = errno;
 
 			if (err && errlen)
-				snprintf(err, errlen, "%s: DMA window %#" PRIx64 "-%#" PRIx64 " %s "
-					 "(the device reaches %#" PRIx64 "-%#" PRIx64 " and its IOMMU's other valid ranges)", spec, lo, hi,
+				snprintf(err, errlen, "DMA window %#" PRIx64 "-%#" PRIx64 " %s "
+					 "(the device reaches %#" PRIx64 "-%#" PRIx64 " and its IOMMU's other valid ranges)", lo, hi,
 					 e == ERANGE ? "is outside what the device can reach"
 						     : "must be page-aligned and not empty",
 					 f->win_lo, f->dev_hi);

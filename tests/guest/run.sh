@@ -69,6 +69,25 @@ expect_err not-elf "not an ELF" run --guest /etc/hostname
 expect_err unknown-command "frobnicate" frobnicate
 expect_err unknown-option "--bogus" run --bogus
 expect help-exits-0 0 run --help
+# strict: decimal or 0x-hex only, no sign or blank, a key once, no stray word
+expect_err uid-leading-zero "leading zero" run --guest $G/machine.elf --device $D,uid=010
+expect_err uid-plus-sign "uid" run --guest $G/machine.elf --device $D,uid=+5
+expect_err uid-blank "uid" run --guest $G/machine.elf --device "$D,uid= 5"
+expect_err key-twice "given twice" run --guest $G/machine.elf --device $D,uid=3,uid=4
+expect_err empty-option "empty option" run --guest $G/machine.elf --device $D,,uid=3
+expect_err timeout-twice "--timeout given twice" run --guest $G/machine.elf --timeout 5 --timeout 6
+expect_err timeout-sign "--timeout" run --guest $G/machine.elf --timeout +5
+expect_err mem-octal "--mem" run --guest $G/machine.elf --mem 010M
+expect_err guest-twice "--guest given twice" run --guest $G/machine.elf --guest $G/machine.elf
+expect_err bench-stray-arg "extra" bench irq extra
+expect_err bench-rpcit-stray-arg "extra" bench rpcit extra
+expect_err bench-without-name "which benchmark" bench
+expect_err bench-unknown "frob" bench frob
+expect_err help-unknown "foo" help foo
+expect_err version-stray-arg "extra" version extra
+expect help-bench-exits-0 0 help bench
+expect bench-help-exits-0 0 bench --help
+expect bench-irq-help-exits-0 0 bench irq --help
 # the vfio: device and zvfio list, as far as a host without VFIO can tell
 expect_err vfio-bad-address "not a PCI address" run --guest $G/machine.elf --device vfio:00:1g.0
 expect_err vfio-no-such-fn "no such PCI function" run --guest $G/machine.elf --device vfio:00fe:ff:1f.7

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "dev/spec.h"
 #include "vfio_int.h"
 
 static void read_zpci(struct vdev *v, const void *info, size_t len)
@@ -212,22 +213,18 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 
 	/* iommu=auto (default): iommufd through the cdev when the kernel has
 	 * one, else type1; iommu=type1 or iommu=iommufd force a path */
-	enum { IO_AUTO, IO_TYPE1, IO_IOMMUFD } mode = IO_AUTO;
+	static const char *const modes[] = { "auto", "type1", "iommufd", NULL };
+	struct dev_opt o[] = { { .key = "iommu", .choices = modes } };
+	enum { IO_AUTO, IO_TYPE1, IO_IOMMUFD } mode;
 	char node[64];
 
-	if (opts && *opts) {
-		if (!strcmp(opts, "iommu=type1"))
-			mode = IO_TYPE1;
-		else if (!strcmp(opts, "iommu=iommufd"))
-			mode = IO_IOMMUFD;
-		else if (strcmp(opts, "iommu=auto")) {
-			snprintf(err, errlen, "vfio:%s: unknown option '%s' (the device takes "
-				 "iommu=auto|type1|iommufd; function options are uid, fid, rtr, "
-				 "sdma, edma)", spec_addr, opts);
-			errno = EINVAL;
-			return NULL;
-		}
+	if (dev_parse_opts(opts, o, 1, msg, sizeof(msg))) {
+		snprintf(err, errlen, "vfio:%s: %s (the device takes iommu=auto|type1|iommufd; "
+			 "function options are uid, fid, rtr, sdma, edma)", spec_addr, msg);
+		errno = EINVAL;
+		return NULL;
 	}
+	mode = o[0].set ? (int)o[0].val : IO_AUTO;
 	if (vfio_parse_addr(spec_addr, addr)) {
 		snprintf(err, errlen, "vfio:%s: not a PCI address (DDDD:BB:DD.F)", spec_addr);
 		errno = EINVAL;

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line helpers shared by the zvfio commands (cli.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/num.h"
+
+const char *cli_cmd = "zvfio";
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see `%s --help`)\n", cli_cmd);
+	return EXIT_USAGE;
+}
+
+static bool in_range(const char *opt, const char *arg, uint64_t v, uint64_t min, uint64_t max)
+{
+	if (v >= min && v <= max)
+		return true;
+	cli_usage_error("%s '%s': out of range, want %llu..%llu", opt, arg, (unsigned long long)min,
+			(unsigned long long)max);
+	return false;
+}
+
+bool cli_number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	enum num_err e = num_parse_u64(arg, out);
+
+	if (e != NUM_OK) {
+		cli_usage_error("%s '%s': %s", opt, arg, num_strerror(e));
+		return false;
+	}
+	return in_range(opt, arg, *out, min, max);
+}
+
+bool cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(arg);
+	unsigned shift = 0;
+	uint64_t v;
+	enum num_err e;
+
+	if (n && strchr("kKmMgG", arg[n - 1])) {
+		shift = strchr("kK", arg[n - 1]) ? 10 : strchr("mM", arg[n - 1]) ? 20 : 30;
+		n--;
+	}
+	if (n >= sizeof(num)) {
+		cli_usage_error("%s '%s': not a size", opt, arg);
+		return false;
+	}
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	e = num_parse_u64(num, &v);
+	if (e != NUM_OK) {
+		cli_usage_error("%s '%s': %s", opt, arg, n ? num_strerror(e) : "a number is missing");
+		return false;
+	}
+	if (v > (UINT64_MAX >> shift)) {
+		cli_usage_error("%s '%s': too large", opt, arg);
+		return false;
+	}
+	*out = v << shift;
+	return in_range(opt, arg, *out, min, max);
+}
+
+bool cli_no_operands(int argc, char **argv, int optind)
+{
+	if (optind >= argc)
+		return true;
+	cli_usage_error("unexpected argument '%s'", argv[optind]);
+	return false;
+}
+
+int cli_bad_option(int c, char **argv, int optind)
+{
+	if (c == ':')
+		return cli_usage_error("option '%s' needs an argument", argv[optind - 1]);
+	return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+}
