@@ -62,6 +62,8 @@ int dev_parse_opts(const char *s, struct dev_opt *opts, unsigned n, char *err, s
 	char buf[256];
 	char *tok, *next;
 
+	for (unsigned i = 0; i < n; i++)
+		opts[i].set = false;	/* set: given in this list */
 	if (!s || !*s)
 		return 0;
 	if (strlen(s) >= sizeof(buf))

@@ -20,8 +20,9 @@ struct dev_opt {
  * Parse s into opts[0..n): 0, or -1 with errno EINVAL and a message in err
  * naming the bad part: an empty option, one without "=", an unknown key, a
  * key given twice, a value that is not one of the choices, or a number
- * that is not decimal/0x-hex (util/num.h) or lies outside [min, max]. An
- * empty or NULL list is 0 with nothing set.
+ * that is not decimal/0x-hex (util/num.h) or lies outside [min, max]. Every
+ * option's set flag is cleared first; an empty or NULL list is 0 with
+ * nothing set.
  */
 int dev_parse_opts(const char *s, struct dev_opt *opts, unsigned n, char *err, size_t errlen);
 
