@@ -171,6 +171,9 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 		st.irqs_forwarded, st.irqs_injected, ss.io_interrupts);
 	fprintf(stderr, "events: %" PRIu64 " error events, %" PRIu64 " IOMMU faults, %" PRIu64
 		" machine checks\n", st.error_events, st.iommu_faults, ss.mchecks);
+	if (st.events_coalesced || st.events_dropped)
+		fprintf(stderr, "  %" PRIu64 " events equal to a queued one not queued again, %" PRIu64
+			" error events dropped (queue full)\n", st.events_coalesced, st.events_dropped);
 	for (unsigned i = 0; (key = zv_softcpu_report(sc, i, &val)); i++)
 		fprintf(stderr, "guest report: %s = %" PRIu64 "\n", key, val);
 }

@@ -464,6 +464,9 @@ struct zv_stats {
 	uint64_t iommu_faults;
 	uint64_t unplug_requests;	/* host requests passed on as event 0x0303 */
 	uint64_t irq_route_failures;	/* vectors the backend refused to route */
+	uint64_t events_coalesced;	/* events equal to one still queued: not queued again */
+	uint64_t events_dropped;	/* error events lost to a full queue (never
+					 * availability events) */
 	uint64_t region_mapped;		/* device region accesses through a mapping */
 	uint64_t region_syscalls;	/* ... and through system calls (VFIO) */
 };

@@ -133,10 +133,12 @@ struct zv_function {
 	struct fn_fmb fmb;
 };
 
-struct event_node {
-	struct zpci_event ev;
-	struct event_node *next;
-};
+/*
+ * The PCI event queue: a ring of fixed size, allocated with the machine, so
+ * that posting never allocates and a guest that never fetches events cannot
+ * grow host memory (events.c says what happens when it is full).
+ */
+#define ZV_EVENT_QUEUE_MAX 256
 
 /* AIS (facility 72) per-ISC suppression state, reference §5.4 */
 enum ais_mode { AIS_ALL, AIS_SINGLE, AIS_SUPPRESSED };
@@ -156,8 +158,8 @@ struct zv_machine {
 	int timerfd;
 	volatile int hint;
 	enum ais_mode ais[8];
-	struct event_node *ev_head, *ev_tail;
-	size_t ev_count;
+	struct zpci_event ev_ring[ZV_EVENT_QUEUE_MAX];
+	unsigned ev_head, ev_count;	/* oldest queued event, how many */
 	bool crw_armed;		/* a new event may raise a CRW */
 	bool crw_pending;	/* a CRW waits for STCRW */
 	struct zv_stats st;
