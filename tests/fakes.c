@@ -82,6 +82,10 @@ static int f_map(struct zv_device *d, uint64_t iova, uint64_t size, void *host, 
 	struct fake_dev *f = fd_of(d);
 
 	f->map_calls++;
+	if (f->map_errno) {
+		errno = f->map_errno;
+		return -1;
+	}
 	if (f->nmaps >= f->limit) {
 		errno = ENOSPC;
 		return -1;
@@ -110,6 +114,10 @@ static int f_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
 	struct fake_dev *f = fd_of(d);
 
 	f->unmap_calls++;
+	if (f->unmap_errno) {
+		errno = f->unmap_errno;
+		return -1;
+	}
 	for (unsigned i = 0; i < f->nmaps;) {
 		struct fake_map *mp = &f->maps[i];
 
@@ -131,7 +139,16 @@ static uint64_t f_avail(struct zv_device *d)
 static int f_reset(struct zv_device *d)
 {
 	fd_of(d)->resets++;
+	if (fd_of(d)->reset_errno) {
+		errno = fd_of(d)->reset_errno;
+		return -1;
+	}
 	return 0;
+}
+
+static void f_set_dma_blocked(struct zv_device *d, bool blocked)
+{
+	fd_of(d)->dma_blocked = blocked;
 }
 
 static int f_err_fd(struct zv_device *d)
@@ -190,6 +207,7 @@ static const struct dev_ops fake_ops = {
 	.dma_unmap = f_unmap,
 	.dma_avail = f_avail,
 	.reset = f_reset,
+	.set_dma_blocked = f_set_dma_blocked,
 	.err_fd = f_err_fd,
 	.take_fault = f_take_fault,
 	.req_fd = f_req_fd,
@@ -441,12 +459,17 @@ uint16_t fx_clp_query(struct fx *x, uint16_t cmd, uint32_t word)
 
 uint32_t fx_enable(struct fx *x, unsigned i)
 {
-	memset(x->ram + FX_LPCB, 0, 8192);
-	fx_w32(x, FX_LPCB + 0x10, zv_function_fh(x->fn[i]));
-	fx_w8(x, FX_LPCB + 0x16, 0);
-	fx_w8(x, FX_LPCB + 0x17, 1);
-	EXPECT_EQ(fx_clp(x, CLP_SET_PCI_FN, 4096 - 32, NULL), CLP_RC_OK);
+	EXPECT_EQ(fx_clp_set_fn(x, zv_function_fh(x->fn[i]), 0), CLP_RC_OK);
 	return fx_r32(x, FX_LPCB + 32 + 0x10);
+}
+
+uint16_t fx_clp_set_fn(struct fx *x, uint32_t fh, uint8_t oc)
+{
+	memset(x->ram + FX_LPCB, 0, 8192);
+	fx_w32(x, FX_LPCB + 0x10, fh);
+	fx_w8(x, FX_LPCB + 0x16, oc);
+	fx_w8(x, FX_LPCB + 0x17, 1);
+	return (uint16_t)fx_clp(x, CLP_SET_PCI_FN, 4096 - 32, NULL);
 }
 
 int fx_pcilg(struct fx *x, uint32_t fh, unsigned pcias, unsigned len, uint64_t off, uint64_t *data)
@@ -499,7 +522,18 @@ int fx_reg_ioat(struct fx *x, uint32_t fh, uint64_t rt, uint64_t pba, uint64_t p
 	fx_w64(x, FX_FIB + 0x10, pba);
 	fx_w64(x, FX_FIB + 0x18, pal);
 	fx_w64(x, FX_FIB + 0x20, rt | 0x804);
-	return fx_mpcifc(x, fh, 0, ZPCI_MOD_FC_REG_IOAT);
+	return fx_mpcifc_retry(x, fh, 0, ZPCI_MOD_FC_REG_IOAT);
+}
+
+/* As Linux's zpci_mod_fc(): the same MPCIFC again while cc is 2. */
+int fx_mpcifc_retry(struct fx *x, uint32_t fh, uint8_t dmaas, uint8_t oc)
+{
+	int rc;
+
+	do
+		rc = fx_mpcifc(x, fh, dmaas, oc);
+	while (rc == 0 && fx_cc(x) == 2);
+	return rc;
 }
 
 void fx_map_page(struct fx *x, uint64_t rt, uint64_t iova, uint64_t frame, bool prot,
@@ -545,10 +579,18 @@ uint64_t fx_pte_addr(struct fx *x, uint64_t rt, uint64_t iova)
 	return (fx_r64(x, fx_ste_addr(x, rt, iova)) & ~0x7ffULL) + 8 * ((iova >> 12) & 0xff);
 }
 
+/* As Linux's zpci_refresh_trans(): the same RPCIT again while cc is 2. */
 int fx_rpcit_cc(struct fx *x, uint32_t fh, uint64_t start, uint64_t len)
 {
-	EXPECT_EQ(fx_rpcit(x, fh, start, len), 0);
-	return fx_cc(x);
+	int cc;
+
+	x->rpcit_steps = 0;
+	do {
+		EXPECT_EQ(fx_rpcit(x, fh, start, len), 0);
+		cc = fx_cc(x);
+		x->rpcit_steps++;
+	} while (cc == 2 && x->rpcit_steps < 100000000);
+	return cc;
 }
 
 int fx_reg_int(struct fx *x, uint32_t fh, uint8_t isc, uint16_t noi, uint64_t aibv,

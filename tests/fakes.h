@@ -39,6 +39,9 @@ struct fake_dev {
 	unsigned nmaps, maps_cap;
 	uint64_t map_calls, unmap_calls, limit;
 	int fail_region_io;		/* make region reads/writes fail */
+	int map_errno, unmap_errno;	/* make maps/unmaps fail with this errno */
+	int reset_errno;		/* make resets fail with this errno */
+	bool dma_blocked;		/* what set_dma_blocked last said */
 	unsigned resets;
 	unsigned bar0_writes;		/* region_write calls on BAR 0 */
 	int err_fd;
@@ -76,6 +79,7 @@ struct fx {
 	struct zv_function *fn[4];
 	unsigned injected[8];		/* adapter interruptions per ISC */
 	unsigned crws;
+	unsigned rpcit_steps;		/* intercepts the last fx_rpcit_cc took */
 	int translate_fault;		/* hv translate returns this code when set */
 	uint64_t translate_fault_at;	/* ... for logical addresses at/above this */
 	uint8_t last_ar;		/* operand register of the last translation */
@@ -120,6 +124,9 @@ uint16_t fx_clp(struct fx *x, uint16_t cmd, uint16_t rsp_len, int *cc);
 uint16_t fx_clp_query(struct fx *x, uint16_t cmd, uint32_t word);
 /* enable function i through CLP; returns the new handle */
 uint32_t fx_enable(struct fx *x, unsigned i);
+/* CLP SET PCI FN (oc 0 enable, 1 disable) for handle fh: the response code;
+ * the new handle is at FX_LPCB + 32 + 0x10. */
+uint16_t fx_clp_set_fn(struct fx *x, uint32_t fh, uint8_t oc);
 /* PCILG / PCISTG with request built from fh, pcias, len; returns rc */
 int fx_pcilg(struct fx *x, uint32_t fh, unsigned pcias, unsigned len, uint64_t off, uint64_t *data);
 int fx_pcistg(struct fx *x, uint32_t fh, unsigned pcias, unsigned len, uint64_t off, uint64_t data);
@@ -142,6 +149,8 @@ uint64_t fx_ste_addr(struct fx *x, uint64_t rt, uint64_t iova);
 uint64_t fx_pte_addr(struct fx *x, uint64_t rt, uint64_t iova);
 /* RPCIT that EXPECTs completion (no program exception); returns the cc */
 int fx_rpcit_cc(struct fx *x, uint32_t fh, uint64_t start, uint64_t len);
+/* MPCIFC, again while cc is 2 (zpci_mod_fc); returns rc. */
+int fx_mpcifc_retry(struct fx *x, uint32_t fh, uint8_t dmaas, uint8_t oc);
 /* register adapter interruptions: isc, noi, aibv, aibvo, aisb, aisbo, sum */
 int fx_reg_int(struct fx *x, uint32_t fh, uint8_t isc, uint16_t noi, uint64_t aibv,
 	       uint8_t aibvo, uint64_t aisb, uint8_t aisbo, bool sum);

@@ -83,7 +83,7 @@ int pcistb(const void *data, uint32_t fh, uint8_t pcias, uint16_t len, uint64_t 
 	return cc;
 }
 
-int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st)
+int rpcit_once(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st)
 {
 	register uint64_t a asm("2") = addr;
 	register uint64_t r asm("3") = range;
@@ -99,7 +99,17 @@ int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st)
 	return cc;
 }
 
-int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st)
+/* As Linux's zpci_refresh_trans(): cc 2 (busy) means "issue it again" */
+int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st)
+{
+	int cc;
+
+	while ((cc = rpcit_once(fh, addr, range, st)) == 2)
+		;
+	return cc;
+}
+
+int mpcifc_once(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st)
 {
 	uint64_t req = (uint64_t)fh << 32 | (uint64_t)dmaas << 16 | oc;
 	int cc;
@@ -110,6 +120,16 @@ int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st)
 		     : [fib] "Q"(*(struct zpci_fib *)fib)
 		     : "cc", "memory");
 	*st = (uint8_t)(req >> 24);
+	return cc;
+}
+
+/* As Linux's zpci_mod_fc(): again while cc 2 */
+int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st)
+{
+	int cc;
+
+	while ((cc = mpcifc_once(fh, dmaas, oc, fib, st)) == 2)
+		;
 	return cc;
 }
 

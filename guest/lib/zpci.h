@@ -22,8 +22,12 @@ int clp_insn(void *lpcb);
 int pcilg(uint64_t *data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st);
 int pcistg(uint64_t data, uint32_t fh, uint8_t pcias, uint8_t len, uint64_t off, uint8_t *st);
 int pcistb(const void *data, uint32_t fh, uint8_t pcias, uint16_t len, uint64_t off, uint8_t *st);
+/* RPCIT and MPCIFC issued again while they answer cc 2 (busy), as Linux's
+ * zpci_refresh_trans() and zpci_mod_fc() do; the _once forms return it. */
 int rpcit(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st);
+int rpcit_once(uint32_t fh, uint64_t addr, uint64_t range, uint8_t *st);
 int mpcifc(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st);
+int mpcifc_once(uint32_t fh, uint8_t dmaas, uint8_t oc, void *fib, uint8_t *st);
 int stpcifc(uint32_t fh, uint8_t dmaas, void *fib, uint8_t *st);
 void sic(uint16_t mode, uint8_t isc);
 /* raw forms for bad-operand tests: registers exactly as given */

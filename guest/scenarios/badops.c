@@ -24,8 +24,8 @@ static void in_problem_state(void)
 	pgm_expect(); pcilg(&d, z->fh, 0, 4, 0, &st); pstate_step |= pgm_code() == 2 ? 0x01 : 0;
 	pgm_expect(); pcistg(0, z->fh, 0, 4, 0x08, &st); pstate_step |= pgm_code() == 2 ? 0x02 : 0;
 	pgm_expect(); pcistb(blk, z->fh, 0, 32, 0x08, &st); pstate_step |= pgm_code() == 2 ? 0x04 : 0;
-	pgm_expect(); rpcit(z->fh, z->pba, 4096, &st); pstate_step |= pgm_code() == 2 ? 0x08 : 0;
-	pgm_expect(); mpcifc(z->fh, 0, 7, &fib, &st); pstate_step |= pgm_code() == 2 ? 0x10 : 0;
+	pgm_expect(); rpcit_once(z->fh, z->pba, 4096, &st); pstate_step |= pgm_code() == 2 ? 0x08 : 0;
+	pgm_expect(); mpcifc_once(z->fh, 0, 7, &fib, &st); pstate_step |= pgm_code() == 2 ? 0x10 : 0;
 	pgm_expect(); stpcifc(z->fh, 0, &fib, &st); pstate_step |= pgm_code() == 2 ? 0x20 : 0;
 	pgm_expect(); sic(1, 2); pstate_step |= pgm_code() == 2 ? 0x40 : 0;
 	*(uint16_t *)blk = 32;
@@ -88,12 +88,12 @@ int guest_main(void)
 
 	/* MPCIFC: misaligned FIB -> specification, unknown OC -> operand,
 	 * format 1 -> operand, double deregistration -> cc 1 status 24 */
-	pgm_expect(); mpcifc(z->fh, 0, 7, (uint8_t *)&fib + 4, &st); CHECK_EQ(pgm_code(), 0x0006);
-	pgm_expect(); mpcifc(z->fh, 0, 1, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
+	pgm_expect(); mpcifc_once(z->fh, 0, 7, (uint8_t *)&fib + 4, &st); CHECK_EQ(pgm_code(), 0x0006);
+	pgm_expect(); mpcifc_once(z->fh, 0, 1, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
 	fib.fmt = 1;
-	pgm_expect(); mpcifc(z->fh, 0, 3, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
+	pgm_expect(); mpcifc_once(z->fh, 0, 3, &fib, &st); CHECK_EQ(pgm_code(), 0x0015);
 	fib.fmt = 0;
-	CHECK_EQ(mpcifc(z->fh, 0, 7, &fib, &st), 1); CHECK_EQ(st, 24);
+	CHECK_EQ(mpcifc_once(z->fh, 0, 7, &fib, &st), 1); CHECK_EQ(st, 24);
 	/* STPCIFC with a DMA address space other than 0: cc 1 status 28 */
 	CHECK_EQ(stpcifc(z->fh, 1, &fib, &st), 1); CHECK_EQ(st, 28);
 	/* SIC with an unknown mode: operand */
@@ -113,13 +113,13 @@ int guest_main(void)
 
 	/* RPCIT outside the window: cc 1 status 8 and an error event */
 	irq_enable();
-	CHECK_EQ(rpcit(z->fh, z->pal + 1, 4096, &st), 1); CHECK_EQ(st, 8);
+	CHECK_EQ(rpcit_once(z->fh, z->pal + 1, 4096, &st), 1); CHECK_EQ(st, 8);
 	for (int i = 0; i < 100 && !z->errors; i++)
 		wait_for_interrupt();
 	irq_disable();
 	CHECK_EQ(z->errors, 1);
 	CHECK_EQ(z->last_pec, 0x0002);
-	CHECK_EQ(mpcifc(z->fh, 0, 7, &fib, &st), 0);	/* reset error */
+	CHECK_EQ(mpcifc_once(z->fh, 0, 7, &fib, &st), 0);	/* reset error */
 
 	/* the machine's own DIAG: an unknown function code is a specification
 	 * exception with the old PSW after the 4-byte DIAG */

@@ -450,6 +450,8 @@ struct zv_stats {
 	uint64_t pages_unmapped;
 	uint64_t map_calls;		/* backend map calls */
 	uint64_t unmap_calls;
+	uint64_t map_failures;		/* backend maps that failed other than ENOSPC */
+	uint64_t unmap_failures;	/* backend unmaps that failed: fenced, retried */
 	uint64_t table_loads;		/* guest translation-table entries read */
 	uint64_t pages_walked;		/* valid pages found by RPCIT walks */
 	uint64_t irqs_forwarded;	/* device MSI-X events that set AIBV bits */
@@ -464,6 +466,8 @@ struct zv_stats {
 	uint64_t iommu_faults;
 	uint64_t unplug_requests;	/* host requests passed on as event 0x0303 */
 	uint64_t irq_route_failures;	/* vectors the backend refused to route */
+	uint64_t reset_failures;	/* device resets that failed: permanent error */
+	uint64_t region_failures;	/* BAR/config accesses the backend failed */
 	uint64_t events_coalesced;	/* events equal to one still queued: not queued again */
 	uint64_t events_dropped;	/* error events lost to a full queue (never
 					 * availability events) */

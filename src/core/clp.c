@@ -263,7 +263,10 @@ static void clp_set_fn(struct clp_call *c)
 			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
 			return;
 		}
-		fn_disable(f);
+		if (fn_disable(f)) {	/* permanent error, with its event */
+			rsp_code(c, CLP_RC_SETPCIFN_ERR);
+			return;
+		}
 		break;
 	default:	/* MIO enable/disable: MIO is never offered */
 		rsp_code(c, CLP_RC_SETPCIFN_FHOP);

@@ -88,9 +88,17 @@ struct fn_irq {
 struct fn_dma {
 	bool registered;
 	bool direct;		/* relaxed translation: all RAM mapped once */
+	bool direct_pending;	/* ... not yet all: REG_IOAT answered cc 2 */
+	uint64_t direct_next;	/* the guest address the direct map goes on at */
 	uint64_t pba, pal, iota;
 	struct extmap shadow;	/* one extent per host mapping: data = guest
-				 * address of the first byte, flags = read-only */
+				 * address of the first byte, flags EXT_* (dma.c) */
+	uint64_t zombies;	/* extents the backend failed to unmap */
+	/* an RPCIT answered cc 2 (busy) after DMA_WORK_MAX work: the same
+	 * RPCIT (handle, start, length) continues at resume_next */
+	bool resume;
+	uint32_t resume_fh;
+	uint64_t resume_start, resume_len, resume_next;
 };
 
 struct fn_fmb {
@@ -126,6 +134,7 @@ struct zv_function {
 	uint8_t pfip[4];
 	uint32_t host_fh;
 	bool dev_error;		/* the device reported an error: reset on recovery */
+	bool dma_blocked;	/* what the device was last told (set_dma_blocked) */
 	struct fn_msix msix;
 	struct fn_msi msi;
 	struct fn_irq irq;

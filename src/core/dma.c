@@ -28,6 +28,25 @@
  * a level's span from an unaligned start, no skipping the head of the next
  * segment after an invalid entry, exact clipping, start + len saturated.
  *
+ * Bounded work. One RPCIT intercept does at most DMA_WORK_MAX units of
+ * work (a guest table entry read, a run gathered, a held mapping looked at),
+ * whatever the range, the window or the history: when the range needs
+ * more, the refresh is applied up to where the walk got (a segment
+ * boundary), the rest is remembered, and the answer is cc 2 (busy). The
+ * guest issues the same RPCIT again -- Linux's zpci_refresh_trans() loops
+ * on cc 2 after udelay(ZPCI_INSN_BUSY_DELAY), in every version -- and the
+ * refresh continues where it stopped. Any other RPCIT for the function
+ * starts afresh. Memory follows the work: the runs of one step, and the
+ * shadow, which holds one extent per host mapping.
+ *
+ * Failures of the backend are never forgotten. A failed map is cc 1
+ * status 16 when the backend is out of mappings (ENOSPC) and an error
+ * (SERR event, error state) otherwise. A failed unmap leaves the extent in
+ * the shadow, marked EXT_ZOMBIE: the device can still reach that memory,
+ * so the function is fenced (its DMA blocked) until a later unmap -- tried
+ * again on every refresh, deregistration, recovery and disable --
+ * succeeds.
+ *
  * With relaxed translation (RTR in the group, IOTA without the T bit) all
  * guest RAM is mapped once at IOVA = SDMA + guest address and RPCIT does
  * nothing. A per-page strategy with a walk from the root for every page is
@@ -44,10 +63,16 @@
 #include "core.h"
 #include "dma.h"
 #include "guestmem.h"
+#include "state.h"
 
 #define PAGE ZPCI_PAGE_SIZE
 #define SEG_MASK ((1ULL << ZPCI_SEG_SHIFT) - 1)
 #define RT_MASK ((1ULL << ZPCI_RT_SHIFT) - 1)
+
+/* Extent flags: the guest's permission, and a mapping the backend refused
+ * to remove. */
+#define EXT_RO     1u
+#define EXT_ZOMBIE 2u
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -98,6 +123,16 @@ static int runs_push(struct runs *r, const struct run *x)
 	return 0;
 }
 
+/* Would appending extend the last run (no new memory)? Host contiguity is
+ * checked by runs_add itself. */
+static bool runs_extends(const struct runs *r, uint64_t iova, uint64_t gpa, uint64_t len, bool ro)
+{
+	const struct run *l = r->n ? &r->v[r->n - 1] : NULL;
+
+	(void)len;
+	return l && l->ro == ro && l->iova + l->len == iova && l->gpa + l->len == gpa;
+}
+
 /* Append len bytes at iova -> gpa, merging with the last run when both
  * stay contiguous in IOVA and in host memory with the same permission. */
 static int runs_add(const struct zv_machine *m, struct runs *r, uint64_t iova, uint64_t gpa,
@@ -115,91 +150,211 @@ static int runs_add(const struct zv_machine *m, struct runs *r, uint64_t iova, u
 
 /* ---- the backend and the shadow, always changed together ---- */
 
+/*
+ * 0, or an errno negated: the backend's (-ENOSPC: out of mappings), or
+ * -ENOMEM when the shadow cannot grow. The extent is recorded first, so
+ * that no mapping ever exists the shadow does not know of.
+ */
 static int host_map(struct zv_function *f, const struct run *r)
 {
-	struct extent e = { r->iova, r->iova + r->len - 1, r->gpa, r->ro };
+	struct extent e = { r->iova, r->iova + r->len - 1, r->gpa, r->ro ? EXT_RO : 0 };
 	uint8_t *host = gm_ptr(f->m, r->gpa, r->len);
+	int err;
 
+	if (!host)
+		return -EFAULT;
+	if (extmap_insert(&f->dma.shadow, &e))
+		return -ENOMEM;
 	f->m->st.map_calls++;
-	if (!host || f->dev->ops->dma_map(f->dev, r->iova, r->len, host, !r->ro))
-		return -1;
-	if (extmap_insert(&f->dma.shadow, &e)) {
-		f->dev->ops->dma_unmap(f->dev, r->iova, r->len);
-		return -1;
+	errno = 0;
+	if (f->dev->ops->dma_map(f->dev, r->iova, r->len, host, !r->ro)) {
+		err = errno ? errno : EIO;
+		extmap_remove(&f->dma.shadow, e.first);
+		f->m->st.map_failures += err != ENOSPC;
+		return -err;
 	}
 	f->m->st.pages_mapped += r->len / PAGE;
 	return 0;
 }
 
-/* One backend unmap for [first, last], which covers whole mappings. */
-static void host_unmap(struct zv_function *f, uint64_t first, uint64_t last)
+/* Mark every extent in [first, last] a zombie: still mapped in the backend. */
+static void mark_zombies(struct zv_function *f, uint64_t first, uint64_t last)
 {
+	struct extent e;
+	uint64_t a = first;
+
+	while (extmap_next(&f->dma.shadow, a, &e) && e.first <= last) {
+		if (!(e.flags & EXT_ZOMBIE)) {
+			extmap_remove(&f->dma.shadow, e.first);
+			e.flags |= EXT_ZOMBIE;
+			extmap_insert(&f->dma.shadow, &e);	/* same node count: cannot fail */
+			f->dma.zombies++;
+		}
+		if (e.last >= last)
+			break;
+		a = e.last + 1;
+	}
+}
+
+/*
+ * One backend unmap for [first, last], which covers whole mappings: on
+ * success their extents go, on failure they stay as zombies. 0 or -1.
+ */
+static int host_unmap(struct zv_function *f, uint64_t first, uint64_t last)
+{
+	struct extent e;
+	uint64_t a = first;
+
 	f->m->st.unmap_calls++;
-	f->dev->ops->dma_unmap(f->dev, first, last - first + 1);
+	if (f->dev->ops->dma_unmap(f->dev, first, last - first + 1)) {
+		f->m->st.unmap_failures++;
+		mark_zombies(f, first, last);
+		return -1;
+	}
+	while (extmap_next(&f->dma.shadow, a, &e) && e.first <= last) {
+		f->m->st.pages_unmapped += (e.last - e.first + 1) / PAGE;
+		if (e.flags & EXT_ZOMBIE)
+			f->dma.zombies--;
+		extmap_remove(&f->dma.shadow, e.first);
+		if (e.last >= last)
+			break;
+		a = e.last + 1;
+	}
+	return 0;
 }
 
 /* Drop the shadow extents in [first, last] (whole ones only), adjacent
- * ones with one backend call each. */
-static void drop_extents(struct zv_function *f, uint64_t first, uint64_t last)
+ * ones with one backend call each. 0, or -1 when some stay as zombies. */
+static int drop_extents(struct zv_function *f, uint64_t first, uint64_t last)
 {
 	struct extent e;
 	uint64_t a = first, run_first = 0, run_last = 0;
 	bool open = false;
+	int rc = 0;
 
 	while (extmap_next(&f->dma.shadow, a, &e) && e.first <= last) {
 		if (open && e.first != run_last + 1) {
-			host_unmap(f, run_first, run_last);
+			rc |= host_unmap(f, run_first, run_last);
 			open = false;
 		}
 		if (!open)
 			run_first = e.first;
 		run_last = e.last;
 		open = true;
-		f->m->st.pages_unmapped += (e.last - e.first + 1) / PAGE;
-		extmap_remove(&f->dma.shadow, e.first);
 		if (e.last == UINT64_MAX)
 			break;
 		a = e.last + 1;
 	}
 	if (open)
-		host_unmap(f, run_first, run_last);
+		rc |= host_unmap(f, run_first, run_last);
+	return rc;
 }
 
-void dma_unmap_all(struct zv_function *f)
+/*
+ * The fence: while the backend holds mappings the guest dropped, the
+ * device must not use them. Called whenever the zombie count may have
+ * changed; the error state's own block (state.c) is independent of it.
+ */
+static void dma_fence(struct zv_function *f)
 {
-	drop_extents(f, 0, UINT64_MAX);
+	fn_update_dma_block(f);
+}
+
+int dma_unmap_all(struct zv_function *f)
+{
+	int rc = drop_extents(f, 0, UINT64_MAX);
+
 	f->dma.direct = false;
+	f->dma.direct_next = 0;
+	f->dma.resume = false;
+	dma_fence(f);
+	return rc;
+}
+
+int dma_retry_zombies(struct zv_function *f)
+{
+	struct extent e;
+	uint64_t a = 0;
+	int rc = 0;
+
+	while (f->dma.zombies && extmap_next(&f->dma.shadow, a, &e)) {
+		if (e.flags & EXT_ZOMBIE)
+			rc |= host_unmap(f, e.first, e.last);
+		if (e.last == UINT64_MAX)
+			break;
+		a = e.last + 1;
+	}
+	dma_fence(f);
+	return f->dma.zombies ? -1 : rc;
 }
 
 /* ---- registration ---- */
 
-/* Relaxed translation: all guest RAM inside the window, once. */
-static int direct_map(struct zv_function *f)
+/*
+ * Relaxed translation: all guest RAM inside the window, one backend
+ * mapping per intercept -- of at most map_step_pages for a backend that
+ * pins pages (VFIO), so that the whole of a large RAM is never one
+ * instruction's work. 0 when done, -EBUSY when more remains, or
+ * host_map's error.
+ */
+/* The lowest piece of RAM ∩ window at or above direct_next (the regions
+ * need not be sorted), at most one step long. */
+static bool direct_piece(const struct zv_function *f, struct run *run)
 {
 	const struct zv_machine *m = f->m;
+	bool found = false;
 
 	for (unsigned i = 0; i < m->n_mem; i++) {
 		const struct zv_mem_region *r = &m->mem[i];
 		uint64_t lo = f->sdma + r->gpa, hi = lo + r->size - 1;
 
-		lo = max_u64(lo, f->dma.pba);
-		hi = min_u64(hi, f->dma.pal);
-		if (lo > hi)
+		if (lo < f->sdma || hi < lo)	/* past 2^64 */
 			continue;
-		struct run run = { lo, lo - f->sdma, hi - lo + 1, false };
-		if (host_map(f, &run)) {
-			dma_unmap_all(f);
-			return -1;
-		}
+		lo = max_u64(max_u64(lo, f->dma.pba), f->sdma + f->dma.direct_next);
+		hi = min_u64(hi, f->dma.pal);
+		if (lo > hi || (found && lo >= run->iova))
+			continue;
+		if (f->dev->map_step_pages)
+			hi = min_u64(hi, lo + f->dev->map_step_pages * PAGE - 1);
+		*run = (struct run){ lo, lo - f->sdma, hi - lo + 1, false };
+		found = true;
+	}
+	return found;
+}
+
+static int direct_map(struct zv_function *f)
+{
+	struct run run;
+	int rc;
+
+	/* a backend that pins: one step per intercept; else every piece
+	 * (one per memory region of the VMM's) at once */
+	while (direct_piece(f, &run)) {
+		rc = host_map(f, &run);
+		if (rc)
+			return rc;
+		f->dma.direct_next = run.gpa + run.len;
+		if (f->dev->map_step_pages && direct_piece(f, &run))
+			return -EBUSY;	/* the guest asks again for the next step */
 	}
 	f->dma.direct = true;
+	f->dma.direct_pending = false;
 	return 0;
+}
+
+bool dma_register_pending(const struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iota)
+{
+	return f->dma.registered && f->dma.direct_pending && f->dma.pba == (pba & ~(PAGE - 1)) &&
+	       f->dma.pal == (pal | (PAGE - 1)) && f->dma.iota == iota;
 }
 
 int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iota)
 {
 	struct zpci_iota io = zpci_iota_decode(iota);
+	int rc;
 
+	if (dma_register_pending(f, pba, pal, iota))
+		goto more;	/* the same registration again: its next step */
 	pba &= ~(PAGE - 1);
 	pal |= PAGE - 1;
 	if (pba > pal || pba < f->sdma || pal > f->edma)
@@ -212,16 +367,26 @@ int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iot
 		/* only region-third-rooted tables (DTSM 0x40), which reach 4 TiB */
 		return ZV_PGM_OPERAND;
 	}
-	dma_unmap_all(f);
+	if (dma_unmap_all(f))
+		return -EREMOTEIO;	/* the old mappings stay: fenced */
 	f->dma.pba = pba;
 	f->dma.pal = pal;
 	f->dma.iota = iota;
 	f->dma.registered = true;
-	if (!io.translate && direct_map(f)) {
+	if (io.translate)
+		return 0;
+	f->dma.direct_pending = true;
+	f->dma.direct_next = 0;
+more:
+	rc = direct_map(f);
+	if (rc && rc != -EBUSY) {
 		f->dma.registered = false;
-		return -ENOSPC;
+		f->dma.direct_pending = false;
+		if (dma_unmap_all(f))
+			return -EREMOTEIO;
+		return rc == -ENOSPC ? -ENOSPC : -EREMOTEIO;
 	}
-	return 0;
+	return rc;
 }
 
 /* ---- the walk ---- */
@@ -231,7 +396,12 @@ struct walk {
 	struct runs runs;
 	uint16_t pec;
 	uint64_t faddr;		/* first address not walked, on a fault */
+	uint64_t work;		/* units done this intercept (DMA_WORK_MAX) */
+	uint64_t pages;		/* pages gathered (zv_device.map_step_pages) */
+	uint64_t stop;		/* first address not walked, when the work ran out */
 };
+
+#define WALK_STOPPED 1	/* walk_range: out of work before the end */
 
 static bool read_entry(struct walk *w, uint64_t addr, uint64_t *e)
 {
@@ -240,6 +410,7 @@ static bool read_entry(struct walk *w, uint64_t addr, uint64_t *e)
 	if (!p)
 		return false;
 	w->f->m->st.table_loads++;
+	w->work++;
 	*e = be64_get(p);
 	return true;
 }
@@ -251,12 +422,25 @@ static int fault(struct walk *w, uint16_t pec, uint64_t a)
 	return -EIO;
 }
 
+/* Out of work? Then the walk stops before a: segments are never split. */
+static bool out_of_work(struct walk *w, uint64_t a)
+{
+	uint64_t cap = w->f->dev->map_step_pages;
+
+	if (w->work < DMA_WORK_MAX && (!cap || w->pages < cap))
+		return false;
+	w->stop = a;
+	return true;
+}
+
 static int add(struct walk *w, uint64_t iova, uint64_t gpa, uint64_t len, bool ro)
 {
 	/* a frame outside guest RAM can never be mapped */
 	if (!gm_ptr(w->f->m, gpa, len))
 		return fault(w, ZPCI_PEC_INVAL_TE, iova);
 	w->f->m->st.pages_walked += len / PAGE;
+	w->pages += len / PAGE;
+	w->work += runs_extends(&w->runs, iova, gpa, len, ro) ? 0 : 1;
 	return runs_add(w->f->m, &w->runs, iova, gpa, len, ro) ? fault(w, ZPCI_PEC_INVAL_TE, iova) : 0;
 }
 
@@ -269,6 +453,7 @@ static int walk_pt(struct walk *w, uint64_t pto, uint64_t a, uint64_t slast, boo
 	if (!pt)
 		return fault(w, ZPCI_PEC_INVAL_TE, a);
 	w->f->m->st.table_loads += end - px + 1;
+	w->work += end - px + 1;
 	for (unsigned i = px; i <= end; i++, a += PAGE) {
 		struct zpci_te pte;
 
@@ -286,7 +471,11 @@ static int walk_pt(struct walk *w, uint64_t pto, uint64_t a, uint64_t slast, boo
 	return 0;
 }
 
-/* Walk [first, last] (whole pages) of an RT-rooted tree. */
+/*
+ * Walk [first, last] (whole pages) of an RT-rooted tree: 0, -EIO on a
+ * fault (pec, faddr), or WALK_STOPPED when the work ran out at w->stop
+ * (a segment boundary after at least one segment's work).
+ */
 static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 {
 	struct zpci_iota io = zpci_iota_decode(w->f->dma.iota);
@@ -296,6 +485,8 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 		uint64_t rlast = min_u64(last, a | RT_MASK), rte;
 		struct zpci_te rt;
 
+		if (out_of_work(w, a))
+			return WALK_STOPPED;
 		if (!read_entry(w, io.origin + 8ULL * zpci_rtx(a), &rte))
 			return fault(w, ZPCI_PEC_INVAL_TE, a);
 		switch (zpci_rte_decode(rte, &rt)) {
@@ -309,6 +500,8 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 				struct zpci_te st;
 				bool ro;
 
+				if (out_of_work(w, a))
+					return WALK_STOPPED;
 				if (!read_entry(w, rt.origin + 8ULL * zpci_sx(a), &ste))
 					return fault(w, ZPCI_PEC_INVAL_TE, a);
 				switch (zpci_ste_decode(ste, &st)) {
@@ -335,27 +528,50 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 	}
 }
 
+/*
+ * How far one step may go from first: its held mappings count as work
+ * too (each may have to be unmapped), so the step ends before the
+ * DMA_WORK_MAX-th extent after first. At least one page.
+ */
+static uint64_t extent_cap(const struct zv_function *f, uint64_t first, uint64_t last)
+{
+	struct extent e;
+	uint64_t a = first;
+
+	for (unsigned n = 0; extmap_next(&f->dma.shadow, a, &e) && e.first <= last; n++) {
+		if (n == DMA_WORK_MAX)
+			return e.first > first ? e.first - 1 : min_u64(last, first | (PAGE - 1));
+		if (e.last >= last)
+			break;
+		a = e.last + 1;
+	}
+	return last;
+}
+
 /* ---- reconcile the shadow with the walked runs over [first, last] ---- */
 
 /* Does extent e still say exactly what run r says over [lo, hi]? */
 static bool extent_matches(const struct extent *e, const struct run *r, uint64_t lo, uint64_t hi)
 {
-	return r->iova <= lo && hi <= r->iova + r->len - 1 && r->ro == (e->flags != 0) &&
-	       r->gpa + (lo - r->iova) == e->data + (lo - e->first);
+	return !(e->flags & EXT_ZOMBIE) && r->iova <= lo && hi <= r->iova + r->len - 1 &&
+	       r->ro == ((e->flags & EXT_RO) != 0) && r->gpa + (lo - r->iova) == e->data + (lo - e->first);
 }
 
 /* Unmap the extents listed in gone (sorted): each group of adjacent ones
  * covers a range that holds nothing else, which drop_extents unmaps in
- * one call. */
-static void unmap_gone(struct zv_function *f, const struct runs *gone)
+ * one call. 0, or -1 when some could not be unmapped (zombies). */
+static int unmap_gone(struct zv_function *f, const struct runs *gone)
 {
+	int rc = 0;
+
 	for (size_t i = 0, j; i < gone->n; i = j) {
 		uint64_t hi = gone->v[i].iova + gone->v[i].len - 1;
 
 		for (j = i + 1; j < gone->n && gone->v[j].iova == hi + 1; j++)
 			hi = gone->v[j].iova + gone->v[j].len - 1;
-		drop_extents(f, gone->v[i].iova, hi);
+		rc |= drop_extents(f, gone->v[i].iova, hi);
 	}
+	return rc;
 }
 
 /*
@@ -382,7 +598,7 @@ static int apply(struct zv_function *f, const struct runs *want, uint64_t first,
 	 * outside the range */
 	for (uint64_t a = first; !rc && extmap_next(&f->dma.shadow, a, &e) && e.first <= last;) {
 		uint64_t lo = max_u64(e.first, first), hi = min_u64(e.last, last);
-		bool ro = e.flags != 0;
+		bool ro = (e.flags & EXT_RO) != 0;
 
 		while (ri < want->n && want->v[ri].iova + want->v[ri].len - 1 < lo)
 			ri++;
@@ -448,10 +664,17 @@ static int apply(struct zv_function *f, const struct runs *want, uint64_t first,
 			goto out;
 		}
 	}
-	unmap_gone(f, &gone);
-	for (size_t i = 0; i < todo.n && !rc; i++)
-		if (host_map(f, &todo.v[i]))
-			rc = -ENOSPC;
+	if (unmap_gone(f, &gone)) {
+		/* what could not be unmapped is still there: nothing may be
+		 * mapped over it; the caller fences the function */
+		rc = -EREMOTEIO;
+		goto out;
+	}
+	for (size_t i = 0; i < todo.n && !rc; i++) {
+		rc = host_map(f, &todo.v[i]);
+		if (rc && rc != -ENOSPC && rc != -ENOMEM)
+			rc = -EREMOTEIO;	/* the backend failed otherwise */
+	}
 	/* the caller's retry must put the survivors back: hand them out */
 	for (size_t i = 0; rc == -ENOSPC && lost && i < surv.n; i++)
 		if (runs_push(lost, &surv.v[i]))
@@ -511,7 +734,7 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 {
 	struct zv_function *f = w->f;
 	uint64_t unmap_first = 0, unmap_last = 0;
-	bool unmap_open = false, nospace = false;
+	bool unmap_open = false, nospace = false, broken = false;
 	int rc = 0;
 
 	for (uint64_t a = first;; a += PAGE) {
@@ -519,13 +742,18 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 		bool held = extmap_find(&f->dma.shadow, a, &have), ro = false;
 		uint64_t gpa = 0;
 
+		if (out_of_work(w, a)) {
+			rc = WALK_STOPPED;
+			break;
+		}
 		rc = translate_page(w, a, &gpa, &ro);
 		if (rc < 0)
 			break;
-		bool same = held && rc == 0 && have.data == gpa && (have.flags != 0) == ro;
+		bool same = held && rc == 0 && have.data == gpa && !(have.flags & EXT_ZOMBIE) &&
+			    ((have.flags & EXT_RO) != 0) == ro;
 		if (held && !same) {	/* runs of page unmaps go out together */
 			if (unmap_open && a != unmap_last + 1) {
-				drop_extents(f, unmap_first, unmap_last);
+				broken |= drop_extents(f, unmap_first, unmap_last) != 0;
 				unmap_open = false;
 			}
 			if (!unmap_open)
@@ -535,18 +763,24 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 		}
 		if (rc == 0 && !same) {
 			if (unmap_open) {
-				drop_extents(f, unmap_first, unmap_last);
+				broken |= drop_extents(f, unmap_first, unmap_last) != 0;
 				unmap_open = false;
 			}
-			if (host_map(f, &(struct run){ a, gpa, PAGE, ro }))
-				nospace = true;
+			if (!broken) {
+				int m = host_map(f, &(struct run){ a, gpa, PAGE, ro });
+
+				nospace |= m == -ENOSPC || m == -ENOMEM;
+				broken |= m && m != -ENOSPC && m != -ENOMEM;
+			}
 		}
 		rc = 0;
 		if (a >= last - (PAGE - 1))
 			break;
 	}
 	if (unmap_open)
-		drop_extents(f, unmap_first, unmap_last);
+		broken |= drop_extents(f, unmap_first, unmap_last) != 0;
+	if (broken)
+		return -EREMOTEIO;
 	if (rc)
 		return rc;
 	return nospace ? -ENOSPC : 0;
@@ -555,7 +789,7 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 /* Does host mapping e continue run r (contiguous, same permission)? */
 static bool continues(const struct extent *e, const struct run *r)
 {
-	return (e->flags != 0) == r->ro &&
+	return !(e->flags & EXT_ZOMBIE) && ((e->flags & EXT_RO) != 0) == r->ro &&
 	       ((e->last + 1 == r->iova && e->data + (e->last - e->first + 1) == r->gpa) ||
 		(r->iova + r->len == e->first && r->gpa + r->len == e->data));
 }
@@ -589,56 +823,77 @@ static int join_survivors(struct zv_function *f, const struct runs *surv, const 
 			*xl = surv->v[i].iova + surv->v[i].len - 1;
 		}
 	if (!rc && mid.n && *xf && extmap_find(&f->dma.shadow, *xf - 1, &e) && continues(&e, &mid.v[0])) {
-		rc = runs_add(m, out, e.first, e.data, e.last - e.first + 1, e.flags != 0);
+		rc = runs_add(m, out, e.first, e.data, e.last - e.first + 1, (e.flags & EXT_RO) != 0);
 		*xf = e.first;
 	}
 	for (size_t i = 0; i < mid.n && !rc; i++)
 		rc = runs_add(m, out, mid.v[i].iova, mid.v[i].gpa, mid.v[i].len, mid.v[i].ro);
 	if (!rc && mid.n && *xl != UINT64_MAX && extmap_find(&f->dma.shadow, *xl + 1, &e) &&
 	    continues(&e, &mid.v[mid.n - 1])) {
-		rc = runs_add(m, out, e.first, e.data, e.last - e.first + 1, e.flags != 0);
+		rc = runs_add(m, out, e.first, e.data, e.last - e.first + 1, (e.flags & EXT_RO) != 0);
 		*xl = e.last;
 	}
 	runs_free(&mid);
 	return rc ? -ENOMEM : 0;
 }
 
+/*
+ * RPCIT over [start, start + len): 0 (done), -EBUSY (the work ran out: the
+ * same RPCIT continues), -EIO (a translation error: pec, faddr), -ENOSPC
+ * (the backend is out of mappings), -EREMOTEIO (the backend failed
+ * otherwise; mappings it could not remove are fenced zombies).
+ */
 int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec, uint64_t *faddr)
 {
 	struct walk w = { .f = f };
-	uint64_t last, first;
+	struct fn_dma *d = &f->dma;
+	uint64_t last, first, end;
+	bool resumed;
 	int rc;
 
 	runs_init(&w.runs);
-	if (!f->dma.registered) {
+	if (!d->registered) {
 		*pec = ZPCI_PEC_INVAL_AS;
 		*faddr = start;
 		return -EIO;
 	}
+	/* the same RPCIT issued again after cc 2 continues where it stopped */
+	resumed = d->resume && d->resume_fh == f->fh && d->resume_start == start &&
+		  d->resume_len == len;
+	d->resume = false;
+	if (!resumed)
+		f->fmb.rpcit++;		/* one refresh, however many steps it takes */
+	if (d->zombies && dma_retry_zombies(f))
+		return -EREMOTEIO;
 	if (!len)
 		return 0;
 	/* start + len may wrap: saturate (QEMU does not check) */
 	last = start + len - 1 < start ? UINT64_MAX : start + len - 1;
-	if (start > f->dma.pal || last < f->dma.pba) {
+	if (start > d->pal || last < d->pba) {
 		*pec = ZPCI_PEC_OUT_OF_RANGE;
 		*faddr = start;
 		return -EIO;
 	}
-	if (f->dma.direct)
+	if (d->direct)
 		return 0;	/* relaxed translation: everything is mapped */
 	/* whole pages: every bound below ends in 0xfff */
-	first = max_u64(start, f->dma.pba) & ~(PAGE - 1);
-	last = min_u64(last, f->dma.pal) | (PAGE - 1);
+	first = resumed ? d->resume_next : max_u64(start, d->pba) & ~(PAGE - 1);
+	last = min_u64(last, d->pal) | (PAGE - 1);
+	end = extent_cap(f, first, last);
 	if (f->m->flags & ZV_MACHINE_DMA_PER_PAGE) {
-		rc = rpcit_per_page(&w, first, last);
+		rc = rpcit_per_page(&w, first, end);
 	} else {
 		struct runs lost;
 
 		runs_init(&lost);
-		rc = walk_range(&w, first, last);
+		rc = walk_range(&w, first, end);
+		if (rc == WALK_STOPPED) {	/* a step: apply what was walked */
+			end = w.stop - 1;
+			rc = 0;
+		}
 		/* on a fault the pages walked before it are still refreshed */
 		if (rc == 0)
-			rc = apply(f, &w.runs, first, last, false, &lost);
+			rc = apply(f, &w.runs, first, end, false, &lost);
 		else if (w.faddr > first)
 			apply(f, &w.runs, first, (w.faddr & ~(PAGE - 1)) - 1, false, NULL);
 		if (rc == -ENOSPC) {
@@ -649,7 +904,7 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 			uint64_t xf, xl;
 
 			runs_init(&all);
-			rc = join_survivors(f, &lost, &w.runs, first, last, &all, &xf, &xl);
+			rc = join_survivors(f, &lost, &w.runs, first, end, &all, &xf, &xl);
 			if (!rc)
 				rc = apply(f, &all, xf, xl, true, NULL);
 			runs_free(&all);
@@ -657,9 +912,22 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 		runs_free(&lost);
 		runs_free(&w.runs);
 	}
+	if (rc == WALK_STOPPED) {
+		end = w.stop - 1;	/* per page: the pages before stop are done */
+		rc = 0;
+	}
+	if (rc == 0 && end < last) {
+		d->resume = true;
+		d->resume_fh = f->fh;
+		d->resume_start = start;
+		d->resume_len = len;
+		d->resume_next = end + 1;
+		rc = -EBUSY;
+	}
 	if (rc == -EIO) {
 		*pec = w.pec;
 		*faddr = w.faddr;
 	}
+	dma_fence(f);
 	return rc == -ENOMEM ? -ENOSPC : rc;
 }

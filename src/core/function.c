@@ -55,20 +55,30 @@ int fn_enable(struct zv_function *f)
 }
 
 /* Disable: everything the guest registered is dropped and the device is
- * reset, so the next enable starts from a clean function. */
-void fn_disable(struct zv_function *f)
+ * reset, so the next enable starts from a clean function. When the host
+ * cannot do that (a mapping it cannot remove, a reset that fails), the
+ * function is in permanent error instead: -1. */
+int fn_disable(struct zv_function *f)
 {
-	dma_unmap_all(f);
+	int rc = dma_unmap_all(f);
+
 	f->dma.registered = false;
 	f->irq = (struct fn_irq){0};
 	f->fmb.addr = 0;
 	msix_reset(f);
 	msi_reset(f);
-	if (f->dev->ops->reset)
-		f->dev->ops->reset(f->dev);
+	if (f->dev->ops->reset && f->dev->ops->reset(f->dev)) {
+		f->m->st.reset_failures++;
+		rc = -1;
+	}
 	f->dev_error = false;
 	new_handle(f, false);
+	if (rc) {
+		fn_set_permanent_error(f);
+		return -1;
+	}
 	fn_set_state(f, ZV_FS_DISABLED);
+	return 0;
 }
 
 void fn_set_window(struct zv_function *f)
@@ -253,8 +263,10 @@ ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)
 		return -1;
 	}
 	if (standby) {
-		if (f->fh & FH_ENABLED)
-			fn_disable(f);
+		if ((f->fh & FH_ENABLED) && fn_disable(f)) {
+			errno = EIO;	/* permanent error: its event is queued */
+			return -1;
+		}
 		fn_set_state(f, ZV_FS_STANDBY);
 		ev.pec = ZPCI_PEC_AVAIL_DECONFIGURED;
 	} else {

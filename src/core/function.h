@@ -13,7 +13,8 @@ struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh);
 struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx);
 bool fn_configured(const struct zv_function *f);
 int fn_enable(struct zv_function *f);
-void fn_disable(struct zv_function *f);
+/* 0, or -1 when the host could not clean up: then in permanent error. */
+int fn_disable(struct zv_function *f);
 /* The DMA window QUERY PCI FN reports, from the group and the backend. */
 void fn_set_window(struct zv_function *f);
 int fn_apply_host_info(struct zv_function *f, const struct dev_zpci *z);

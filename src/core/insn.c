@@ -99,6 +99,18 @@ static bool pcias_valid(const struct zv_function *f, unsigned pcias, bool cfg_ok
 	return pcias <= 5 && f->bar_size[pcias] != 0;
 }
 
+/* The host could not reach the device (the backend's region access
+ * failed): the guest's operands were valid, so no exception; the function
+ * is in error, as when the bus reports one -- cc 1 status 8 and an error
+ * event (SERR), after which Linux runs its error recovery. */
+static int region_failed(struct zv_function *f, struct zv_cpu *cpu, int r, uint64_t off,
+			 bool store)
+{
+	f->m->st.region_failures++;
+	fn_set_error(f, ZPCI_PEC_SERR, off, store);
+	return cc1(cpu, r, ZPCI_ST_ERROR);
+}
+
 static int pci_load_store(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_insn *in,
 			  bool store)
 {
@@ -130,7 +142,7 @@ static int pci_load_store(struct zv_machine *m, struct zv_cpu *cpu, const struct
 	rc = cfg ? fn_cfg_access(f, off, data, len, store)
 		 : fn_bar_access(f, pcias, off, data, len, store);
 	if (rc)	/* the host could not reach the device */
-		return cc1(cpu, in->r2, ZPCI_ST_ERROR);
+		return region_failed(f, cpu, in->r2, off, store);
 	if (store) {
 		f->fmb.st++;
 	} else {
@@ -172,7 +184,7 @@ static int pcistb(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		return code;
 	/* one backend write per block (QEMU: one per doubleword) */
 	if (fn_bar_access(f, pcias, off, data, len, true))
-		return cc1(cpu, in->r1, ZPCI_ST_ERROR);
+		return region_failed(f, cpu, in->r1, off, true);
 	f->fmb.stb++;
 	set_cc(cpu, ZPCI_CC_OK);
 	return 0;
@@ -197,10 +209,19 @@ static int rpcit(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_ins
 		return cc1(cpu, in->r1, ZPCI_RPCIT_ST_ERROR_RECOVERY);
 	start = cpu->gpr[in->r2];
 	len = cpu->gpr[in->r2 + 1];
-	f->fmb.rpcit++;
 	rc = dma_rpcit(f, start, len, &pec, &faddr);
+	if (rc == -EBUSY) {
+		/* a step of a long refresh: the guest issues it again (dma.c) */
+		set_cc(cpu, ZPCI_CC_BUSY);
+		return 0;
+	}
 	if (rc == -ENOSPC)
 		return cc1(cpu, in->r1, ZPCI_ST_INSUF_RES);
+	if (rc == -EREMOTEIO) {
+		/* the host failed the device's IOMMU: fenced, in error */
+		fn_set_error(f, ZPCI_PEC_SERR, start, false);
+		return cc1(cpu, in->r1, ZPCI_ST_ERROR);
+	}
 	if (rc) {
 		fn_set_error(f, pec, faddr, false);
 		return cc1(cpu, in->r1, ZPCI_ST_ERROR);
@@ -237,6 +258,15 @@ static int reg_int(struct zv_function *f, struct zv_cpu *cpu, int r1, const stru
 	ir->registered = true;
 	set_cc(cpu, ZPCI_CC_OK);
 	return 0;
+}
+
+/* The host failed the function in a way the guest cannot fix by asking
+ * again: the error state with an error event (SERR: Linux runs its error
+ * recovery), and cc 1 with "error recovery" as the status. */
+static int host_failed(struct zv_function *f, struct zv_cpu *cpu, int r1)
+{
+	fn_set_error(f, ZPCI_PEC_SERR, 0, false);
+	return cc1(cpu, r1, ZPCI_MOD_ST_ERROR_RECOVER);
 }
 
 static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_insn *in)
@@ -280,31 +310,49 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	case ZPCI_MOD_FC_REREG_IOAT:
 		if (dmaas != 0)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_DMAAS_INVAL);
-		if (oc == ZPCI_MOD_FC_REG_IOAT && f->dma.registered)
+		if (oc == ZPCI_MOD_FC_REG_IOAT && f->dma.registered &&
+		    !dma_register_pending(f, fib.pba, fib.pal, fib.iota))
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
 		if (oc != ZPCI_MOD_FC_REG_IOAT && !f->dma.registered)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
 		if (oc == ZPCI_MOD_FC_DEREG_IOAT) {
-			dma_unmap_all(f);
 			f->dma.registered = false;
+			if (dma_unmap_all(f))
+				return host_failed(f, cpu, in->r1);
 			break;
 		}
 		/* an exception, not an exception plus cc 1 as QEMU does: the
 		 * exception suppresses the instruction */
 		code = dma_register(f, fib.pba, fib.pal, fib.iota);
-		if (code < 0)	/* relaxed translation: RAM does not fit the budget */
+		if (code == -EBUSY) {	/* relaxed translation, a step at a time */
+			set_cc(cpu, ZPCI_CC_BUSY);
+			return 0;
+		}
+		if (code == -ENOSPC)	/* relaxed translation: RAM does not fit the budget */
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_INSUF_RES);
+		if (code < 0)
+			return host_failed(f, cpu, in->r1);
 		if (code)
 			return code;
 		break;
 	case ZPCI_MOD_FC_RESET_ERROR:
 		if (f->state != ZV_FS_ERROR && f->state != ZV_FS_BLOCKED)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
-		/* after an error the device itself reported, recovery resets
-		 * it, as the platform resets the function (the guest's driver
-		 * re-initializes it in its slot_reset step) */
-		if (f->dev_error && f->dev->ops->reset)
-			f->dev->ops->reset(f->dev);
+		/* mappings the host failed to remove must go before DMA may
+		 * resume; after an error the device itself reported, recovery
+		 * resets it, as the platform resets the function (the guest's
+		 * driver re-initializes it in its slot_reset step). If the host
+		 * can do neither, nothing good is true of the function any
+		 * more: permanent error. */
+		if (f->dma.zombies && dma_retry_zombies(f)) {
+			fn_set_permanent_error(f);
+			return cc3(cpu);
+		}
+		if (f->dev_error && f->dev->ops->reset && f->dev->ops->reset(f->dev)) {
+			m->st.reset_failures++;
+			fn_set_permanent_error(f);
+			return cc3(cpu);
+		}
 		f->dev_error = false;
 		fn_set_state(f, ZV_FS_ENABLED);
 		break;

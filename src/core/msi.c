@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "arch/be.h"
+#include "arch/codes.h"
 #include "arch/pci.h"
 #include "core.h"
 #include "irq.h"
 #include "msi.h"
+#include "state.h"
 
 static bool is64(const struct fn_msi *x)
 {
@@ -178,10 +180,13 @@ static void apply(struct zv_function *f)
 		x->pending = 0;
 		return;
 	}
-	if (f->dev->ops->set_msi(f->dev, n, x->fds) == 0)
+	if (f->dev->ops->set_msi(f->dev, n, x->fds) == 0) {
 		x->live = n;
-	else	/* the host gave no vectors (say, MSI-X is on): counted, not fatal */
+	} else {
+		/* the host gave no vectors: as for MSI-X (msix.c) */
 		f->m->st.irq_route_failures++;
+		fn_set_error(f, ZPCI_PEC_SERR, 0, true);
+	}
 }
 
 void msi_event(struct zv_function *f, unsigned v)

@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "arch/be.h"
+#include "arch/codes.h"
 #include "arch/pci.h"
 #include "core.h"
 #include "irq.h"
 #include "msix.h"
+#include "state.h"
 
 int msix_init(struct zv_function *f)
 {
@@ -118,11 +120,16 @@ static void attach_unmasked(struct zv_function *f)
 			v++;
 			continue;
 		}
-		if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0)
+		if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0) {
 			for (unsigned k = v; k < v + n; k++)
 				x->attached[k / 64] |= 1ULL << (k % 64);
-		else	/* the host gave no vectors: tried again on the next unmask */
+		} else {
+			/* the host gave no vectors: the guest must know, or it
+			 * waits for interrupts that never come -- the error
+			 * state with an event; tried again on the next unmask */
 			f->m->st.irq_route_failures++;
+			fn_set_error(f, ZPCI_PEC_SERR, v, true);
+		}
 		v += n;
 	}
 }

@@ -16,6 +16,10 @@
 /* Every state change goes through here: it keeps the device's DMA blocked
  * in the error and blocked states. */
 void fn_set_state(struct zv_function *f, enum zv_fn_state s);
+/* Tell the device whether to block DMA, from the state and the zombies. */
+void fn_update_dma_block(struct zv_function *f);
+/* The permanent error state, with its event (PEC 0x3b). */
+void fn_set_permanent_error(struct zv_function *f);
 /* The error state with the event ev, or with an error event built from
  * pec, faddr and write. */
 void fn_post_error(struct zv_function *f, const struct zpci_event *ev);

@@ -109,6 +109,10 @@ struct zv_device {
 	/* Set to 1 by in-process backends after they signal an eventfd, so
 	 * the binding can skip polling; points into the owning machine. */
 	volatile int *hint;
+	/* The most pages the engine maps in one intercept, for a backend whose
+	 * map costs time per page (VFIO pins them); 0: a map costs the same
+	 * whatever its size (emu:dma). */
+	uint64_t map_step_pages;
 };
 
 static inline void dev_hint(struct zv_device *d)

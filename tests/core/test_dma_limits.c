@@ -9,6 +9,7 @@
  * Facts: reference §4 (§4.4 relaxed translation, §4.6 RPCIT, §4.7 the
  * DMA limit) and §11.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "arch/codes.h"
 #include "arch/events.h"
 #include "arch/fib.h"
+#include "core/dma.h"
 #include "core/core.h"
 #include "core/guestmem.h"
 #include "dma_env.h"
@@ -122,7 +124,7 @@ static int ioat(struct env *e, uint8_t oc, uint64_t pba, uint64_t pal, uint64_t 
 	fx_w64(&e->x, FX_FIB + 0x10, pba);
 	fx_w64(&e->x, FX_FIB + 0x18, pal);
 	fx_w64(&e->x, FX_FIB + 0x20, iota);
-	return fx_mpcifc(&e->x, e->fh, 0, oc);
+	return fx_mpcifc_retry(&e->x, e->fh, 0, oc);
 }
 
 static struct zv_stats stats(struct env *e)
@@ -1468,7 +1470,10 @@ static int g_rpcit(struct gstate *g, uint64_t start_, uint64_t len, int line)
 		last = G_PAL;
 	plo = g_lower(first);
 	phi = g_lower(last + 1);	/* one past: pages [plo, phi) */
-	rc = fx_rpcit(&e->x, e->fh, start_, len);
+	/* the same RPCIT again while it answers cc 2, as Linux does */
+	do
+		rc = fx_rpcit(&e->x, e->fh, start_, len);
+	while (rc == 0 && fx_cc(&e->x) == 2);
 	g->rpcits++;
 	if (plo == 0 && phi == G_PAGES)
 		g->globals++;
@@ -1765,4 +1770,262 @@ TEST(dl_randomized_differential_per_page)
 		printf("    per page: %u ops, %u RPCITs (%u global), max %u mappings, %.2f s\n", g.op,
 		       g.rpcits, g.globals, g.maxmaps, now_s() - t0);
 	g_done(&g);
+}
+
+/* ======================================================================== */
+/* Bounded work per intercept, and backend failures (dma.c "Bounded work", */
+/* "Failures of the backend are never forgotten")                          */
+/* ======================================================================== */
+
+#define HUGE_REGIONS 32			/* 64 GiB of IOVA */
+#define HUGE_ST   0x80000ULL		/* one segment table, shared */
+#define HUGE_PT   0x100000ULL		/* 32 page tables, PT k maps RAM [32 + k MiB, +1 MiB) */
+#define HUGE_FRAME(iova) ((((iova) >> 20) % 32 + 32) << 20 | ((iova) & 0xff000))
+#define HUGE_MAPS (HUGE_REGIONS * 2048 / 32)	/* a mapping per 32 MiB run */
+
+/* 64 GiB of valid translations over 32 MiB of RAM: segment s of every
+ * region maps RAM 32 + (s % 32) MiB, so a run breaks every 32 MiB. */
+static void huge_tables(struct env *e)
+{
+	for (unsigned k = 0; k < 32; k++)
+		for (unsigned p = 0; p < 256; p++)
+			fx_w64(&e->x, HUGE_PT + 0x800ULL * k + 8 * p,
+			       ((uint64_t)(32 + k) << 20) + ((uint64_t)p << 12));
+	for (unsigned s = 0; s < 2048; s++)
+		fx_w64(&e->x, HUGE_ST + 8 * s, HUGE_PT + 0x800ULL * (s % 32));
+	for (unsigned r = 0; r < HUGE_REGIONS; r++)
+		fx_w64(&e->x, rte_addr(e->fn->sdma) + 8 * r, HUGE_ST | 0x07);
+}
+
+TEST(dl_huge_refresh_is_done_in_bounded_steps)
+{
+	struct env e;
+	uint64_t sdma, edma, len = (uint64_t)HUGE_REGIONS << 31, prev, worst = 0;
+	uint8_t pfgid;
+	unsigned steps = 0;
+	struct zv_stats s;
+	int cc;
+
+	start(&e, &(struct lx_cfg){ .limit = 1ULL << 28 });	/* a 1 TiB window */
+	query_fn(&e.x, e.fn, &sdma, &edma, &pfgid);
+	EXPECT_EQ(fx_reg_ioat(&e.x, e.fh, RT, sdma, edma), 0);
+	huge_tables(&e);
+	/* one intercept does at most DMA_WORK_MAX units (+ one segment's) and
+	 * answers cc 2 until the whole range is refreshed */
+	prev = stats(&e).table_loads;
+	do {
+		EXPECT_EQ(fx_rpcit(&e.x, e.fh, sdma, len), 0);
+		cc = fx_cc(&e.x);
+		s = stats(&e);
+		if (s.table_loads - prev > worst)
+			worst = s.table_loads - prev;
+		prev = s.table_loads;
+		steps++;
+		if (steps == 1) {
+			EXPECT_EQ(cc, 2);	/* today's code did it all at once: cc 0 */
+			if (cc == 1) {
+				struct zpci_event ev = { 0 };
+
+				fx_event(&e.x, &ev);
+				th_fail(__FILE__, __LINE__, "status %u pec %#x at %#llx", fx_status(&e.x, 1),
+					ev.pec, (unsigned long long)ev.faddr);
+			}
+		}
+	} while (cc == 2 && steps < 10000);
+	EXPECT_EQ(cc, 0);
+	EXPECT(worst <= DMA_WORK_MAX + 512 + 2);
+	/* 16 M page-table entries: about 128 steps */
+	EXPECT(steps >= 16777216 / (DMA_WORK_MAX + 514) && steps <= 16777216 / (DMA_WORK_MAX / 2));
+	/* a mapping per 32 MiB run, and one more where a step ends mid-run */
+	EXPECT(e.d->nmaps >= HUGE_MAPS && e.d->nmaps <= HUGE_MAPS + steps);
+	EXPECT_EQ(s.pages_mapped, 16777216);
+	EXPECT_MAP(&e, sdma, HUGE_FRAME(0), true);
+	EXPECT_MAP(&e, sdma + (5ULL << 30) + (70ULL << 20) + 0x3000,
+		   HUGE_FRAME((5ULL << 30) + (70ULL << 20) + 0x3000), true);
+	EXPECT_MAP(&e, sdma + len - PG, HUGE_FRAME(len - PG), true);
+	EXPECT_UNMAPPED(&e, sdma + len);
+	EXPECT_SHADOW(&e);
+	/* the FMB counts one refresh, not one per step */
+	EXPECT_EQ(e.fn->fmb.rpcit, 1);
+	/* invalidating it all again: unmaps are bounded per step too */
+	for (unsigned r = 0; r < HUGE_REGIONS; r++)
+		fx_w64(&e.x, rte_addr(sdma) + 8 * r, 0x20);
+	EXPECT_EQ(rpcit_cc(&e, sdma, len), 0);
+	EXPECT_EQ(e.d->nmaps, 0);
+	EXPECT_SHADOW(&e);
+	fx_fini(&e.x);
+}
+
+TEST(dl_an_abandoned_step_starts_afresh)
+{
+	struct env e;
+	uint64_t sdma, edma, len = (uint64_t)HUGE_REGIONS << 31;
+	uint8_t pfgid;
+
+	start(&e, &(struct lx_cfg){ .limit = 1ULL << 28 });
+	query_fn(&e.x, e.fn, &sdma, &edma, &pfgid);
+	EXPECT_EQ(fx_reg_ioat(&e.x, e.fh, RT, sdma, edma), 0);
+	huge_tables(&e);
+	EXPECT_EQ(fx_rpcit(&e.x, e.fh, sdma, len), 0);
+	EXPECT_EQ(fx_cc(&e.x), 2);
+	EXPECT(e.fn->dma.resume);
+	/* another RPCIT in between: the big one is forgotten... */
+	EXPECT_EQ(rpcit_cc(&e, sdma, PG), 0);
+	EXPECT(!e.fn->dma.resume);
+	/* ...a different length is another RPCIT too... */
+	EXPECT_EQ(fx_rpcit(&e.x, e.fh, sdma, len), 0);
+	EXPECT_EQ(fx_cc(&e.x), 2);
+	EXPECT_EQ(fx_rpcit(&e.x, e.fh, sdma, len - PG), 0);
+	EXPECT_EQ(fx_cc(&e.x), 2);
+	EXPECT_EQ(e.fn->dma.resume_next - sdma <= (uint64_t)(DMA_WORK_MAX + 512) * PG, 1);
+	/* ...and issued again it starts at its beginning and completes */
+	EXPECT_EQ(rpcit_cc(&e, sdma, len), 0);
+	EXPECT(e.d->nmaps >= HUGE_MAPS && e.d->nmaps <= HUGE_MAPS + e.x.rpcit_steps);
+	EXPECT_SHADOW(&e);
+	fx_fini(&e.x);
+}
+
+TEST(dl_a_failed_map_other_than_enospc_is_an_error)
+{
+	struct env e;
+	struct zpci_event ev;
+	struct zv_stats s;
+
+	setup(&e, &plain, PBA, PAL);
+	map(&e, PBA, FRAMES, false);
+	e.d->map_errno = EIO;
+	EXPECT_EQ(rpcit_cc(&e, PBA, PG), 1);
+	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_ST_ERROR);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ERROR);
+	EXPECT(fx_event(&e.x, &ev));
+	EXPECT_EQ(ev.pec, ZPCI_PEC_SERR);
+	EXPECT(e.d->dma_blocked);
+	s = stats(&e);
+	EXPECT_EQ(s.map_failures, 1);
+	EXPECT_EQ(e.d->nmaps, 0);
+	EXPECT_SHADOW(&e);		/* nothing recorded that does not exist */
+	/* ENOSPC stays what it was: status 16, no error state */
+	fx_fini(&e.x);
+	setup(&e, &plain, PBA, PAL);
+	map(&e, PBA, FRAMES, false);
+	e.d->map_errno = ENOSPC;
+	EXPECT_EQ(rpcit_cc(&e, PBA, PG), 1);
+	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_ST_INSUF_RES);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ENABLED);
+	fx_fini(&e.x);
+}
+
+TEST(dl_a_failed_unmap_is_remembered_and_fenced)
+{
+	struct env e;
+	struct zpci_event ev;
+	uint32_t fh;
+
+	setup(&e, &plain, PBA, PAL);
+	map16(&e);
+	EXPECT_EQ(rpcit_cc(&e, B, 16 * PG), 0);
+	EXPECT_EQ(e.d->nmaps, 1);
+	/* the guest invalidates a page; the backend cannot unmap */
+	fx_w64(&e.x, pte_addr(&e, B + 3 * PG), 0x400);
+	e.d->unmap_errno = EIO;
+	EXPECT_EQ(rpcit_cc(&e, B + 3 * PG, PG), 1);
+	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_ST_ERROR);	/* today's code: cc 0 */
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ERROR);
+	EXPECT(fx_event(&e.x, &ev));
+	EXPECT_EQ(ev.pec, ZPCI_PEC_SERR);
+	/* the mapping is still there, and still recorded; the device is fenced */
+	EXPECT_EQ(e.d->nmaps, 1);
+	EXPECT_EQ(e.fn->dma.zombies, 1);
+	EXPECT(e.d->dma_blocked);
+	EXPECT_EQ(stats(&e).unmap_failures, 1);
+	/* recovery while the backend still fails: nothing good is true any
+	 * more -- permanent error, 0x3b, cc 3 */
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&e.x), 3);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_PERMANENT_ERROR);
+	EXPECT(fx_event(&e.x, &ev));
+	EXPECT_EQ(ev.pec, ZPCI_PEC_PERM_ERROR);
+	EXPECT(e.d->dma_blocked);
+	fx_fini(&e.x);
+
+	/* the same, but the backend recovers: the retried unmap succeeds, the
+	 * fence goes, and the guest re-establishes what it wants mapped */
+	setup(&e, &plain, PBA, PAL);
+	map16(&e);
+	EXPECT_EQ(rpcit_cc(&e, B, 16 * PG), 0);
+	fx_w64(&e.x, pte_addr(&e, B + 3 * PG), 0x400);
+	e.d->unmap_errno = EIO;
+	EXPECT_EQ(rpcit_cc(&e, B + 3 * PG, PG), 1);
+	e.d->unmap_errno = 0;
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&e.x), 0);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ENABLED);
+	EXPECT_EQ(e.fn->dma.zombies, 0);
+	EXPECT(!e.d->dma_blocked);
+	EXPECT_EQ(e.d->nmaps, 0);
+	EXPECT_SHADOW(&e);
+	EXPECT_EQ(rpcit_cc(&e, B, 16 * PG), 0);
+	CHECK16(&e, 3, 3);
+	/* a failed unmap at disable: the function ends in permanent error */
+	e.d->unmap_errno = EIO;
+	fh = e.fh;
+	EXPECT_EQ(fx_clp_set_fn(&e.x, fh, 1 /* disable */), CLP_RC_SETPCIFN_ERR);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_PERMANENT_ERROR);
+	EXPECT(e.d->dma_blocked);
+	fx_fini(&e.x);
+}
+
+TEST(dl_a_failed_reset_is_a_permanent_error)
+{
+	struct env e;
+	struct zpci_event ev;
+
+	/* at disable */
+	setup(&e, &plain, PBA, PAL);
+	e.d->reset_errno = EIO;
+	EXPECT_EQ(fx_clp_set_fn(&e.x, e.fh, 1), CLP_RC_SETPCIFN_ERR);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_PERMANENT_ERROR);
+	while (fx_event(&e.x, &ev))
+		EXPECT_EQ(ev.pec, ZPCI_PEC_PERM_ERROR);
+	EXPECT_EQ(stats(&e).reset_failures, 1);
+	EXPECT_EQ(fx_clp_set_fn(&e.x, e.fn->fh, 0), CLP_RC_SETPCIFN_ERR);	/* no enable */
+	fx_fini(&e.x);
+	/* at recovery from an error the device reported */
+	setup(&e, &plain, PBA, PAL);
+	fake_device_error(e.d);
+	zv_dispatch(e.x.m);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ERROR);
+	e.d->reset_errno = EIO;
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&e.x), 3);	/* today's code: cc 0, the device never reset */
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_PERMANENT_ERROR);
+	fx_fini(&e.x);
+}
+
+TEST(dl_relaxed_direct_map_steps_for_a_pinning_backend)
+{
+	struct env e;
+	unsigned steps = 0;
+
+	start(&e, &(struct lx_cfg){ .relaxed = true });
+	e.d->dev.map_step_pages = 1024;		/* 4 MiB a step: 16 for the 64 MiB RAM */
+	memset(e.x.ram + FX_FIB, 0, ZPCI_FIB_SIZE);
+	fx_w64(&e.x, FX_FIB + 0x10, e.fn->sdma);
+	fx_w64(&e.x, FX_FIB + 0x18, e.fn->edma);
+	fx_w64(&e.x, FX_FIB + 0x20, 0);
+	do {
+		EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_REG_IOAT), 0);
+		steps++;
+	} while (fx_cc(&e.x) == 2 && steps < 100);
+	EXPECT_EQ(fx_cc(&e.x), 0);
+	EXPECT_EQ(steps, 16);
+	EXPECT_EQ(e.d->nmaps, 16);
+	EXPECT_MAP(&e, PBA + FX_RAM_SIZE - PG, FX_RAM_SIZE - PG, true);
+	EXPECT_SHADOW(&e);
+	/* a different request in between abandons it: REG again is a
+	 * sequence error once registered */
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_REG_IOAT), 0);
+	EXPECT_EQ(fx_cc(&e.x), 1);
+	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_MOD_ST_SEQUENCE);
+	fx_fini(&e.x);
 }

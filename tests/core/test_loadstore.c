@@ -726,36 +726,42 @@ TEST(backend_failure_cc1_status8)
 {
 	struct fx x;
 	uint32_t fh = setup(&x);
-	uint64_t req;
 
-	x.dev[0]->fail_region_io = 1;
-	req = ls_req(fh, 0, 4);
-	x.cpu.gpr[1] = 0x42;
-	EXPECT_EQ(lg_raw(&x, req, 0x10), 0);
-	EXPECT_EQ(fx_cc(&x), 1);
-	EXPECT_EQ(x.cpu.gpr[2], req | (uint64_t)ZPCI_ST_ERROR << 24);
-	EXPECT_EQ(x.cpu.gpr[3], 0x10);
+	/* each of the three instructions, on a function the host cannot
+	 * reach: cc 1 status 8, the error state, an SERR event; after
+	 * Linux-style recovery the function works again */
+	static const int kinds[] = { 0, 1, 2, 3, 4 };	/* lg, stg, cfg lg, cfg stg, stb */
+	struct zpci_event ev;
 
-	EXPECT_EQ(stg_raw(&x, req, 0x10, 0x11223344), 0);
-	EXPECT_EQ(fx_cc(&x), 1);
-	EXPECT_EQ(x.cpu.gpr[2], req | (uint64_t)ZPCI_ST_ERROR << 24);
-	EXPECT_EQ(x.cpu.gpr[1], 0x11223344);
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		uint64_t r = k < 2 ? ls_req(fh, 0, 4) : ls_req(fh, PCIAS_CFG, 2);
+		int reg = k == 4 ? 4 : 2;
 
-	req = ls_req(fh, PCIAS_CFG, 2);
-	EXPECT_EQ(lg_raw(&x, req, 0), 0);
-	EXPECT_EQ(fx_cc(&x), 1);
-	EXPECT_EQ(fx_status(&x, 2), ZPCI_ST_ERROR);
-	EXPECT_EQ(stg_raw(&x, req, PCI_COMMAND, 0x0600), 0);
-	EXPECT_EQ(fx_cc(&x), 1);
-	EXPECT_EQ(fx_status(&x, 2), ZPCI_ST_ERROR);
-
-	EXPECT_EQ(fx_pcistb(&x, fh, 0, 16, 0x20, STB_DATA), 0);
-	EXPECT_EQ(fx_cc(&x), 1);
-	EXPECT_EQ(x.cpu.gpr[4], stb_req(fh, 0, 16) | (uint64_t)ZPCI_ST_ERROR << 24);
-
+		x.dev[0]->fail_region_io = 1;
+		x.cpu.gpr[1] = 0x42;
+		if (k == 0 || k == 2)
+			EXPECT_EQ(lg_raw(&x, r, k == 0 ? 0x10 : 0), 0);
+		else if (k == 1 || k == 3)
+			EXPECT_EQ(stg_raw(&x, r, k == 1 ? 0x10 : PCI_COMMAND, k == 1 ? 0x11223344 : 0x0600), 0);
+		else
+			EXPECT_EQ(fx_pcistb(&x, fh, 0, 16, 0x20, STB_DATA), 0);
+		EXPECT_EQ(fx_cc(&x), 1);
+		EXPECT_EQ(fx_status(&x, reg), ZPCI_ST_ERROR);
+		if (k == 0)
+			EXPECT_EQ(x.cpu.gpr[1], 0x42);	/* nothing loaded */
+		EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_ERROR);
+		EXPECT(fx_event(&x, &ev));
+		EXPECT_EQ(ev.pec, ZPCI_PEC_SERR);
+		/* in error, the function answers "blocked" and the device is
+		 * not asked again */
+		EXPECT_EQ(lg_raw(&x, ls_req(fh, 0, 4), 0x10), 0);
+		EXPECT_EQ(fx_status(&x, 2), ZPCI_ST_BLOCKED);
+		x.dev[0]->fail_region_io = 0;
+		EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_BLOCK), 0);
+		EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+		EXPECT_EQ(fx_cc(&x), 0);
+	}
 	EXPECT(all_bytes(x.dev[0]->bar0, 4096, 0));
-	/* the device came back: the function still works */
-	x.dev[0]->fail_region_io = 0;
 	EXPECT_EQ(fx_pcistg(&x, fh, 0, 4, 0x10, 0x11223344), 0);
 	EXPECT_EQ(fx_cc(&x), 0);
 	fx_fini(&x);

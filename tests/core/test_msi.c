@@ -8,6 +8,7 @@
 #include "arch/be.h"
 #include "arch/clp.h"
 #include "arch/codes.h"
+#include "arch/fib.h"
 #include "fakes.h"
 #include "harness.h"
 
@@ -217,11 +218,13 @@ TEST(msi_irq_route_names_the_bits_zvfio_sets)
 }
 
 /* A backend that refuses to route the vectors: counted, MSI stays unrouted
- * (no eventfds), and enabling again once it can works. */
+ * (no eventfds), the guest learns it (error state, SERR event), and
+ * enabling again after its recovery works. */
 TEST(msi_refused_by_the_backend_is_counted_and_retried_on_the_next_enable)
 {
 	struct fx x;
 	struct zv_stats st;
+	struct zpci_event ev;
 	uint32_t fh = setup(&x, PCI_MSI_FLAGS_64BIT | (1 << 1));
 
 	msi_refuse = true;
@@ -230,6 +233,11 @@ TEST(msi_refused_by_the_backend_is_counted_and_retried_on_the_next_enable)
 	zv_stats_get(x.m, &st);
 	EXPECT_EQ(st.irq_route_failures, 1);
 	EXPECT_EQ(msi_count, 0);
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_ERROR);
+	EXPECT(fx_event(&x, &ev));
+	EXPECT_EQ(ev.pec, ZPCI_PEC_SERR);
+	EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_BLOCK), 0);
+	EXPECT_EQ(fx_mpcifc(&x, fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
 	msi_refuse = false;
 	cfg_wr(&x, fh, CAP + 2, 2, 0);
 	cfg_wr(&x, fh, CAP + 2, 2, swap16(PCI_MSI_FLAGS_ENABLE));
