@@ -5,11 +5,42 @@
 #include <string.h>
 
 #include "dev.h"
+#include "fault.h"
 
-/* Split "kind:model,opts": returns the option part (after the first comma). */
+#define SPEC_MAX 256
+
+/* The options of a specification: the fault wrapper's to fopts, the rest
+ * to opts (both at most 255 bytes). An error message when one is empty or
+ * they do not fit. */
+static const char *split_fault_options(const char *s, char *opts, char *fopts)
+{
+	size_t ol = 0, fl = 0, len;
+
+	for (const char *t = s; t; t = strchr(t, ',') ? strchr(t, ',') + 1 : NULL) {
+		bool f = fault_is_option(t);
+		char *dst = f ? fopts : opts;
+		size_t *l = f ? &fl : &ol;
+
+		len = strcspn(t, ",");
+		if (!len)
+			return "an empty option (two commas, or one at the end)";
+		if (*l + len + 2 > SPEC_MAX)
+			return "device specification too long";
+		if (*l)
+			dst[(*l)++] = ',';
+		memcpy(dst + *l, t, len);
+		*l += len;
+		dst[*l] = '\0';
+	}
+	return NULL;
+}
+
+/* "kind:model,opts" */
 ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errlen)
 {
-	const char *comma;
+	char opts[SPEC_MAX] = "", fopts[SPEC_MAX] = "";
+	struct zv_device *d;
+	const char *comma, *why;
 	size_t n;
 
 	if (!err)
@@ -20,19 +51,26 @@ ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errl
 	}
 	comma = strchr(spec, ',');
 	n = comma ? (size_t)(comma - spec) : strlen(spec);
-	if (n == 7 && !strncmp(spec, "emu:dma", 7))
-		return emu_dma_open(comma ? comma + 1 : "", err, errlen);
-	if (n > 5 && !strncmp(spec, "vfio:", 5)) {
+	if (comma && (why = split_fault_options(comma + 1, opts, fopts))) {
+		snprintf(err, errlen, "%s", why);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (n == 7 && !strncmp(spec, "emu:dma", 7)) {
+		d = emu_dma_open(opts, err, errlen);
+	} else if (n > 5 && !strncmp(spec, "vfio:", 5)) {
 		char addr[32];
 
 		snprintf(addr, sizeof(addr), "%.*s", (int)(n - 5 < 31 ? n - 5 : 31), spec + 5);
-		return vfio_dev_open(addr, comma ? comma + 1 : "", err, errlen);
-	}
-	if (err && errlen)
+		d = vfio_dev_open(addr, opts, err, errlen);
+	} else {
 		snprintf(err, errlen, "unknown device '%.*s' (known: emu:dma, vfio:DDDD:BB:DD.F)",
 			 (int)n, spec);
-	errno = ENODEV;
-	return NULL;
+		errno = ENODEV;
+		return NULL;
+	}
+	/* fail=...: the fault-injecting wrapper around it (fault.c) */
+	return d && *fopts ? fault_wrap(d, fopts, err, errlen) : d;
 }
 
 ZV_API void zv_device_close(struct zv_device *d)

@@ -84,3 +84,37 @@ TEST(option_lists_alone)
 	o[0].set = o[1].set = false;
 	EXPECT_EQ(dev_parse_opts("n=1", o, 2, NULL, 0), -1);	/* no buffer: no crash */
 }
+
+/* The fault wrapper (dev/fault.c): the chosen operation fails every Nth
+ * time with the chosen errno; the rest passes through. */
+TEST(fault_wrapper_fails_every_nth_call)
+{
+	char err[128] = "";
+	struct zv_device *d = zv_device_open("emu:dma,fail=unmap,fail-errno=einval,fail-every=3",
+					      err, sizeof(err));
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	int fails = 0, calls = 0;
+
+	EXPECT(d != NULL);
+	if (!d)
+		return;
+	EXPECT(strstr(d->name, "fail") != NULL);
+	for (int i = 1; i <= 9; i++) {
+		EXPECT_EQ(d->ops->dma_map(d, 0x100000000ULL + 0x1000ULL * (uint64_t)i, 4096, page, true), 0);
+		errno = 0;
+		calls++;
+		if (d->ops->dma_unmap(d, 0x100000000ULL + 0x1000ULL * (uint64_t)i, 4096)) {
+			EXPECT_EQ(errno, EINVAL);
+			EXPECT_EQ(calls % 3, 0);
+			fails++;
+			/* still mapped: unmapping again (the next call) works */
+			calls++;
+			EXPECT_EQ(d->ops->dma_unmap(d, 0x100000000ULL + 0x1000ULL * (uint64_t)i, 4096), 0);
+		}
+	}
+	EXPECT_EQ(fails, calls / 3);
+	EXPECT(fails >= 3);
+	/* an operation the wrapped device lacks stays absent */
+	EXPECT(d->ops->set_msi == NULL);
+	zv_device_close(d);
+}

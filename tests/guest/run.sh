@@ -47,6 +47,15 @@ expect relaxed-not-offered 3 $R --guest $G/relaxed.elf --device $D
 expect budget-64-small-window 0 $R --guest $G/budget.elf --device $D,maps=64
 expect budget-64-status16 0 $R --guest $G/budget.elf --device $D,maps=64,rtr=1 --args expect16=1
 expect budget-status16-detected 1 $R --guest $G/budget.elf --device $D --args "rounds=4 expect16=1"
+# ---- the host fails: every operation x every errno (fault.c's fail= options);
+# the guest checks it got the architected answer (hostfail.c)
+for op in map unmap read write irqs reset; do
+	for e in enospc efault eio einval; do
+		a="op=$op"
+		[ $op = map ] && [ $e = enospc ] && a="$a enospc=1"
+		expect "host-fails-$op-$e" 0 $R --guest $G/hostfail.elf --device "$D,fail=$op,fail-errno=$e" --args "$a"
+	done
+done
 # ---- how runs end ----
 expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
 expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
