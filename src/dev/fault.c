@@ -152,7 +152,7 @@ static void x_region_counters(struct zv_device *d, uint64_t *mapped, uint64_t *s
 
 static void x_destroy(struct zv_device *d)
 {
-	zv_device_close(fd_of(d)->in);
+	fd_of(d)->in->ops->destroy(fd_of(d)->in);
 	free(d);
 }
 
@@ -224,7 +224,7 @@ fail:
 	{
 		int e = errno;
 
-		zv_device_close(in);
+		in->ops->destroy(in);
 		errno = e;
 	}
 	return NULL;
