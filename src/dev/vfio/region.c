@@ -230,6 +230,29 @@ int vf_region_write(struct zv_device *d, unsigned idx, uint64_t off, const void 
 	return region_rw(V(d), idx, off, (void *)buf, len, true);
 }
 
+/*
+ * Block the device's DMA (the function's error state, or mappings the
+ * IOMMU would not give back): VFIO has no switch for it, so bus mastering
+ * goes off in the command register, through the config region, and comes
+ * back as the guest had it. The kernel passes this bit through (vfio-pci's
+ * config virtualization leaves PCI_COMMAND_MASTER writable).
+ */
+void vf_set_dma_blocked(struct zv_device *d, bool blocked)
+{
+	struct vdev *v = V(d);
+	uint8_t cmd[2];
+
+	if (region_rw(v, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND_OFF, cmd, 2, false))
+		return;
+	if (blocked) {
+		v->master_was_on = cmd[0] & PCI_COMMAND_MASTER_BIT;
+		cmd[0] &= (uint8_t)~PCI_COMMAND_MASTER_BIT;
+	} else if (v->master_was_on) {
+		cmd[0] |= PCI_COMMAND_MASTER_BIT;
+	}
+	region_rw(v, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND_OFF, cmd, 2, true);
+}
+
 void vf_region_counters(struct zv_device *d, uint64_t *mapped_n, uint64_t *syscalls)
 {
 	*mapped_n = V(d)->acc_mapped;

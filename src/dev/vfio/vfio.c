@@ -196,6 +196,7 @@ static const struct dev_ops vfio_ops = {
 	.dma_unmap = vf_dma_unmap,
 	.dma_avail = vf_dma_avail,
 	.reset = vf_reset,
+	.set_dma_blocked = vf_set_dma_blocked,
 	.err_fd = vf_err_fd,
 	.take_fault = vf_take_fault,
 	.req_fd = vf_req_fd,

@@ -68,7 +68,11 @@ struct vdev {
 	struct dev_zpci z;
 	bool has_z;
 	uint64_t acc_mapped, acc_syscalls;	/* region accesses, by path */
+	bool master_was_on;	/* bus mastering before vf_set_dma_blocked */
 };
+
+#define PCI_COMMAND_OFF        0x04	/* little-endian u16 in config space */
+#define PCI_COMMAND_MASTER_BIT 0x04
 
 static inline struct vdev *V(struct zv_device *d)
 {
@@ -96,6 +100,7 @@ int vfio_ioas_map(struct vfio_iommu *io, uint64_t iova, uint64_t size, void *vad
 int vfio_ioas_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
 
 /* region.c */
+void vf_set_dma_blocked(struct zv_device *d, bool blocked);
 int vfio_regions_init(struct vdev *v);
 void vfio_regions_unmap(struct vdev *v);
 int vf_region_info(struct zv_device *d, unsigned idx, struct dev_region_info *ri);
