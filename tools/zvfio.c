@@ -149,8 +149,8 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	for (int i = 0; i < ZV_INSN_COUNT; i++)
 		fprintf(stderr, " %s %" PRIu64, zv_insn_name(i), st.intercepts[i]);
 	fprintf(stderr, "\n  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
-		", intercepted sites %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
-		ss.hooked_sites);
+		", intercept sites translated %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
+		ss.translated_sites);
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"
 		PRIu64 ", unmap calls %" PRIu64 ")\n", st.pages_mapped, st.pages_unmapped,
 		st.map_calls, st.unmap_calls);

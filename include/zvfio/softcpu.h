@@ -75,7 +75,8 @@ struct zv_softcpu_stats {
 	uint64_t mchecks;	/* channel-report machine checks presented */
 	uint64_t program_interrupts;
 	uint64_t waits;		/* enabled waits */
-	uint64_t hooked_sites;	/* distinct intercepted instruction addresses */
+	uint64_t translated_sites;	/* intercepted instructions translated (a site
+					 * translated again counts again) */
 	double seconds;
 };
 

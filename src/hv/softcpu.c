@@ -3,26 +3,34 @@
  * The software s390x CPU: Unicorn (QEMU 5.0 TCG inside) plus what Unicorn
  * 2.0.1 leaves out (../shared/rigs/unicorn-s390x/README.md):
  *
- * - Intercepts. Unicorn executes the zPCI instructions (and DIAG, STCRW,
- *   CHSC) as silent no-ops in supervisor state. A block hook scans every
- *   executed block for the instructions the machine intercepts; on the
- *   first sighting of one it adds a code hook for exactly that address,
- *   drops the block from the translation cache and restarts it, so the
- *   instruction runs through the hook from then on. Other code pays only
- *   the block scan, in whatever state the guest runs (an unmodified kernel
- *   runs in supervisor state). In problem state the same instructions
- *   raise privileged-operation exceptions, which reach UC_HOOK_INTR.
+ * - Intercepts, found when code is translated. Unicorn executes the zPCI
+ *   instructions, DIAG, STCRW, CHSC and a wait PSW as silent no-ops in
+ *   supervisor state, and its code hooks cost time in proportion to how
+ *   many there are (each hooked instruction walks the whole list, and so
+ *   does the translation of every instruction). So guest RAM is mapped
+ *   without execute permission: then Unicorn calls UC_HOOK_MEM_FETCH_PROT
+ *   before each code read of its translator (and of EXECUTE), never while
+ *   translated code runs. When the first read of an instruction finds one
+ *   the machine intercepts, hook_fetch() puts an unassigned opcode of the
+ *   same length in its first byte and puts the byte back at the
+ *   translator's next read -- of the same instruction, before any guest
+ *   code runs, so the guest never sees it. The translated code raises an
+ *   operation exception there, which reaches UC_HOOK_INTR with the PSW at
+ *   the instruction: the intercept. Other code runs as Unicorn translates
+ *   it, with no callback; finding an intercept costs a hash-free check per
+ *   translated instruction; an intercept costs the same however many
+ *   sites the guest has. EXECUTE of an intercepted instruction traps the
+ *   same way (its target is read through the same hook), at the EXECUTE.
  * - Interruptions. Unicorn never swaps PSWs through the lowcore; this file
  *   does, at block boundaries and on intercept return (never by stopping
  *   the emulator from another thread: it re-executes or skips
  *   instructions), and at enabled waits, where it blocks in
  *   zv_dispatch_wait().
- * - Control registers. Unicorn has no API for them, so LCTL/LCTLG are
- *   intercepted too and mirrored before they execute (CR6: I/O subclass
- *   mask, CR14: machine-check subclass mask).
+ * - Control registers. Unicorn has no API for them; ucstate.c finds them
+ *   in its CPU state (a layout checked at start-up), so LCTL and LCTLG run
+ *   natively and the machine reads CR6 and CR14 when it delivers.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +41,15 @@
 #include "softcpu_int.h"
 
 enum op {
-	OP_NONE, OP_ZPCI, OP_DIAG, OP_LPSWE, OP_LCTL, OP_LCTLG, OP_STCRW, OP_CHSC,
-	OP_DATSET,	/* STOSM, SSM, LPSW: watched only for turning DAT on */
+	OP_NONE, OP_ZPCI, OP_DIAG, OP_LPSWE, OP_STCRW, OP_CHSC,
 };
 
-/* Which intercepted instruction starts at b (6 readable bytes). hook_every()
- * filters on the same first bytes: keep the two in step. */
+/* Which intercepted instruction starts at b (6 readable bytes). */
 static enum op classify(const uint8_t *b)
 {
 	switch (b[0]) {
 	case 0x83:
 		return OP_DIAG;
-	case 0x80:	/* SSM */
-	case 0x82:	/* LPSW */
-	case 0xad:	/* STOSM */
-		return OP_DATSET;
-	case 0xb7:
-		return OP_LCTL;
 	case 0xb2:
 		return b[1] == 0xb2 ? OP_LPSWE : b[1] == 0x39 ? OP_STCRW : b[1] == 0x5f ? OP_CHSC : OP_NONE;
 	case 0xb9:
@@ -57,11 +57,20 @@ static enum op classify(const uint8_t *b)
 	case 0xe3:
 		return b[5] == 0xd0 || b[5] == 0xd4 ? OP_ZPCI : OP_NONE;
 	case 0xeb:
-		return b[5] == 0xd0 || b[5] == 0xd1 ? OP_ZPCI : b[5] == 0x2f ? OP_LCTLG : OP_NONE;
+		return b[5] == 0xd0 || b[5] == 0xd1 ? OP_ZPCI : OP_NONE;
 	default:
 		return OP_NONE;
 	}
 }
+
+/*
+ * The opcodes put in place of an intercepted instruction's first byte
+ * while the translator reads it: unassigned in z/Architecture and in
+ * QEMU's decode table (insn-data.def has no 0xa1xx and no 0xc1xx), of the
+ * same length, so the translator reads exactly the same bytes after it.
+ */
+#define TRAP_OP4 0xa1
+#define TRAP_OP6 0xc1
 
 static unsigned ilen_of(uint8_t op0)
 {
@@ -233,13 +242,13 @@ static const int gpr_ids[16] = {
 	UC_S390X_REG_R12, UC_S390X_REG_R13, UC_S390X_REG_R14, UC_S390X_REG_R15,
 };
 
-/* Apply zv_intercept()'s answer rc for the instruction b at cpu->psw_addr;
- * before: the registers as they were, so only changed ones are written. */
+/* Apply zv_intercept()'s answer rc for an instruction of length ilen at
+ * cpu->psw_addr; before: the registers as they were, so only changed ones
+ * are written. */
 static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const uint64_t before[16],
-			const uint8_t *b, int rc)
+			unsigned ilen, int rc)
 {
 	uint64_t addr = cpu->psw_addr;
-	unsigned ilen = ilen_of(b[0]);
 
 	if (rc > 0) {
 		inject_pgm(sc, cpu->psw_mask, (uint16_t)rc, ilen, addr + ilen);
@@ -256,7 +265,9 @@ static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const u
 	resume(sc, cpu->psw_mask, addr + ilen);
 }
 
-static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b)
+/* A zPCI instruction b, executed at addr by an instruction of length ilen
+ * (its own, or that of the EXECUTE that ran it). */
+static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen)
 {
 	struct zv_cpu cpu = { .psw_addr = addr, .opaque = sc };
 	uint64_t before[16];
@@ -270,49 +281,29 @@ static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b)
 	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_ZPCI) {
 		sc->icpt_cpu = cpu;
 		memcpy(sc->icpt_insn, b, sizeof(sc->icpt_insn));
+		sc->icpt_ilen = ilen;
 		sc->icpt_pending = true;
-		sc_pause(sc, ZV_RUN_INTERCEPT, addr + ilen_of(b[0]));
+		sc_pause(sc, ZV_RUN_INTERCEPT, addr + ilen);
 		return;
 	}
 	memcpy(before, cpu.gpr, sizeof(before));
 	rc = zv_intercept(sc->m, &cpu, (uint16_t)(b[0] << 8 | b[1]),
 			  (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
-	zpci_answer(sc, &cpu, before, b, rc);
+	zpci_answer(sc, &cpu, before, ilen, rc);
+}
+
+/* The effective address of a base-displacement operand (12-bit D). */
+static uint64_t addr_bd(struct zv_softcpu *sc, unsigned base, uint64_t d, uint64_t mask)
+{
+	uint64_t a = d + (base ? sc_gpr(sc, (int)base) : 0);
+
+	return mask & ZV_PSW_MASK_EA ? a : mask & ZV_PSW_MASK_BA ? a & 0x7fffffff : a & 0xffffff;
 }
 
 /* Second-operand address of an S/RS-format instruction (12-bit D2). */
 static uint64_t addr_s(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 {
-	unsigned b2 = b[2] >> 4;
-	uint64_t a = (uint64_t)((b[2] & 0xf) << 8 | b[3]) + (b2 ? sc_gpr(sc, (int)b2) : 0);
-
-	return mask & ZV_PSW_MASK_EA ? a : mask & ZV_PSW_MASK_BA ? a & 0x7fffffff : a & 0xffffff;
-}
-
-/* Mirror LCTL/LCTLG into cr[] before Unicorn executes them natively. */
-static void mirror_lctl(struct zv_softcpu *sc, const uint8_t *b, bool g, uint64_t mask)
-{
-	unsigned r1 = b[1] >> 4, r3 = b[1] & 0xf, n = ((r3 - r1) & 15) + 1;
-	uint64_t a;
-
-	if (g) {
-		unsigned b2 = b[2] >> 4;
-		int32_t d = (int32_t)((uint32_t)b[4] << 12 | (uint32_t)(b[2] & 0xf) << 8 | b[3]);
-
-		d = (d ^ 0x80000) - 0x80000;
-		a = (b2 ? sc_gpr(sc, (int)b2) : 0) + (uint64_t)(int64_t)d;
-	} else {
-		a = addr_s(sc, b, mask);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		unsigned r = (r1 + i) & 15;
-		uint8_t v[8];
-
-		if (g && sc_read(sc, a + 8 * i, v, 8))
-			sc->cr[r] = be64_get(v);
-		else if (!g && sc_read(sc, a + 4 * i, v, 4))
-			sc->cr[r] = (sc->cr[r] & ~0xffffffffULL) | be32_get(v);
-	}
+	return addr_bd(sc, b[2] >> 4, (uint64_t)((b[2] & 0xf) << 8 | b[3]), mask);
 }
 
 static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
@@ -333,25 +324,46 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 	}
 }
 
-static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uint64_t mask)
+/* LPSWE, emulated (it traps, as every intercepted instruction does):
+ * load the PSW, or wait when it is an enabled wait PSW. */
+static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen,
+		     uint64_t mask)
 {
 	uint64_t a = addr_s(sc, b, mask);
 	uint8_t psw[16];
 
-	if (a & 7) {
-		inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, 4, addr + 4);
+	if (mask & ZV_PSW_MASK_PSTATE) {
+		inject_pgm(sc, mask, ZV_PGM_PRIVILEGED, ilen, addr + ilen);
 		return;
 	}
-	if (!sc_read(sc, a, psw, 16))
-		return;	/* Unicorn presents the access exception itself */
+	if (a & 7) {
+		inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
+		return;
+	}
+	if (!sc_read(sc, a, psw, 16)) {
+		inject_pgm(sc, mask, ZV_PGM_ADDRESSING, ilen, addr + ilen);
+		return;
+	}
 	uint64_t nmask = be64_get(psw), naddr = be64_get(psw + 8);
+	/* an invalid PSW: bits 0, 2-4, 12, 24-30 and 33-63 must be 0, EA needs
+	 * BA, and the address must fit the addressing mode (the exception is
+	 * recognized after the PSW is loaded: the old PSW is the new one,
+	 * ILC 0) */
+	if ((nmask & 0xb80800fe00000000ULL) || (nmask & 0x7fffffffULL) ||
+	    ((nmask & ZV_PSW_MASK_EA) && !(nmask & ZV_PSW_MASK_BA)) ||
+	    (!(nmask & ZV_PSW_MASK_EA) && (naddr >> ((nmask & ZV_PSW_MASK_BA) ? 31 : 24)))) {
+		inject_pgm(sc, nmask, ZV_PGM_SPECIFICATION, 0, naddr);
+		return;
+	}
 	if (nmask & ZV_PSW_MASK_DAT) {
 		sc_fault(sc, ZV_RUN_FAULT, "the guest turns DAT on at %#llx: not supported yet",
 			 (unsigned long long)addr);
 		return;
 	}
-	if (!(nmask & ZV_PSW_MASK_WAIT))
-		return;	/* an ordinary LPSWE: let it execute */
+	if (!(nmask & ZV_PSW_MASK_WAIT)) {
+		resume(sc, nmask, naddr);
+		return;
+	}
 	if (!(nmask & (ZV_PSW_MASK_IO | ZV_PSW_MASK_EXT | ZV_PSW_MASK_MCHECK))) {
 		sc_fault(sc, ZV_RUN_DISABLED_WAIT, "disabled wait PSW %016llx %016llx",
 			 (unsigned long long)nmask, (unsigned long long)naddr);
@@ -370,48 +382,47 @@ static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uin
 	wait_for_interrupt(sc, nmask, naddr);
 }
 
-/* Run the intercepted instruction at addr. */
-static void intercept(struct zv_softcpu *sc, uint64_t addr)
+/* The deadline, checked where work is done: intercepts and block starts
+ * (every 1024th: a clock read is cheap, but not free). */
+static void check_deadline(struct zv_softcpu *sc)
 {
-	uint8_t b[6] = {0};
+	if (sc->deadline && sc_now() > sc->deadline)
+		sc_fault(sc, ZV_RUN_TIMEOUT, "timeout after %u s", sc->cfg.timeout_s);
+}
+
+/*
+ * Run the intercepted instruction b (bytes as executed) at addr; ilen is
+ * the length of the instruction at addr -- b's own, or the EXECUTE's
+ * whose target b is: the PSW then continues after the EXECUTE, and a
+ * program interruption reports the EXECUTE's length.
+ */
+static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen)
+{
 	uint64_t mask;
-	enum op op;
+	enum op op = classify(b);
 	int rc = 0;
 
-	if (!sc_read(sc, addr, b, 6) && !sc_read(sc, addr, b, 4))
-		return;
-	op = classify(b);
 	if (op == OP_NONE)
-		return;	/* not ours (hook-all mode), or the code here changed */
+		return;
 	sc->st.intercepts++;
-	mask = sc_pswm(sc);
+	/* an intercept does bounded work (at most a millisecond or so: an
+	 * RPCIT step), so every 16th look at the clock keeps --timeout */
+	if (!(sc->st.intercepts & 15))
+		check_deadline(sc);
+	if (sc->stop)
+		return;
 	if (op == OP_ZPCI) {
-		do_zpci(sc, addr, b);
+		do_zpci(sc, addr, b, ilen);
 		return;
 	}
+	mask = sc_pswm(sc);
 	if (mask & ZV_PSW_MASK_PSTATE) {
-		inject_pgm(sc, mask, ZV_PGM_PRIVILEGED, ilen_of(b[0]), addr + ilen_of(b[0]));
+		inject_pgm(sc, mask, ZV_PGM_PRIVILEGED, ilen, addr + ilen);
 		return;
 	}
 	switch (op) {
-	case OP_DATSET: {
-		/* the block scan reads code at absolute addresses: DAT on
-		 * would make it read the wrong bytes */
-		uint8_t psw0 = b[1];
-
-		if (b[0] != 0xad && !sc_read(sc, addr_s(sc, b, mask), &psw0, 1))
-			return;
-		if (psw0 & 0x04)
-			sc_fault(sc, ZV_RUN_FAULT, "the guest turns DAT on at %#llx: not supported yet",
-				 (unsigned long long)addr);
-		return;	/* executes natively */
-	}
-	case OP_LCTL:
-	case OP_LCTLG:
-		mirror_lctl(sc, b, op == OP_LCTLG, mask);
-		return;	/* executes natively */
 	case OP_LPSWE:
-		do_lpswe(sc, addr, b, mask);
+		do_lpswe(sc, addr, b, ilen, mask);
 		return;
 	case OP_DIAG:
 		rc = sys_diag(sc, b);
@@ -428,61 +439,167 @@ static void intercept(struct zv_softcpu *sc, uint64_t addr)
 	if (sc->stop)
 		return;
 	if (rc) {
-		inject_pgm(sc, sc_pswm(sc), (uint16_t)rc, ilen_of(b[0]), addr + ilen_of(b[0]));
+		inject_pgm(sc, sc_pswm(sc), (uint16_t)rc, ilen, addr + ilen);
 		return;
 	}
-	resume(sc, sc_pswm(sc), addr + ilen_of(b[0]));
+	resume(sc, sc_pswm(sc), addr + ilen);
 }
 
-static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+/* The instruction at addr; false when its bytes are not in RAM. */
+static bool fetch(struct zv_softcpu *sc, uint64_t addr, uint8_t b[6])
 {
+	memset(b, 0, 6);
+	return sc_read(sc, addr, b, 6) || sc_read(sc, addr, b, 4) || sc_read(sc, addr, b, 2);
+}
+
+/* Opcodes whose first byte says "maybe intercepted": EXECUTE ORs bits into
+ * the second byte, so for its target the first byte is all there is to go
+ * by before the OR. */
+static bool execute_family(uint8_t op0)
+{
+	return op0 == 0x83 || op0 == 0xb2 || op0 == 0xb9 || op0 == 0xe3 || op0 == 0xeb;
+}
+
+static bool is_execute(const uint8_t *b)
+{
+	return b[0] == 0x44 || (b[0] == 0xc6 && (b[1] & 0xf) == 0);
+}
+
+/* The instruction EXECUTE x at addr runs, in b (R1's low byte ORed into
+ * its second byte), and the EXECUTE's length; false when the target is
+ * none the machine might intercept. */
+static bool execute_target(struct zv_softcpu *sc, uint64_t addr, const uint8_t *x, uint8_t b[6],
+			   unsigned *ilen)
+{
+	uint64_t mask = sc_pswm(sc), t;
+	unsigned r1 = x[1] >> 4;
+
+	if (x[0] == 0x44) {		/* EX R1,D2(X2,B2) */
+		unsigned xr = x[1] & 0xf;
+
+		t = addr_bd(sc, x[2] >> 4, (uint64_t)((x[2] & 0xf) << 8 | x[3]) +
+			    (xr ? sc_gpr(sc, (int)xr) : 0), mask);
+		*ilen = 4;
+	} else {			/* EXRL R1,RI2 */
+		int32_t ri = (int32_t)((uint32_t)x[2] << 24 | (uint32_t)x[3] << 16 |
+				       (uint32_t)x[4] << 8 | x[5]);
+
+		t = addr + (uint64_t)(int64_t)ri * 2;
+		if (!(mask & ZV_PSW_MASK_EA))
+			t &= mask & ZV_PSW_MASK_BA ? 0x7fffffff : 0xffffff;
+		*ilen = 6;
+	}
+	if ((t & 1) || !fetch(sc, t, b) || !execute_family(b[0]))
+		return false;
+	if (r1)
+		b[1] |= (uint8_t)sc_gpr(sc, (int)r1);
+	return true;
+}
+
+/*
+ * EXECUTE (EX, EXRL) at addr that trapped (its target was read as a trap
+ * by hook_fetch): run the target as the CPU would -- its second byte ORed
+ * with R1's low byte -- with the EXECUTE's length. When the OR made it an
+ * instruction the machine does not intercept, run the EXECUTE again with
+ * its target read as it is. False when it was no such EXECUTE.
+ */
+static bool run_execute(struct zv_softcpu *sc, uint64_t addr, const uint8_t *x)
+{
+	unsigned ilen;
+	uint8_t b[6];
+
+	if (!execute_target(sc, addr, x, b, &ilen))
+		return false;
+	if (classify(b) == OP_NONE) {
+		sc->ex_pass = addr;
+		sc_set_psw(sc, sc_pswm(sc), addr);
+		return true;
+	}
+	run_intercept(sc, addr, b, ilen);
+	return true;
+}
+
+/* ---- finding intercepts at translation (see the top of this file) ---- */
+
+static void unpatch(struct zv_softcpu *sc)
+{
+	if (sc->patch_at != UINT64_MAX) {
+		sc->ram[sc->patch_at] = sc->patch_byte;
+		sc->patch_at = UINT64_MAX;
+	}
+}
+
+/*
+ * Unicorn calls this before each code read of its translator and of
+ * EXECUTE (RAM has no execute permission), never while code runs. The
+ * first read of an instruction is 2 bytes at its address; the next is of
+ * the same instruction (4 bytes at it or 2 past it) -- except after
+ * EXECUTE read a 4-byte target's first halfword: then its next read is 2
+ * bytes at target + 2, which is no instruction of its own.
+ */
+static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+		       void *opaque)
+{
+	struct zv_softcpu *sc = opaque;
+	bool cont = size == 2 && addr == sc->fetch_cont, ex_read;
+	uint8_t b[6], x[6];
+	uint64_t pc = 0;
+
 	(void)uc;
-	(void)size;
-	intercept(opaque, addr);
+	(void)type;
+	(void)value;
+	unpatch(sc);
+	sc->fetch_cont = UINT64_MAX;
+	if (size != 2 || cont || sc->cfg.hook_all)
+		return true;
+	/* DAT off: the address is real; prefix 0: absolute */
+	if (sc_pswm(sc) & ZV_PSW_MASK_DAT) {
+		sc_fault(sc, ZV_RUN_FAULT, "the guest turned DAT on: not supported yet");
+		return true;
+	}
+	if (!fetch(sc, addr, b))
+		return true;
+	if (ilen_of(b[0]) == 4)
+		sc->fetch_cont = addr + 2;
+	/* EXECUTE reading its target: QEMU points the PSW at the EXECUTE
+	 * before the read, and an EXECUTE ends its block, so a read elsewhere
+	 * while the PSW is at one is the target's */
+	uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+	ex_read = pc != addr && fetch(sc, pc, x) && is_execute(x);
+	if (ex_read && sc->ex_pass == pc) {
+		sc->ex_pass = UINT64_MAX;	/* run_execute: run it as it is */
+		return true;
+	}
+	if (ex_read ? !execute_family(b[0]) : classify(b) == OP_NONE)
+		return true;
+	/* the translator sees an unassigned opcode of the same length here,
+	 * and the real byte again at its next read */
+	sc->patch_at = addr;
+	sc->patch_byte = b[0];
+	sc->ram[addr] = ilen_of(b[0]) == 6 ? TRAP_OP6 : TRAP_OP4;
+	sc->st.translated_sites++;
+	return true;
 }
 
-/* First bytes that can start an instruction classify() knows, derived
- * from classify() itself: it decides on byte 0 and then on byte 1 or
- * byte 5, so trying every value of each settles it. */
-static bool first_byte_ours[256];
-static pthread_once_t first_bytes_once = PTHREAD_ONCE_INIT;
-
-static void first_bytes_init(void)
-{
-	for (unsigned op0 = 0; op0 < 256; op0++)
-		for (unsigned v = 0; v < 256 && !first_byte_ours[op0]; v++) {
-			uint8_t b1[6] = { (uint8_t)op0, (uint8_t)v }, b5[6] = { (uint8_t)op0, 0, 0, 0, 0, (uint8_t)v };
-
-			first_byte_ours[op0] = classify(b1) != OP_NONE || classify(b5) != OP_NONE;
-		}
-}
-
-/* The comparison mode: a hook on every instruction with the cheapest
- * filter, the first byte, in front of intercept(), which classifies. */
+/* The comparison mode (--hook-all): a hook on every instruction with the
+ * cheapest filter, the first byte, in front of the intercept. */
 static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
+	uint8_t b[6];
 
 	(void)uc;
 	(void)size;
-	if (addr < sc->ram_size && first_byte_ours[sc->ram[addr]])
-		intercept(sc, addr);
-}
+	unsigned ilen;
+	uint8_t t[6];
 
-/* Give an intercepted instruction its own code hook; true if new. */
-static bool hook_site(struct zv_softcpu *sc, uint64_t addr)
-{
-	uc_hook h;
-
-	if (u64map_get(&sc->hooked, addr, NULL))
-		return false;
-	if (uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_code, sc, addr, addr) != UC_ERR_OK ||
-	    u64map_put(&sc->hooked, addr, h)) {
-		sc_fault(sc, ZV_RUN_FAULT, "cannot hook the instruction at %#llx", (unsigned long long)addr);
-		return false;
-	}
-	sc->st.hooked_sites++;
-	return true;
+	if (addr >= sc->ram_size || !(execute_family(sc->ram[addr]) || sc->ram[addr] == 0x44 ||
+				      sc->ram[addr] == 0xc6) || !fetch(sc, addr, b))
+		return;
+	if (classify(b) != OP_NONE)
+		run_intercept(sc, addr, b, ilen_of(b[0]));
+	else if (is_execute(b) && execute_target(sc, addr, b, t, &ilen) && classify(t) != OP_NONE)
+		run_intercept(sc, addr, t, ilen);
 }
 
 static void periodic(struct zv_softcpu *sc)
@@ -490,72 +607,59 @@ static void periodic(struct zv_softcpu *sc)
 	double now = sc_now();
 
 	zv_dispatch(sc->m);
-	if (sc->deadline && now > sc->deadline)
-		sc_fault(sc, ZV_RUN_TIMEOUT, "timeout after %u s", sc->cfg.timeout_s);
+	check_deadline(sc);
 	if (sc->cfg.progress && now >= sc->next_progress) {
 		sc->next_progress = now + 1.0;
 		sc->cfg.progress(sc->cfg.progress_opaque, sc);
 	}
 }
 
+/* The start of each block: where interruptions are presented, and where
+ * the machine looks at the clock (every 1024 blocks: a block is at most a
+ * few hundred instructions, so the deadline holds within milliseconds). */
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
-	bool fresh = false;
 
+	(void)size;
 	if (sc->pause) {
 		uc_emu_stop(uc);
 		return;
 	}
+	unpatch(sc);	/* a translation can end without a second read */
 	sc->st.blocks++;
-	if (++sc->blocks_since_poll >= 65536 || zv_events_hinted(sc->m)) {
+	if (++sc->blocks_since_poll >= 1024 || zv_events_hinted(sc->m)) {
 		sc->blocks_since_poll = 0;
 		periodic(sc);
 		if (sc->stop)
 			return;
 	}
-	if (pending(sc) && deliver(sc, sc_pswm(sc), addr))
-		return;
-	if (sc->cfg.hook_all || addr >= sc->ram_size || size > sc->ram_size - addr)
-		return;
-	/* DAT off: the block address is absolute (prefix 0) */
-	for (uint64_t p = addr; p < addr + size;) {
-		const uint8_t *b = sc->ram + p;
-		uint8_t tail[6] = {0};
-
-		if (p + 6 > sc->ram_size) {	/* the last bytes of RAM */
-			memcpy(tail, b, sc->ram_size - p);
-			b = tail;
-		}
-		if (classify(b) != OP_NONE)
-			fresh |= hook_site(sc, p);
-		p += ilen_of(b[0]);
-	}
-	if (fresh) {
-		/* retranslate the block with the new hooks and run it again */
-		uc_ctl_remove_cache(sc->uc, addr, addr + size);
-		uc_reg_write(sc->uc, UC_S390X_REG_PC, &addr);
-	}
+	if (pending(sc))
+		deliver(sc, sc_pswm(sc), addr);
 }
 
-/* Program interruptions Unicorn raised itself (intno 3): in problem state
- * that is how our privileged instructions arrive. Any other one (say an
- * addressing exception of an LCTL) Unicorn does not describe. */
+/*
+ * Program interruptions Unicorn raised itself (intno 3). An intercepted
+ * instruction (a trap left by hook_fetch, or a privileged one in problem
+ * state), or an EXECUTE of one, is run here. Any other one Unicorn does
+ * not describe (2.0.1 reports no interruption code), so the machine cannot
+ * present it and stops.
+ */
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
 	uint64_t pc = 0;
 	uint8_t b[6] = {0};
 
+	unpatch(sc);
 	uc_reg_read(uc, UC_S390X_REG_PC, &pc);
-	if (!sc_read(sc, pc, b, 6))
-		sc_read(sc, pc, b, 4);
-	if (intno == 3 && (sc_pswm(sc) & ZV_PSW_MASK_PSTATE) && classify(b) != OP_NONE) {
-		intercept(sc, pc);
+	fetch(sc, pc, b);
+	if (intno == 3 && classify(b) != OP_NONE) {
+		run_intercept(sc, pc, b, ilen_of(b[0]));
 		return;
 	}
-	/* Unicorn 2.0.1 does not report the interruption code, so the machine
-	 * cannot present it to the guest. */
+	if (intno == 3 && is_execute(b) && run_execute(sc, pc, b))
+		return;
 	sc_fault(sc, ZV_RUN_FAULT,
 		 "program interruption (unicorn intno %u) at %#llx, instruction %02x%02x%02x%02x: "
 		 "the software machine cannot present it",
@@ -587,6 +691,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 {
 	struct zv_softcpu *sc;
 	struct zv_mem_region mem;
+	uc_hook h;
 	uc_err ue;
 
 	if (!err)
@@ -621,28 +726,34 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	ue = uc_open(UC_ARCH_S390X, UC_MODE_BIG_ENDIAN, &sc->uc);
 	if (ue == UC_ERR_OK)
 		ue = uc_ctl_set_cpu_model(sc->uc, UC_CPU_S390X_MAX);
+	/* no execute permission: Unicorn then asks hook_fetch before each
+	 * code read of its translator -- where intercepts are found */
 	if (ue == UC_ERR_OK)
-		ue = uc_mem_map_ptr(sc->uc, 0, sc->ram_size, UC_PROT_ALL, sc->ram);
+		ue = uc_mem_map_ptr(sc->uc, 0, sc->ram_size, UC_PROT_READ | UC_PROT_WRITE, sc->ram);
+	sc->patch_at = sc->fetch_cont = sc->ex_pass = UINT64_MAX;
 	if (ue == UC_ERR_OK)
-		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
-	if (ue == UC_ERR_OK)
-		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
-	if (ue == UC_ERR_OK && cfg->hook_all) {
-		uc_hook h;
-
-		pthread_once(&first_bytes_once, first_bytes_init);
-
-		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
-	}
+		ue = uc_hook_add(sc->uc, &h, UC_HOOK_MEM_FETCH_PROT, (void *)hook_fetch, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
 		errno = ue == UC_ERR_NOMEM ? ENOMEM : EIO;
 		goto err;
 	}
-	u64map_init(&sc->hooked);
-	/* architected reset values: CR0 0xe0, CR14 0xc2000000 */
-	sc->cr[0] = 0xe0;
-	sc->cr[14] = 0xc2000000;
+	/* the control registers, found in Unicorn's CPU state and set to their
+	 * architected reset values (CR0 0xe0, CR14 0xc2000000) */
+	if (ucstate_find(sc, err, errlen) || ucstate_check_cregs(sc, err, errlen)) {
+		errno = ENOTSUP;
+		goto err;
+	}
+	ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
+	if (ue == UC_ERR_OK)
+		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
+	if (ue == UC_ERR_OK && cfg->hook_all)
+		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
+	if (ue != UC_ERR_OK) {
+		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
+		errno = ue == UC_ERR_NOMEM ? ENOMEM : EIO;
+		goto err;
+	}
 	mem = (struct zv_mem_region){ .gpa = 0, .size = sc->ram_size, .host = sc->ram };
 	struct zv_machine_config mc = {
 		.mem = &mem, .n_mem = 1, .hv = &softcpu_hv_ops, .hv_opaque = sc,
@@ -673,7 +784,6 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 		uc_close(sc->uc);
 	if (sc->ram)
 		munmap(sc->ram, sc->ram_size);
-	u64map_free(&sc->hooked);
 	free(sc);
 }
 
@@ -801,7 +911,7 @@ ZV_API int zv_softcpu_intercept_done(struct zv_softcpu *sc, const struct zv_cpu 
 	answer = rc > 0 ? sc->icpt_cpu : *cpu;
 	answer.psw_addr = sc->icpt_cpu.psw_addr;
 	answer.psw_mask = (sc->icpt_cpu.psw_mask & ~ZV_PSW_MASK_CC) | (answer.psw_mask & ZV_PSW_MASK_CC);
-	zpci_answer(sc, &answer, sc->icpt_cpu.gpr, sc->icpt_insn, rc);
+	zpci_answer(sc, &answer, sc->icpt_cpu.gpr, sc->icpt_ilen, rc);
 	return 0;
 }
 

@@ -9,7 +9,6 @@
 #include <unicorn/unicorn.h>
 
 #include "arch/lowcore.h"
-#include "util/u64map.h"
 #include "zvfio/softcpu.h"
 
 #define MAX_REPORTS ZV_GUEST_REPORTS_MAX
@@ -29,13 +28,19 @@ struct zv_softcpu {
 	uint64_t entry;
 	bool loaded;
 
-	uint64_t cr[16];		/* mirrored from LCTL/LCTLG */
+	uint8_t *env;			/* Unicorn's CPU state (ucstate.c) */
+	volatile uint64_t *cr;		/* its control registers */
 	uint8_t io_pending;		/* adapter interruptions, one bit per ISC (0x80 >> isc) */
 	bool mchk_pending;		/* channel report pending */
 	bool irq_check;			/* something may be deliverable */
 
-	struct u64map hooked;		/* instruction addresses with a code hook */
 	uc_hook h_block, h_intr;
+	/* translation-time interception (softcpu.c): the byte hook_fetch
+	 * replaced (at patch_at, UINT64_MAX: none), and the address of the
+	 * second halfword EXECUTE reads of a 4-byte target */
+	uint64_t patch_at, fetch_cont;
+	uint64_t ex_pass;		/* an EXECUTE to run as it is (run_execute) */
+	uint8_t patch_byte;
 
 	bool stop;			/* the run is over */
 	bool pause;			/* back to the caller: an exit (cfg.exits) */
@@ -45,6 +50,7 @@ struct zv_softcpu {
 	bool icpt_pending;
 	struct zv_cpu icpt_cpu;
 	uint8_t icpt_insn[6];
+	unsigned icpt_ilen;
 	bool waiting;
 	uint64_t wait_mask, wait_addr;
 	enum zv_run_end end;
@@ -76,6 +82,10 @@ bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);
 int sys_diag(struct zv_softcpu *sc, const uint8_t *insn);
 int sys_stcrw(struct zv_softcpu *sc, const uint8_t *insn, uint64_t addr);
 int sys_chsc(struct zv_softcpu *sc, const uint8_t *insn);
+
+/* ucstate.c: Unicorn's CPU state the API does not reach */
+int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen);
+int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen);
 
 /* elf.c */
 int elf_load(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);

@@ -196,7 +196,8 @@ static bool shadow_consistent(struct env *e, char *why, size_t wl)
 
 	if (!s)
 		abort();
-	memcpy(s, e->d->maps, n * sizeof(*s));
+	if (n)
+		memcpy(s, e->d->maps, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_map);
 	if (extmap_count(t) != n) {
 		snprintf(why, wl, "shadow has %u extents, the backend %u mappings", extmap_count(t), n);
@@ -207,7 +208,7 @@ static bool shadow_consistent(struct env *e, char *why, size_t wl)
 		const uint8_t *h = gm_ptr(e->x.m, x.data, size);
 
 		if (i >= n || s[i].iova != x.first || s[i].size != size || s[i].host != h ||
-		    s[i].write != !x.flags) {
+		    s[i].write != !(x.flags & 1 /* EXT_RO */)) {
 			snprintf(why, wl, "shadow extent [%#" PRIx64 ", %#" PRIx64 "] gpa %#" PRIx64
 				 " ro %u has no identical backend mapping", x.first, x.last, x.data,
 				 x.flags);
