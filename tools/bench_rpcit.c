@@ -163,13 +163,19 @@ static void set_pte(struct bench *b, uint64_t iova, uint64_t frame, bool valid)
 	w64(b, pte_addr(b, iova), valid ? frame : 0x400);
 }
 
-/* RPCIT(start, len); returns the condition code */
+/* RPCIT(start, len), reissued while it answers cc 2 (busy: a bounded step
+ * was done), as Linux's zpci_refresh_trans does; returns the final cc */
 static int rpcit(struct bench *b, uint64_t start, uint64_t len)
 {
-	b->cpu.gpr[1] = (uint64_t)b->fh << 32;
-	b->cpu.gpr[2] = start;
-	b->cpu.gpr[3] = len;
-	return insn(b, 0xb9d3, 0x12 << 16);
+	int cc;
+
+	do {
+		b->cpu.gpr[1] = (uint64_t)b->fh << 32;
+		b->cpu.gpr[2] = start;
+		b->cpu.gpr[3] = len;
+		cc = insn(b, 0xb9d3, 0x12 << 16);
+	} while (cc == 2);
+	return cc;
 }
 
 struct result {

@@ -398,6 +398,8 @@ struct walk {
 	uint64_t faddr;		/* first address not walked, on a fault */
 	uint64_t work;		/* units done this intercept (DMA_WORK_MAX) */
 	uint64_t pages;		/* pages gathered (zv_device.map_step_pages) */
+	uint64_t first;		/* where this step began */
+	uint64_t ext_next;	/* held mappings before this are counted */
 	uint64_t stop;		/* first address not walked, when the work ran out */
 };
 
@@ -422,15 +424,34 @@ static int fault(struct walk *w, uint16_t pec, uint64_t a)
 	return -EIO;
 }
 
-/* Out of work? Then the walk stops before a: segments are never split. */
-static bool out_of_work(struct walk *w, uint64_t a)
+/*
+ * Before the walk covers [a, upto]: count the held mappings there as work
+ * (each may have to be unmapped), then say whether the step stops. It stops
+ * at a when the work ran out before, or at the first held mapping that does
+ * not fit any more -- never at the step's own start.
+ */
+static bool out_of_work(struct walk *w, uint64_t a, uint64_t upto)
 {
 	uint64_t cap = w->f->dev->map_step_pages;
+	struct extent e;
 
-	if (w->work < DMA_WORK_MAX && (!cap || w->pages < cap))
-		return false;
-	w->stop = a;
-	return true;
+	if (a > w->first && (w->work >= DMA_WORK_MAX || (cap && w->pages >= cap))) {
+		w->stop = a;
+		return true;
+	}
+	while (w->ext_next <= upto && extmap_next(&w->f->dma.shadow, w->ext_next, &e) &&
+	       e.first <= upto) {
+		if (w->work >= DMA_WORK_MAX && e.first > w->first && e.first > a) {
+			w->stop = e.first;
+			return true;
+		}
+		w->work++;
+		if (e.last >= upto)
+			break;
+		w->ext_next = e.last + 1;
+	}
+	w->ext_next = upto == UINT64_MAX ? UINT64_MAX : upto + 1;
+	return false;
 }
 
 static int add(struct walk *w, uint64_t iova, uint64_t gpa, uint64_t len, bool ro)
@@ -444,11 +465,15 @@ static int add(struct walk *w, uint64_t iova, uint64_t gpa, uint64_t len, bool r
 	return runs_add(w->f->m, &w->runs, iova, gpa, len, ro) ? fault(w, ZPCI_PEC_INVAL_TE, iova) : 0;
 }
 
-/* The valid pages of one segment's page table in [a, slast]. */
+/* The valid pages of one segment's page table in [a, slast], handed to
+ * add() as runs of pages contiguous in guest memory with one permission
+ * (the common case: one call per segment, not per page). */
 static int walk_pt(struct walk *w, uint64_t pto, uint64_t a, uint64_t slast, bool ro)
 {
 	unsigned px = zpci_px(a), end = zpci_px(slast);
 	const uint8_t *pt = gm_ptr(w->f->m, pto + 8ULL * px, 8ULL * (end - px + 1));
+	uint64_t run_a = 0, run_g = 0, run_len = 0, run_max = 0;
+	bool run_ro = false;
 
 	if (!pt)
 		return fault(w, ZPCI_PEC_INVAL_TE, a);
@@ -456,19 +481,29 @@ static int walk_pt(struct walk *w, uint64_t pto, uint64_t a, uint64_t slast, boo
 	w->work += end - px + 1;
 	for (unsigned i = px; i <= end; i++, a += PAGE) {
 		struct zpci_te pte;
+		enum zpci_te_result r = zpci_pte_decode(be64_get(pt + 8ULL * (i - px)), &pte);
+		bool pro = ro || pte.prot;
 
-		switch (zpci_pte_decode(be64_get(pt + 8ULL * (i - px)), &pte)) {
-		case ZPCI_TE_FAULT:
+		/* a run never spans two RAM regions: their host memory need not be adjacent */
+		if (r == ZPCI_TE_OK && run_len && pte.origin == run_g + run_len && pro == run_ro &&
+		    pte.origin + (PAGE - 1) <= run_max) {
+			run_len += PAGE;
+			continue;
+		}
+		if (run_len && add(w, run_a, run_g, run_len, run_ro))
+			return -EIO;
+		run_len = 0;
+		if (r == ZPCI_TE_FAULT)
 			return fault(w, pte.pec, a);
-		case ZPCI_TE_UNMAPPED:
-			break;
-		case ZPCI_TE_OK:
-			if (add(w, a, pte.origin, PAGE, ro || pte.prot))
-				return -EIO;
-			break;
+		if (r == ZPCI_TE_OK) {
+			run_a = a;
+			run_g = pte.origin;
+			run_len = PAGE;
+			run_ro = pro;
+			run_max = gm_region_last(w->f->m, run_g);
 		}
 	}
-	return 0;
+	return run_len ? add(w, run_a, run_g, run_len, run_ro) : 0;
 }
 
 /*
@@ -485,7 +520,7 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 		uint64_t rlast = min_u64(last, a | RT_MASK), rte;
 		struct zpci_te rt;
 
-		if (out_of_work(w, a))
+		if (out_of_work(w, a, rlast))
 			return WALK_STOPPED;
 		if (!read_entry(w, io.origin + 8ULL * zpci_rtx(a), &rte))
 			return fault(w, ZPCI_PEC_INVAL_TE, a);
@@ -500,7 +535,7 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 				struct zpci_te st;
 				bool ro;
 
-				if (out_of_work(w, a))
+				if (out_of_work(w, a, slast))
 					return WALK_STOPPED;
 				if (!read_entry(w, rt.origin + 8ULL * zpci_sx(a), &ste))
 					return fault(w, ZPCI_PEC_INVAL_TE, a);
@@ -526,26 +561,6 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 			return 0;
 		a = rlast + 1;
 	}
-}
-
-/*
- * How far one step may go from first: its held mappings count as work
- * too (each may have to be unmapped), so the step ends before the
- * DMA_WORK_MAX-th extent after first. At least one page.
- */
-static uint64_t extent_cap(const struct zv_function *f, uint64_t first, uint64_t last)
-{
-	struct extent e;
-	uint64_t a = first;
-
-	for (unsigned n = 0; extmap_next(&f->dma.shadow, a, &e) && e.first <= last; n++) {
-		if (n == DMA_WORK_MAX)
-			return e.first > first ? e.first - 1 : min_u64(last, first | (PAGE - 1));
-		if (e.last >= last)
-			break;
-		a = e.last + 1;
-	}
-	return last;
 }
 
 /* ---- reconcile the shadow with the walked runs over [first, last] ---- */
@@ -742,7 +757,7 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 		bool held = extmap_find(&f->dma.shadow, a, &have), ro = false;
 		uint64_t gpa = 0;
 
-		if (out_of_work(w, a)) {
+		if (out_of_work(w, a, a + PAGE - 1)) {
 			rc = WALK_STOPPED;
 			break;
 		}
@@ -879,7 +894,8 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	/* whole pages: every bound below ends in 0xfff */
 	first = resumed ? d->resume_next : max_u64(start, d->pba) & ~(PAGE - 1);
 	last = min_u64(last, d->pal) | (PAGE - 1);
-	end = extent_cap(f, first, last);
+	end = last;
+	w.first = w.ext_next = first;
 	if (f->m->flags & ZV_MACHINE_DMA_PER_PAGE) {
 		rc = rpcit_per_page(&w, first, end);
 	} else {

@@ -24,6 +24,18 @@ uint8_t *gm_ptr(const struct zv_machine *m, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+/* The last address of the RAM region holding gpa; 0 when gpa is not RAM. */
+uint64_t gm_region_last(const struct zv_machine *m, uint64_t gpa)
+{
+	for (unsigned i = 0; i < m->n_mem; i++) {
+		const struct zv_mem_region *r = &m->mem[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r->gpa + r->size - 1;
+	}
+	return 0;
+}
+
 /* Copy across adjacent regions if need be; -1 when any byte is not RAM. */
 static int gm_copy(const struct zv_machine *m, uint64_t gpa, void *buf, size_t len, bool write)
 {

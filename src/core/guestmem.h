@@ -11,6 +11,7 @@
 
 /* Host pointer for [gpa, gpa+len) if it lies inside one RAM region. */
 uint8_t *gm_ptr(const struct zv_machine *m, uint64_t gpa, uint64_t len);
+uint64_t gm_region_last(const struct zv_machine *m, uint64_t gpa);
 bool gm_in_ram(const struct zv_machine *m, uint64_t gpa, uint64_t len);
 int gm_read(const struct zv_machine *m, uint64_t gpa, void *buf, size_t len);
 int gm_write(const struct zv_machine *m, uint64_t gpa, const void *buf, size_t len);
