@@ -139,6 +139,8 @@ static uint64_t f_avail(struct zv_device *d)
 static int f_reset(struct zv_device *d)
 {
 	fd_of(d)->resets++;
+	if (fd_of(d)->no_reset)
+		return 1;
 	if (fd_of(d)->reset_errno) {
 		errno = fd_of(d)->reset_errno;
 		return -1;

@@ -41,6 +41,7 @@ struct fake_dev {
 	int fail_region_io;		/* make region reads/writes fail */
 	int map_errno, unmap_errno;	/* make maps/unmaps fail with this errno */
 	int reset_errno;		/* make resets fail with this errno */
+	bool no_reset;			/* resets answer 1: no reset mechanism */
 	bool dma_blocked;		/* what set_dma_blocked last said */
 	unsigned resets;
 	unsigned bar0_writes;		/* region_write calls on BAR 0 */

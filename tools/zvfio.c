@@ -160,9 +160,11 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 			st.dma_counting_fns < nfns ? " (by the emulated devices; VFIO ones cannot tell)" : "");
 	else
 		fprintf(stderr, "bytes moved by DMA: not known (VFIO devices do not report it)\n");
-	if (st.irq_route_failures)
-		fprintf(stderr, "interrupt vectors the host refused to route: %" PRIu64 "\n",
-			st.irq_route_failures);
+	if (st.map_failures || st.unmap_failures || st.region_failures || st.irq_route_failures ||
+	    st.reset_failures)
+		fprintf(stderr, "host failures: map %" PRIu64 ", unmap %" PRIu64 ", region access %"
+			PRIu64 ", interrupt routing %" PRIu64 ", reset %" PRIu64 "\n", st.map_failures,
+			st.unmap_failures, st.region_failures, st.irq_route_failures, st.reset_failures);
 	if (st.region_mapped || st.region_syscalls)
 		fprintf(stderr, "device regions (VFIO): %" PRIu64 " accesses through mappings, %" PRIu64
 			" through system calls\n", st.region_mapped, st.region_syscalls);

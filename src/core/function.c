@@ -67,7 +67,7 @@ int fn_disable(struct zv_function *f)
 	f->fmb.addr = 0;
 	msix_reset(f);
 	msi_reset(f);
-	if (f->dev->ops->reset && f->dev->ops->reset(f->dev)) {
+	if (f->dev->ops->reset && f->dev->ops->reset(f->dev) < 0) {
 		f->m->st.reset_failures++;
 		rc = -1;
 	}

@@ -348,7 +348,7 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 			fn_set_permanent_error(f);
 			return cc3(cpu);
 		}
-		if (f->dev_error && f->dev->ops->reset && f->dev->ops->reset(f->dev)) {
+		if (f->dev_error && f->dev->ops->reset && f->dev->ops->reset(f->dev) < 0) {
 			m->st.reset_failures++;
 			fn_set_permanent_error(f);
 			return cc3(cpu);

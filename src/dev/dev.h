@@ -78,6 +78,9 @@ struct dev_ops {
 	int (*dma_unmap)(struct zv_device *d, uint64_t iova, uint64_t size);
 	/* How many more mappings the backend accepts now. */
 	uint64_t (*dma_avail)(struct zv_device *d);
+	/* Reset the device: 0 done; 1 when it offers no reset the backend may
+	 * use (nothing done -- as QEMU, the function carries on without); -1
+	 * with errno when a reset was tried and failed. */
 	int (*reset)(struct zv_device *d);
 	/* Stop or resume the device's DMA (the function's error state: the
 	 * host bridge discards DMA until the guest resets the error). */

@@ -2003,6 +2003,34 @@ TEST(dl_a_failed_reset_is_a_permanent_error)
 	fx_fini(&e.x);
 }
 
+/* A device with no reset mechanism (VFIO: no FLR and no slot or bus reset
+ * of its own, QEMU's edu on q35) is not a failure: disable and recovery go
+ * on without a reset, as QEMU's vfio_pci_reset does. */
+TEST(dl_a_device_without_reset_is_disabled_and_recovered_normally)
+{
+	struct env e;
+
+	setup(&e, &plain, PBA, PAL);
+	e.d->no_reset = true;
+	EXPECT_EQ(fx_clp_set_fn(&e.x, e.fh, 1), CLP_RC_OK);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_DISABLED);
+	EXPECT_EQ(e.d->resets, 1);
+	EXPECT_EQ(stats(&e).reset_failures, 0);
+	EXPECT_EQ(fx_clp_set_fn(&e.x, e.fn->fh, 0), CLP_RC_OK);	/* enabled again */
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ENABLED);
+	fx_fini(&e.x);
+	/* recovery from an error the device reported */
+	setup(&e, &plain, PBA, PAL);
+	e.d->no_reset = true;
+	fake_device_error(e.d);
+	zv_dispatch(e.x.m);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ERROR);
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&e.x), 0);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ENABLED);
+	fx_fini(&e.x);
+}
+
 TEST(dl_relaxed_direct_map_steps_for_a_pinning_backend)
 {
 	struct env e;

@@ -17,7 +17,11 @@
 /* VFIO_DEVICE_RESET when offered (a function-level, PM or bus reset the
  * kernel picks; zPCI functions reset by CLP disable/enable); else a hot
  * reset of the slot or bus when it affects this function alone (with its
- * group fd as proof of ownership on the type1 path). */
+ * group fd as proof of ownership on the type1 path). 1 when neither is
+ * possible: the kernel offers no slot or bus reset (ENODEV from the info
+ * ioctl, vfio_pci_ioctl_get_pci_hot_reset_info) or the reset would reach
+ * other functions -- QEMU then warns and goes on without a reset
+ * (vfio_pci_reset), and so does the engine. */
 int vf_reset(struct zv_device *d)
 {
 	struct vdev *v = V(d);
@@ -44,6 +48,10 @@ int vf_reset(struct zv_device *d)
 		hi->argsz = (uint32_t)len;
 		if (ioctl(v->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hi) == 0)
 			break;
+		if (errno == ENODEV) {
+			free(hi);
+			return 1;
+		}
 		if (errno != ENOSPC || tries == 2 ||
 		    len >= sizeof(*hi) + (size_t)hi->count * sizeof(hi->devices[0])) {
 			free(hi);
@@ -66,8 +74,7 @@ int vf_reset(struct zv_device *d)
 		if (hi->devices[i].segment != dom || hi->devices[i].bus != bus ||
 		    hi->devices[i].devfn != (dev << 3 | fn)) {
 			free(hi);
-			errno = EBUSY;
-			return -1;
+			return 1;
 		}
 	hr = calloc(1, sizeof(*hr) + hi->count * sizeof(int32_t));
 	if (hr && v->io->iommufd) {

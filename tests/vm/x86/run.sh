@@ -87,7 +87,7 @@ else KERNEL=$KD/boot/vmlinuz-$KVER; fi
 # default build is untouched.
 log "building zvfio (static) and the guest images in $B"
 make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" LDFLAGS=-static LIBS="-lunicorn -lpthread -lm" \
-    "$B/zvfio" "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" >"$W/build.log" 2>&1 ||
+    "$B/zvfio" "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" "$B/guest/hostfail.elf" >"$W/build.log" 2>&1 ||
     { cat "$W/build.log"; echo "FAIL: build of the static zvfio"; exit 1; }
 
 # ---------------------------------------------------------------- initramfs
@@ -113,7 +113,8 @@ resolve() {   # module $1 and its dependencies, in load order
 }
 for m in vfio vfio_iommu_type1 vfio-pci; do resolve "$m"; done
 strip -o "$I/bin/zvfio" "$B/zvfio"
-cp "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" "$I/"
+cp "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" \
+    "$B/guest/hostfail.elf" "$I/"
 install -m 755 "$HERE/init.sh" "$I/init"
 (cd "$I" && find . | cpio -o -H newc --quiet) > "$W/initrd.cpio"
 
