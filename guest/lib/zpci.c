@@ -311,15 +311,22 @@ int clp_query_grp(struct zdev *z)
 	return rc;
 }
 
+/* SET PCI FUNCTION, reissued while the answer is 0x0108 (function busy:
+ * a step of a large teardown), at most 100 times as Linux's
+ * clp_set_pci_fn() (which sleeps 20 ms between) */
 int clp_set_fn(struct zdev *z, uint8_t oc, uint8_t ndas, uint32_t *new_fh)
 {
-	uint8_t *b = clp_prep(5), *r = b + 32;
-	int rc;
+	uint8_t *b, *r;
+	int rc, retries = 100;
 
-	put32(b + 0x10, z->fh);
-	b[0x16] = oc;
-	b[0x17] = ndas;
-	rc = clp_go();
+	do {
+		b = clp_prep(5);
+		r = b + 32;
+		put32(b + 0x10, z->fh);
+		b[0x16] = oc;
+		b[0x17] = ndas;
+		rc = clp_go();
+	} while (rc == 0x0108 && retries-- > 0);
 	if (rc == 0x10 && new_fh)
 		*new_fh = get32(r + 0x10);
 	return rc;

@@ -3,6 +3,7 @@
  * CLP (Call Logical Processor) with the PCI commands LIST PCI, QUERY PCI
  * FN, QUERY PCI FNGRP and SET PCI FN (reference §1.5, §2).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "arch/be.h"
@@ -263,7 +264,16 @@ static void clp_set_fn(struct clp_call *c)
 			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
 			return;
 		}
-		if (fn_disable(f)) {	/* permanent error, with its event */
+		switch (fn_disable(f)) {
+		case 0:
+			break;
+		case -EBUSY:
+			/* a step of a large teardown: "function busy", which
+			 * Linux's clp_set_pci_fn() retries (100 times, 20 ms
+			 * apart); the same disable continues */
+			rsp_code(c, CLP_RC_SETPCIFN_BUSY);
+			return;
+		default:	/* permanent error, with its event */
 			rsp_code(c, CLP_RC_SETPCIFN_ERR);
 			return;
 		}

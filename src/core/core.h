@@ -94,9 +94,14 @@ struct fn_dma {
 	struct extmap shadow;	/* one extent per host mapping: data = guest
 				 * address of the first byte, flags EXT_* (dma.c) */
 	uint64_t zombies;	/* extents the backend failed to unmap */
+	/* a teardown (deregistration, disable) under way a step at a time:
+	 * extents below drop_next are done; the function is fenced */
+	bool dropping;
+	uint64_t drop_next;
 	/* an RPCIT answered cc 2 (busy) after DMA_WORK_MAX work: the same
 	 * RPCIT (handle, start, length) continues at resume_next */
 	bool resume;
+	bool resume_nospace;	/* an earlier step ran out of host mappings */
 	uint32_t resume_fh;
 	uint64_t resume_start, resume_len, resume_next;
 };

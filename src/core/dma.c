@@ -262,12 +262,50 @@ static void dma_fence(struct zv_function *f)
 
 int dma_unmap_all(struct zv_function *f)
 {
-	int rc = drop_extents(f, 0, UINT64_MAX);
+	struct extent e;
+	uint64_t a = f->dma.dropping ? f->dma.drop_next : 0, run_first = 0, run_last = 0;
+	unsigned budget = DMA_WORK_MAX / DMA_CALL_UNITS;
+	bool open = false, more = false;
 
 	f->dma.direct = false;
 	f->dma.direct_next = 0;
+	f->dma.direct_pending = false;
 	f->dma.resume = false;
+	/* adjacent extents go as one backend call (drop_extents); a step
+	 * ends after budget extents, at an extent boundary */
+	while (extmap_next(&f->dma.shadow, a, &e)) {
+		if (!budget--) {
+			more = true;
+			break;
+		}
+		if (open && e.first != run_last + 1) {
+			host_unmap(f, run_first, run_last);
+			open = false;
+		}
+		if (!open)
+			run_first = e.first;
+		run_last = e.last;
+		open = true;
+		if (e.last == UINT64_MAX)
+			break;
+		a = e.last + 1;
+	}
+	if (open)
+		host_unmap(f, run_first, run_last);
+	f->dma.dropping = more;
+	f->dma.drop_next = more ? a : 0;
 	dma_fence(f);
+	if (more)
+		return -EBUSY;
+	return f->dma.zombies ? -1 : 0;
+}
+
+int dma_unmap_all_now(struct zv_function *f)
+{
+	int rc;
+
+	while ((rc = dma_unmap_all(f)) == -EBUSY)
+		;
 	return rc;
 }
 
@@ -367,7 +405,13 @@ int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iot
 		/* only region-third-rooted tables (DTSM 0x40), which reach 4 TiB */
 		return ZV_PGM_OPERAND;
 	}
-	if (dma_unmap_all(f))
+	/* the old registration ends here; its mappings go first, a step at
+	 * a time (a REG or REREG answered cc 2 meanwhile continues them) */
+	f->dma.registered = false;
+	rc = dma_unmap_all(f);
+	if (rc == -EBUSY)
+		return -EBUSY;
+	if (rc)
 		return -EREMOTEIO;	/* the old mappings stay: fenced */
 	f->dma.pba = pba;
 	f->dma.pal = pal;
@@ -380,9 +424,12 @@ int dma_register(struct zv_function *f, uint64_t pba, uint64_t pal, uint64_t iot
 more:
 	rc = direct_map(f);
 	if (rc && rc != -EBUSY) {
+		/* undone: what was mapped goes, now or (fenced meanwhile) by
+		 * the steps of the next registration, deregistration or
+		 * disable */
 		f->dma.registered = false;
 		f->dma.direct_pending = false;
-		if (dma_unmap_all(f))
+		if (dma_unmap_all(f) == -1)
 			return -EREMOTEIO;
 		return rc == -ENOSPC ? -ENOSPC : -EREMOTEIO;
 	}
@@ -424,34 +471,45 @@ static int fault(struct walk *w, uint16_t pec, uint64_t a)
 	return -EIO;
 }
 
-/*
- * Before the walk covers [a, upto]: count the held mappings there as work
- * (each may have to be unmapped), then say whether the step stops. It stops
- * at a when the work ran out before, or at the first held mapping that does
- * not fit any more -- never at the step's own start.
- */
-static bool out_of_work(struct walk *w, uint64_t a, uint64_t upto)
+/* Out of work before a? Then the step ends there -- never at its start. */
+static bool out_of_work(struct walk *w, uint64_t a)
 {
 	uint64_t cap = w->f->dev->map_step_pages;
-	struct extent e;
 
-	if (a > w->first && (w->work >= DMA_WORK_MAX || (cap && w->pages >= cap))) {
-		w->stop = a;
-		return true;
-	}
-	while (w->ext_next <= upto && extmap_next(&w->f->dma.shadow, w->ext_next, &e) &&
-	       e.first <= upto) {
-		if (w->work >= DMA_WORK_MAX && e.first > w->first && e.first > a) {
-			w->stop = e.first;
-			return true;
+	if (a == w->first || (w->work < DMA_WORK_MAX && (!cap || w->pages < cap)))
+		return false;
+	w->stop = a;
+	return true;
+}
+
+/*
+ * Count the held mappings in [a, upto] as work, each once (each may have
+ * to be unmapped): true when all are counted. With limited, counting ends
+ * when the work has run out, after at least one mapping: false, and *stop
+ * is the first address not covered (the start of the next mapping, so that
+ * [a, *stop) is complete). A segment has at most 256 mappings: counted
+ * whole; an invalid region entry may stand over half a million.
+ */
+static bool count_held(struct walk *w, uint64_t a, uint64_t upto, bool limited, uint64_t *stop)
+{
+	struct extent e;
+	bool counted = false;
+
+	a = max_u64(a, w->ext_next);
+	while (a <= upto && extmap_next(&w->f->dma.shadow, a, &e) && e.first <= upto) {
+		if (limited && counted && w->work >= DMA_WORK_MAX) {
+			*stop = e.first;
+			w->ext_next = e.first;
+			return false;
 		}
-		w->work++;
+		counted = true;
+		w->work += DMA_CALL_UNITS;
 		if (e.last >= upto)
 			break;
-		w->ext_next = e.last + 1;
+		a = e.last + 1;
 	}
 	w->ext_next = upto == UINT64_MAX ? UINT64_MAX : upto + 1;
-	return false;
+	return true;
 }
 
 static int add(struct walk *w, uint64_t iova, uint64_t gpa, uint64_t len, bool ro)
@@ -461,7 +519,7 @@ static int add(struct walk *w, uint64_t iova, uint64_t gpa, uint64_t len, bool r
 		return fault(w, ZPCI_PEC_INVAL_TE, iova);
 	w->f->m->st.pages_walked += len / PAGE;
 	w->pages += len / PAGE;
-	w->work += runs_extends(&w->runs, iova, gpa, len, ro) ? 0 : 1;
+	w->work += runs_extends(&w->runs, iova, gpa, len, ro) ? 0 : DMA_CALL_UNITS;
 	return runs_add(w->f->m, &w->runs, iova, gpa, len, ro) ? fault(w, ZPCI_PEC_INVAL_TE, iova) : 0;
 }
 
@@ -520,7 +578,7 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 		uint64_t rlast = min_u64(last, a | RT_MASK), rte;
 		struct zpci_te rt;
 
-		if (out_of_work(w, a, rlast))
+		if (out_of_work(w, a))
 			return WALK_STOPPED;
 		if (!read_entry(w, io.origin + 8ULL * zpci_rtx(a), &rte))
 			return fault(w, ZPCI_PEC_INVAL_TE, a);
@@ -528,6 +586,10 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 		case ZPCI_TE_FAULT:
 			return fault(w, rt.pec, a);
 		case ZPCI_TE_UNMAPPED:
+			/* nothing valid up to rlast: what is held there goes,
+			 * as much of it as the work allows */
+			if (!count_held(w, a, rlast, true, &w->stop))
+				return WALK_STOPPED;
 			break;
 		case ZPCI_TE_OK:
 			for (;;) {	/* the segments of this region entry */
@@ -535,8 +597,9 @@ static int walk_range(struct walk *w, uint64_t first, uint64_t last)
 				struct zpci_te st;
 				bool ro;
 
-				if (out_of_work(w, a, slast))
+				if (out_of_work(w, a))
 					return WALK_STOPPED;
+				count_held(w, a, slast, false, NULL);
 				if (!read_entry(w, rt.origin + 8ULL * zpci_sx(a), &ste))
 					return fault(w, ZPCI_PEC_INVAL_TE, a);
 				switch (zpci_ste_decode(ste, &st)) {
@@ -757,10 +820,11 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 		bool held = extmap_find(&f->dma.shadow, a, &have), ro = false;
 		uint64_t gpa = 0;
 
-		if (out_of_work(w, a, a + PAGE - 1)) {
+		if (out_of_work(w, a)) {
 			rc = WALK_STOPPED;
 			break;
 		}
+		count_held(w, a, a + PAGE - 1, false, NULL);
 		rc = translate_page(w, a, &gpa, &ro);
 		if (rc < 0)
 			break;
@@ -784,6 +848,7 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 			if (!broken) {
 				int m = host_map(f, &(struct run){ a, gpa, PAGE, ro });
 
+				w->work += DMA_CALL_UNITS;
 				nospace |= m == -ENOSPC || m == -ENOMEM;
 				broken |= m && m != -ENOSPC && m != -ENOMEM;
 			}
@@ -863,7 +928,7 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	struct walk w = { .f = f };
 	struct fn_dma *d = &f->dma;
 	uint64_t last, first, end;
-	bool resumed;
+	bool resumed, nospace;
 	int rc;
 
 	runs_init(&w.runs);
@@ -875,7 +940,9 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	/* the same RPCIT issued again after cc 2 continues where it stopped */
 	resumed = d->resume && d->resume_fh == f->fh && d->resume_start == start &&
 		  d->resume_len == len;
+	nospace = resumed && d->resume_nospace;
 	d->resume = false;
+	d->resume_nospace = false;
 	if (!resumed)
 		f->fmb.rpcit++;		/* one refresh, however many steps it takes */
 	if (d->zombies && dma_retry_zombies(f))
@@ -932,6 +999,14 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 		end = w.stop - 1;	/* per page: the pages before stop are done */
 		rc = 0;
 	}
+	/* Out of host mappings in a step: the steps go on all the same, so
+	 * that every invalidation in the range reaches the backend (a page
+	 * the guest dropped must never stay reachable), and the last one
+	 * answers status 16. */
+	if (rc == -ENOSPC && end < last) {
+		d->resume_nospace = true;
+		rc = 0;
+	}
 	if (rc == 0 && end < last) {
 		d->resume = true;
 		d->resume_fh = f->fh;
@@ -940,6 +1015,8 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 		d->resume_next = end + 1;
 		rc = -EBUSY;
 	}
+	if (rc == 0 && nospace)
+		rc = -ENOSPC;
 	if (rc == -EIO) {
 		*pec = w.pec;
 		*faddr = w.faddr;

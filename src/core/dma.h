@@ -9,15 +9,19 @@
 #include "zvfio/zvfio.h"
 
 /*
- * The most work one intercept does (dma.c): guest table entries read and
- * runs gathered, each one unit, and held mappings looked at; a step may
- * finish the segment it is in (at most 512 units more). 131072 units are
- * about 0.8 ms on the development machine (docs/BENCHMARKS.md). A backend
- * whose maps cost time per page (zv_device.map_step_pages: VFIO pins
- * pages) also bounds the pages one step maps, RPCIT and relaxed
- * translation's direct map alike.
+ * The most work one intercept does (dma.c): a guest table entry read is
+ * one unit; a run gathered and a held mapping looked at are
+ * DMA_CALL_UNITS each, since each may cost a backend call and a change of
+ * the shadow (about 100 table entries' time on emu:dma). A step may
+ * finish the segment it is in (at most 256 runs more). 131072 units are
+ * about a millisecond on the development machine (docs/RELIABILITY.md). A
+ * backend whose maps cost time per page (zv_device.map_step_pages: VFIO
+ * pins pages) also bounds the pages one step maps, RPCIT and relaxed
+ * translation's direct map alike. Teardown (deregistration, disable) drops
+ * at most DMA_WORK_MAX / DMA_CALL_UNITS held mappings a step.
  */
 #define DMA_WORK_MAX 131072
+#define DMA_CALL_UNITS 128
 
 /*
  * RPCIT over [start, start + len): 0 (done), -EBUSY (a step: the same
@@ -27,13 +31,22 @@
  */
 int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec,
 	      uint64_t *faddr);
-/* Remove every host mapping: 0, or -1 when some stay (zombies, fenced). */
+/*
+ * Remove the host mappings a step at a time, from the lowest up: 0 when
+ * none is left, -EBUSY when more remain (call again: the function stays
+ * fenced meanwhile), -1 when the backend failed to remove some (zombies,
+ * fenced). The caller has ended the registration first.
+ */
 int dma_unmap_all(struct zv_function *f);
+/* ... to the end, however long it takes: for the host's own calls
+ * (standby, function removal), never for a guest's instruction. */
+int dma_unmap_all_now(struct zv_function *f);
 /* Try again to unmap the zombies: 0 when none is left. */
 int dma_retry_zombies(struct zv_function *f);
 /*
- * Validate and register: 0, a program code, -EBUSY (relaxed translation:
- * guest RAM is mapped a step at a time; the same REG_IOAT continues),
+ * Validate and register: 0, a program code, -EBUSY (the previous
+ * registration's mappings are dropped, or relaxed translation maps guest
+ * RAM, a step at a time; the same REG_IOAT continues),
  * -ENOSPC (RAM does not fit the backend's mappings), -EREMOTEIO (the
  * backend failed otherwise).
  */

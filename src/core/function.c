@@ -55,14 +55,19 @@ int fn_enable(struct zv_function *f)
 }
 
 /* Disable: everything the guest registered is dropped and the device is
- * reset, so the next enable starts from a clean function. When the host
- * cannot do that (a mapping it cannot remove, a reset that fails), the
- * function is in permanent error instead: -1. */
+ * reset, so the next enable starts from a clean function. The mappings go
+ * a step at a time: -EBUSY while more remain (the function stays enabled,
+ * its DMA registration ended and fenced; the same disable continues).
+ * When the host cannot do it (a mapping it cannot remove, a reset that
+ * fails), the function is in permanent error instead: -1. */
 int fn_disable(struct zv_function *f)
 {
-	int rc = dma_unmap_all(f);
+	int rc;
 
 	f->dma.registered = false;
+	rc = dma_unmap_all(f);
+	if (rc == -EBUSY)
+		return -EBUSY;
 	f->irq = (struct fn_irq){0};
 	f->fmb.addr = 0;
 	msix_reset(f);
@@ -263,7 +268,12 @@ ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)
 		return -1;
 	}
 	if (standby) {
-		if ((f->fh & FH_ENABLED) && fn_disable(f)) {
+		int rc = 0;
+
+		/* the host's own call: the whole teardown at once */
+		while ((f->fh & FH_ENABLED) && (rc = fn_disable(f)) == -EBUSY)
+			;
+		if (rc) {
 			errno = EIO;	/* permanent error: its event is queued */
 			return -1;
 		}

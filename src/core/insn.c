@@ -313,18 +313,26 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		if (oc == ZPCI_MOD_FC_REG_IOAT && f->dma.registered &&
 		    !dma_register_pending(f, fib.pba, fib.pal, fib.iota))
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
-		if (oc != ZPCI_MOD_FC_REG_IOAT && !f->dma.registered)
+		/* a DEREG or REREG answered cc 2 has ended the registration
+		 * already: issued again, it continues its teardown */
+		if (oc != ZPCI_MOD_FC_REG_IOAT && !f->dma.registered && !f->dma.dropping)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
 		if (oc == ZPCI_MOD_FC_DEREG_IOAT) {
 			f->dma.registered = false;
-			if (dma_unmap_all(f))
+			code = dma_unmap_all(f);
+			if (code == -EBUSY) {	/* a step of a large teardown */
+				set_cc(cpu, ZPCI_CC_BUSY);
+				return 0;
+			}
+			if (code)
 				return host_failed(f, cpu, in->r1);
 			break;
 		}
 		/* an exception, not an exception plus cc 1 as QEMU does: the
 		 * exception suppresses the instruction */
 		code = dma_register(f, fib.pba, fib.pal, fib.iota);
-		if (code == -EBUSY) {	/* relaxed translation, a step at a time */
+		if (code == -EBUSY) {	/* the old mappings go, or relaxed
+					 * translation maps, a step at a time */
 			set_cc(cpu, ZPCI_CC_BUSY);
 			return 0;
 		}

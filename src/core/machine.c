@@ -111,7 +111,7 @@ static void function_free(struct zv_function *f)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, efd, NULL);
 	if (rfd >= 0)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, rfd, NULL);
-	dma_unmap_all(f);
+	dma_unmap_all_now(f);
 	extmap_fini(&f->dma.shadow);
 	msix_fini(f);
 	msi_fini(f);

@@ -15,7 +15,7 @@
 void fn_update_dma_block(struct zv_function *f)
 {
 	bool want = f->state == ZV_FS_ERROR || f->state == ZV_FS_BLOCKED ||
-		    f->state == ZV_FS_PERMANENT_ERROR || f->dma.zombies;
+		    f->state == ZV_FS_PERMANENT_ERROR || f->dma.zombies || f->dma.dropping;
 
 	if (want != f->dma_blocked && f->dev->ops->set_dma_blocked)
 		f->dev->ops->set_dma_blocked(f->dev, want);

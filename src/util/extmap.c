@@ -12,37 +12,32 @@ struct extmap_node {
 	int32_t height;
 };
 
-#define N(t, i) ((t)->pool[i])
+#define N(t, i) ((t)->chunks[(i) >> EXTMAP_CHUNK_SHIFT][(i) & (EXTMAP_CHUNK - 1)])
 
 void extmap_init(struct extmap *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->unused = 1;
 }
 
 void extmap_fini(struct extmap *t)
 {
-	free(t->pool);
+	for (uint32_t i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
 	extmap_init(t);
 }
 
 void extmap_clear(struct extmap *t)
 {
-	uint32_t cap = t->cap;
-	struct extmap_node *pool = t->pool;
-
-	extmap_init(t);
-	t->pool = pool;
-	t->cap = cap;
-	/* rebuild the free list over the whole pool */
-	for (uint32_t i = cap ? cap - 1 : 0; i >= 1 && cap; i--) {
-		N(t, i).left = t->free_head;
-		t->free_head = i;
-	}
+	t->root = t->free_head = t->count = 0;
+	t->unused = 1;
 }
 
 size_t extmap_bytes(const struct extmap *t)
 {
-	return (size_t)t->cap * sizeof(struct extmap_node);
+	return (size_t)t->cap * sizeof(struct extmap_node) +
+	       (size_t)t->chunks_cap * sizeof(*t->chunks);
 }
 
 static int32_t height(const struct extmap *t, uint32_t n)
@@ -98,30 +93,37 @@ static uint32_t balance(struct extmap *t, uint32_t n)
 	return n;
 }
 
+/* A node from the free list, else one never used, else from a new chunk
+ * (the chunk table doubles: pointers only, one per 256 nodes). */
 static uint32_t alloc_node(struct extmap *t)
 {
-	uint32_t n;
+	uint32_t n = t->free_head;
 
-	if (!t->free_head) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-		struct extmap_node *p;
-
-		if (cap <= t->cap)
-			return 0;
-		p = realloc(t->pool, (size_t)cap * sizeof(*p));
-		if (!p)
-			return 0;
-		t->pool = p;
-		/* slot 0 is the empty tree; chain the new slots */
-		for (uint32_t i = cap - 1; i >= (t->cap ? t->cap : 1); i--) {
-			N(t, i).left = t->free_head;
-			t->free_head = i;
-		}
-		t->cap = cap;
+	if (n) {
+		t->free_head = N(t, n).left;
+		return n;
 	}
-	n = t->free_head;
-	t->free_head = N(t, n).left;
-	return n;
+	if (t->unused >= t->cap) {
+		struct extmap_node *c;
+
+		if (t->nchunks == UINT32_MAX >> EXTMAP_CHUNK_SHIFT)
+			return 0;
+		if (t->nchunks == t->chunks_cap) {
+			uint32_t ncap = t->chunks_cap ? t->chunks_cap * 2 : 4;
+			struct extmap_node **p = realloc(t->chunks, (size_t)ncap * sizeof(*p));
+
+			if (!p)
+				return 0;
+			t->chunks = p;
+			t->chunks_cap = ncap;
+		}
+		c = malloc(EXTMAP_CHUNK * sizeof(*c));
+		if (!c)
+			return 0;
+		t->chunks[t->nchunks++] = c;
+		t->cap += EXTMAP_CHUNK;
+	}
+	return t->unused++;
 }
 
 static uint32_t insert_at(struct extmap *t, uint32_t n, uint32_t nn)

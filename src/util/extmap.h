@@ -2,9 +2,12 @@
 /*
  * An ordered map of non-overlapping extents [first, last] (inclusive, so
  * an extent may end at 2^64 - 1) with a payload: an AVL tree whose nodes
- * live in one growable array (one node per extent, no allocation per
- * insert in the steady state). Used for host DMA mappings: the engine's
- * shadow and the emulated IOMMU.
+ * live in chunks of EXTMAP_CHUNK (one node per extent, no allocation per
+ * insert in the steady state). Growing adds a chunk and never moves the
+ * nodes, so no insert costs more than O(log n + EXTMAP_CHUNK) -- a
+ * doubling array's copy would make one insert in a million cost tens of
+ * milliseconds. Used for host DMA mappings: the engine's shadow and the
+ * emulated IOMMU.
  */
 #ifndef ZV_UTIL_EXTMAP_H
 #define ZV_UTIL_EXTMAP_H
@@ -21,9 +24,15 @@ struct extent {
 
 struct extmap_node;
 
+#define EXTMAP_CHUNK_SHIFT 8
+#define EXTMAP_CHUNK (1u << EXTMAP_CHUNK_SHIFT)	/* nodes per chunk */
+
 struct extmap {
-	struct extmap_node *pool;
-	uint32_t cap, root, free_head, count;
+	struct extmap_node **chunks;
+	uint32_t nchunks, chunks_cap;
+	uint32_t cap;		/* nodes in the chunks */
+	uint32_t unused;	/* nodes from here on were never handed out */
+	uint32_t root, free_head, count;
 };
 
 void extmap_init(struct extmap *t);
@@ -42,6 +51,7 @@ bool extmap_prev(const struct extmap *t, uint64_t addr, struct extent *out);
 static inline uint32_t extmap_count(const struct extmap *t) { return t->count; }
 /* Bytes of memory the map holds. */
 size_t extmap_bytes(const struct extmap *t);
+/* Forget every extent, keep the memory: O(1). */
 void extmap_clear(struct extmap *t);
 
 #endif
