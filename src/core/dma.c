@@ -29,15 +29,18 @@
  * segment after an invalid entry, exact clipping, start + len saturated.
  *
  * Bounded work. One RPCIT intercept does at most DMA_WORK_MAX units of
- * work (a guest table entry read, a run gathered, a held mapping looked at),
- * whatever the range, the window or the history: when the range needs
+ * work (a guest table entry read; a run gathered or a held mapping looked
+ * at, DMA_CALL_UNITS each), whatever the range, the window or the
+ * history: when the range needs
  * more, the refresh is applied up to where the walk got (a segment
  * boundary), the rest is remembered, and the answer is cc 2 (busy). The
  * guest issues the same RPCIT again -- Linux's zpci_refresh_trans() loops
  * on cc 2 after udelay(ZPCI_INSN_BUSY_DELAY), in every version -- and the
  * refresh continues where it stopped. Any other RPCIT for the function
- * starts afresh. Memory follows the work: the runs of one step, and the
- * shadow, which holds one extent per host mapping.
+ * starts afresh. Teardown (deregistration, disable) drops the held
+ * mappings a step at a time too, the function fenced meanwhile. Memory
+ * follows the work: the runs of one step, and the shadow, which holds one
+ * extent per host mapping.
  *
  * Failures of the backend are never forgotten. A failed map is cc 1
  * status 16 when the backend is out of mappings (ENOSPC) and an error
