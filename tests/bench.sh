@@ -2,7 +2,8 @@
 # `make bench`: guest micro-benchmarks on the software machine, run twice in
 # one go — intercepts found at translation (zvfio's way) and by a hook on
 # every instruction (the simple way) — and their ratios; the cost of an
-# intercept with 1, 1,000 and 100,000 distinct intercepted instructions.
+# intercept with 1, 1,000 and 100,000 distinct intercepted instructions;
+# the worst intercept with N and 16 N mappings held (bench steps).
 set -u
 B=$1; G=$2; N=${BENCH_N:-200000}
 echo "== zvfio bench rpcit"
@@ -10,6 +11,9 @@ echo "== zvfio bench rpcit"
 echo
 echo "== zvfio bench irq"
 "$B/zvfio" bench irq || exit 1
+echo
+echo "== zvfio bench steps"
+"$B/zvfio" bench steps || exit 1
 echo
 run() {
 	"$B/zvfio" run -q --timeout 600 --guest "$G/bench.elf" --device emu:dma --args "n=$N" "$@"

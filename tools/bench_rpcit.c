@@ -19,164 +19,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "bench_engine.h"
 #include "zvfio/zvfio.h"
-
-#define PAGE 4096ULL
-#define SDMA 0x100000000ULL
-#define RT_ADDR 0x10000ULL		/* region-third table */
-#define LPCB 0x4000ULL
-#define FIB 0x8000ULL
-#define TABLES 0x100000ULL		/* segment and page tables from here */
-
-struct bench {
-	uint8_t *ram;
-	uint64_t ram_size, next_table;
-	struct zv_machine *m;
-	struct zv_function *f;
-	uint32_t fh;
-	struct zv_cpu cpu;
-};
-
-static void w16(struct bench *b, uint64_t a, uint16_t v) { b->ram[a] = v >> 8; b->ram[a + 1] = (uint8_t)v; }
-static void w32(struct bench *b, uint64_t a, uint32_t v) { w16(b, a, v >> 16); w16(b, a + 2, (uint16_t)v); }
-static void w64(struct bench *b, uint64_t a, uint64_t v) { w32(b, a, v >> 32); w32(b, a + 4, (uint32_t)v); }
-static uint64_t r64(struct bench *b, uint64_t a)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b->ram[a + i];
-	return v;
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int insn(struct bench *b, uint16_t ipa, uint32_t ipb)
-{
-	int rc = zv_intercept(b->m, &b->cpu, ipa, ipb);
-
-	if (rc) {
-		fprintf(stderr, "zvfio bench: intercept %04x failed: %d\n", ipa, rc);
-		exit(1);
-	}
-	return (int)((b->cpu.psw_mask >> ZV_PSW_CC_SHIFT) & 3);
-}
-
-/* The device under test: NULL for emu:dma with the given mapping limit,
- * else a spec such as "vfio:0000:00:03.0" (the host's own limit). */
-static const char *dev_spec;
-
-/* A machine with one function, enabled, with tables registered over
- * [SDMA, SDMA + window). */
-static void setup(struct bench *b, uint64_t ram, uint64_t window, unsigned maps, bool per_page)
-{
-	char spec[128], err[320];
-
-	memset(b, 0, sizeof(*b));
-	b->ram_size = ram;
-	b->ram = mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
-	if (b->ram == MAP_FAILED) {
-		perror("zvfio bench: mmap");
-		exit(1);
-	}
-	struct zv_mem_region mem = { 0, ram, b->ram };
-	struct zv_machine_config cfg = { .mem = &mem, .n_mem = 1,
-					 .flags = per_page ? ZV_MACHINE_DMA_PER_PAGE : 0 };
-	b->m = zv_machine_create(&cfg);
-	if (dev_spec)
-		snprintf(spec, sizeof(spec), "%s,rtr=1", dev_spec);
-	else
-		snprintf(spec, sizeof(spec), "emu:dma,maps=%u,rtr=1", maps);
-	b->f = b->m ? zv_function_add_spec(b->m, spec, err, sizeof(err)) : NULL;
-	if (!b->f) {
-		fprintf(stderr, "zvfio bench: %s\n", b->m ? err : strerror(errno));
-		exit(1);
-	}
-	b->cpu.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
-	/* CLP SET PCI FN enable */
-	w16(b, LPCB, 32);
-	w16(b, LPCB + 2, 5);
-	w32(b, LPCB + 0x10, zv_function_fh(b->f));
-	b->ram[LPCB + 0x17] = 1;
-	w16(b, LPCB + 32, 64);
-	b->cpu.gpr[2] = LPCB;
-	insn(b, 0xb9a0, 0x02 << 24 | 2 << 16);
-	b->fh = (uint32_t)(r64(b, LPCB + 32 + 0x10) >> 32);
-	/* region-third table, all invalid; MPCIFC register IOAT */
-	for (int i = 0; i < 2048; i++)
-		w64(b, RT_ADDR + 8 * i, 0x20);
-	memset(b->ram + FIB, 0, 80);
-	w64(b, FIB + 0x10, SDMA);
-	w64(b, FIB + 0x18, SDMA + window - 1);
-	w64(b, FIB + 0x20, RT_ADDR | 0x804);
-	b->cpu.gpr[1] = (uint64_t)b->fh << 32 | 4;
-	b->cpu.gpr[5] = FIB;
-	if (insn(b, 0xe310, 5u << 28 | 0xd0)) {
-		fprintf(stderr, "zvfio bench: register IOAT failed\n");
-		exit(1);
-	}
-	b->next_table = TABLES;
-}
-
-static void teardown(struct bench *b)
-{
-	zv_machine_destroy(b->m);
-	munmap(b->ram, b->ram_size);
-}
-
-static uint64_t table(struct bench *b, uint64_t size, uint64_t align, uint64_t invalid)
-{
-	uint64_t t = (b->next_table + align - 1) & ~(align - 1);
-
-	b->next_table = t + size;
-	for (uint64_t i = 0; i < size / 8; i++)
-		w64(b, t + 8 * i, invalid);
-	return t;
-}
-
-static uint64_t pte_addr(struct bench *b, uint64_t iova)
-{
-	uint64_t rtep = RT_ADDR + 8 * ((iova >> 31) & 0x7ff), rte = r64(b, rtep), stp, ste;
-
-	if (rte & 0x20) {
-		rte = table(b, 16384, 16384, 0x20) | 0x07;
-		w64(b, rtep, rte);
-	}
-	stp = (rte & ~0x3fffULL) + 8 * ((iova >> 20) & 0x7ff);
-	ste = r64(b, stp);
-	if (ste & 0x20) {
-		ste = table(b, 2048, 2048, 0x400);
-		w64(b, stp, ste);
-	}
-	return (ste & ~0x7ffULL) + 8 * ((iova >> 12) & 0xff);
-}
-
-static void set_pte(struct bench *b, uint64_t iova, uint64_t frame, bool valid)
-{
-	w64(b, pte_addr(b, iova), valid ? frame : 0x400);
-}
-
-/* RPCIT(start, len), reissued while it answers cc 2 (busy: a bounded step
- * was done), as Linux's zpci_refresh_trans does; returns the final cc */
-static int rpcit(struct bench *b, uint64_t start, uint64_t len)
-{
-	int cc;
-
-	do {
-		b->cpu.gpr[1] = (uint64_t)b->fh << 32;
-		b->cpu.gpr[2] = start;
-		b->cpu.gpr[3] = len;
-		cc = insn(b, 0xb9d3, 0x12 << 16);
-	} while (cc == 2);
-	return cc;
-}
 
 struct result {
 	double seconds;
@@ -189,7 +33,7 @@ static void measure(struct bench *b, struct result *r, double t0)
 	struct zv_stats st;
 
 	zv_stats_get(b->m, &st);
-	r->seconds = now() - t0;
+	r->seconds = bench_now() - t0;
 	r->map_calls = st.map_calls;
 	r->unmap_calls = st.unmap_calls;
 	r->loads = st.table_loads;
@@ -204,13 +48,13 @@ static void contiguous(uint64_t bytes, unsigned maps, bool per_page, struct resu
 	uint64_t frames = 64ULL << 20;	/* the frames start at 64 MiB */
 	double t0;
 
-	setup(&b, frames + bytes, bytes, maps, per_page);
+	bench_setup(&b, frames + bytes, bytes, maps, per_page);
 	for (uint64_t o = 0; o < bytes; o += PAGE)
-		set_pte(&b, SDMA + o, frames + o, true);
-	t0 = now();
-	r->cc = rpcit(&b, SDMA, bytes);
+		bench_set_pte(&b, SDMA + o, frames + o, true);
+	t0 = bench_now();
+	r->cc = bench_rpcit_cc(&b, SDMA, bytes);
 	measure(&b, r, t0);
-	teardown(&b);
+	bench_teardown(&b);
 }
 
 /* 2. scattered single-page refreshes */
@@ -221,21 +65,21 @@ static void scattered(unsigned n, unsigned maps, bool per_page, struct result *r
 	uint64_t *iovas = malloc(n * sizeof(*iovas));
 	double t0;
 
-	setup(&b, 256ULL << 20, window, maps, per_page);
+	bench_setup(&b, 256ULL << 20, window, maps, per_page);
 	for (unsigned i = 0; i < n; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 		iovas[i] = SDMA + (x % (window / PAGE)) * PAGE;
-		set_pte(&b, iovas[i], (64ULL << 20) + ((x >> 32) % 16384) * PAGE, true);
+		bench_set_pte(&b, iovas[i], (64ULL << 20) + ((x >> 32) % 16384) * PAGE, true);
 	}
 	r->cc = 0;
-	t0 = now();
+	t0 = bench_now();
 	for (unsigned i = 0; i < n && !r->cc; i++)
-		r->cc = rpcit(&b, iovas[i], PAGE);
+		r->cc = bench_rpcit_cc(&b, iovas[i], PAGE);
 	measure(&b, r, t0);
 	free(iovas);
-	teardown(&b);
+	bench_teardown(&b);
 }
 
 /* 3. Linux-like: buffers mapped with a refresh each, unmapped lazily
@@ -246,9 +90,9 @@ static void linux_like(unsigned rounds, unsigned maps, bool per_page, struct res
 	uint64_t window = 1ULL << 30, next = 0, x = 12345;
 	double t0;
 
-	setup(&b, 512ULL << 20, window, maps, per_page);
+	bench_setup(&b, 512ULL << 20, window, maps, per_page);
 	r->cc = 0;
-	t0 = now();
+	t0 = bench_now();
 	for (unsigned round = 0; round < rounds && !r->cc; round++) {
 		uint64_t first = next;
 
@@ -260,18 +104,18 @@ static void linux_like(unsigned rounds, unsigned maps, bool per_page, struct res
 
 			frame &= ~(PAGE - 1);
 			for (uint64_t p = 0; p < npages; p++)
-				set_pte(&b, SDMA + next + p * PAGE, frame + p * PAGE, true);
-			r->cc = rpcit(&b, SDMA + next, npages * PAGE);
+				bench_set_pte(&b, SDMA + next + p * PAGE, frame + p * PAGE, true);
+			r->cc = bench_rpcit_cc(&b, SDMA + next, npages * PAGE);
 			next = (next + npages * PAGE) % (window - 64 * PAGE);
 		}
 		/* lazy unmap of the round's buffers, then one global flush */
 		for (uint64_t a = first; a != next; a = (a + PAGE) % (window - 64 * PAGE))
-			set_pte(&b, SDMA + a, 0, false);
+			bench_set_pte(&b, SDMA + a, 0, false);
 		if (!r->cc)
-			r->cc = rpcit(&b, SDMA, window);
+			r->cc = bench_rpcit_cc(&b, SDMA, window);
 	}
 	measure(&b, r, t0);
-	teardown(&b);
+	bench_teardown(&b);
 }
 
 static void row(const char *name, const char *strategy, const struct result *r)
@@ -335,7 +179,7 @@ int bench_rpcit(int argc, char **argv)
 			return cli_usage_error("%s given twice", names[k - keys]);
 		seen[k - keys] = true;
 		if (c == 'd') {
-			dev_spec = optarg;
+			bench_dev_spec = optarg;
 			continue;
 		}
 		if (!cli_number(names[k - keys], optarg, 1, max, dst))
@@ -352,7 +196,7 @@ int bench_rpcit(int argc, char **argv)
 	row("contiguous", "per-page", &pp);
 	contiguous(bytes, big, false, &zv);
 	row("contiguous", "zvfio", &zv);
-	if (!dev_spec) {	/* a real device has one limit, the host's */
+	if (!bench_dev_spec) {	/* a real device has one limit, the host's */
 		struct result lim2;
 
 		contiguous(bytes, 65535, true, &lim);

@@ -23,6 +23,7 @@
 static const char *prog = "zvfio";
 
 int bench_rpcit(int argc, char **argv);
+int bench_steps(int argc, char **argv);
 int bench_irq(int argc, char **argv, const char *guest);
 int cmd_list(int argc, char **argv, const char *prog);
 
@@ -40,7 +41,8 @@ static void usage_main(FILE *f)
 "  run       boot a guest image with PCI functions passed through\n"
 "  list      the host's PCI functions VFIO can pass through (`--json`)\n"
 "  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side),\n"
-"            `zvfio bench irq` (interrupt latency against a raw eventfd)\n"
+"            `zvfio bench irq` (interrupt latency against a raw eventfd),\n"
+"            `zvfio bench steps` (the worst intercept, for N and 16 N mappings)\n"
 "  version   print the version (also `--version`)\n"
 "  help      print this help, or a command's: `zvfio help COMMAND`\n"
 "\n"
@@ -320,6 +322,8 @@ static void usage_bench(FILE *f)
 "  rpcit     RPCIT strategies: zvfio's coalesced walk against QEMU's per-page one\n"
 "  irq       interrupt latency: device MSI-X to the guest's handler, against a\n"
 "            raw eventfd wake-up\n"
+"  steps     the worst time of one intercept with N and with 16 N mappings held:\n"
+"            bounded work per intercept\n"
 "\n"
 "Run `%s bench NAME --help` for a benchmark's options.\n", prog, prog);
 }
@@ -339,7 +343,7 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 
 	cli_cmd = "zvfio bench";
 	if (argc < 2)
-		return cli_usage_error("which benchmark? (rpcit, irq)");
+		return cli_usage_error("which benchmark? (rpcit, irq, steps)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc > 2)
 			return cli_usage_error("unexpected argument '%s'", argv[2]);
@@ -348,11 +352,13 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 	}
 	if (!strcmp(argv[1], "rpcit"))
 		return bench_rpcit(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "steps"))
+		return bench_steps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "irq")) {
 		default_guest(guest, sizeof(guest), argv0, "irqlat.elf");
 		return bench_irq(argc - 1, argv + 1, guest);
 	}
-	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq)", argv[1]);
+	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq, steps)", argv[1]);
 }
 
 /* `zvfio help [COMMAND [NAME]]` */
@@ -380,6 +386,10 @@ static int cmd_help(int argc, char **argv)
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "rpcit")) {
 		help[0] = argv[2];
 		return bench_rpcit(2, help);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "steps")) {
+		help[0] = argv[2];
+		return bench_steps(2, help);
 	}
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "irq")) {
 		help[0] = argv[2];

@@ -105,6 +105,9 @@ expect_err mem-octal "--mem" run --guest $G/machine.elf --mem 010M
 expect_err guest-twice "--guest given twice" run --guest $G/machine.elf --guest $G/machine.elf
 expect_err bench-stray-arg "extra" bench irq extra
 expect_err bench-rpcit-stray-arg "extra" bench rpcit extra
+expect_err bench-steps-stray-arg "extra" bench steps extra
+expect_err bench-steps-mappings-range "--mappings" bench steps --mappings 0
+expect_err bench-steps-gib-twice "--gib given twice" bench steps --gib 1 --gib 2
 expect_err bench-without-name "which benchmark" bench
 expect_err bench-unknown "frob" bench frob
 expect_err help-unknown "foo" help foo
