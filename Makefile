@@ -48,7 +48,7 @@ SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
 .PHONY: all lib tool examples guest demo check check-unit check-guest check-vm check-fresh check-install \
-	unit-bins bench clean fuzz deps install uninstall
+	unit-bins bench clean fuzz fuzz-bins deps install uninstall
 
 all: lib tool guest examples
 
@@ -141,17 +141,49 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh $(O) $(GUEST_OUT)
 
-# libFuzzer on the intercept fuzz target (clang), FUZZ_SECONDS long.
+# ---- fuzzing ----------------------------------------------------------------
+# `make fuzz` builds every tests/fuzz/fuzz_*.c as a libFuzzer target
+# (clang, -fsanitize=fuzzer,address,undefined) into build-fuzz/, writes
+# each one's seeds (TARGET --write-seeds) into build-fuzz/corpus-NAME and
+# fuzzes it FUZZ_SECONDS there; then builds the same targets for clang's
+# source-based coverage (build-fuzz/cov/), runs each once over its corpus
+# (libFuzzer's -runs=0) and prints the per-file coverage of src/
+# (llvm-cov-14 report), one line per target (executions, crashes, corpus)
+# and whether the line coverage of FUZZ_GOAL_FILES reaches FUZZ_GOAL %.
+# Fails on a crash, an invariant broken, or a missed goal: the crashing
+# inputs are in build-fuzz/artifacts-NAME/. FUZZ_TARGETS="fuzz_spec ..."
+# picks targets (the goal then counts what they cover). Needs clang,
+# libclang-rt-14-dev and llvm-14 (llvm-cov-14, llvm-profdata-14).
 FUZZ_SECONDS ?= 60
-FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_GOAL ?= 80
+FUZZ_GOAL_FILES ?= src/core/dma.c src/arch/dmat.c src/core/msix.c
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FZ := build-fuzz
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_CC = clang $(CSTD) $(WARN) -O1 -g -DZV_LIBFUZZER -Iinclude -Isrc -Itests
+FUZZ_DEPS := $(wildcard tests/fuzz/*.h) tests/fakes.c tests/fakes.h tests/harness.h
+
 fuzz: deps
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_SAN)" \
-		LDFLAGS="-fsanitize=address,undefined" build-fuzz/libzvfio.a
-	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -DZV_LIBFUZZER \
-		-Iinclude -Isrc -Itests -o build-fuzz/fuzz_intercept tests/fuzz/fuzz_intercept.c \
-		tests/fakes.c build-fuzz/libzvfio.a $(LIBS)
-	@mkdir -p build-fuzz/corpus
-	build-fuzz/fuzz_intercept -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus
+	@scripts/install-deps.sh clang libclang-rt-14-dev llvm-14
+	@$(MAKE) --no-print-directory BUILD=$(FZ) CC=clang CFLAGS="$(FUZZ_SAN)" \
+		LDFLAGS="-fsanitize=address,undefined" $(FZ)/libzvfio.a
+	@$(MAKE) --no-print-directory BUILD=$(FZ)/cov CC=clang CFLAGS="$(FUZZ_COV)" \
+		LDFLAGS="$(FUZZ_COV)" $(FZ)/cov/libzvfio.a
+	@$(MAKE) --no-print-directory fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_GOAL=$(FUZZ_GOAL) FUZZ_GOAL_FILES="$(FUZZ_GOAL_FILES)" \
+		tests/fuzz/run.sh $(FZ) $(FUZZ_TARGETS)
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(FZ)/%) $(FUZZ_TARGETS:%=$(FZ)/cov/%)
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FZ)/libzvfio.a
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o $@ $< tests/fakes.c $(FZ)/libzvfio.a $(LIBS)
+
+$(FZ)/cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FZ)/cov/libzvfio.a
+	@echo "  FUZZCOV $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_COV) -o $@ $< tests/fakes.c $(FZ)/cov/libzvfio.a $(LIBS)
 
 # ---- install ----------------------------------------------------------------
 # `make install` / `make uninstall`, honouring PREFIX, DESTDIR, LIBDIR (and

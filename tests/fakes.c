@@ -83,10 +83,12 @@ static int f_map(struct zv_device *d, uint64_t iova, uint64_t size, void *host, 
 
 	f->map_calls++;
 	if (f->map_errno) {
+		f->map_nospace += f->map_errno == ENOSPC;
 		errno = f->map_errno;
 		return -1;
 	}
 	if (f->nmaps >= f->limit) {
+		f->map_nospace++;
 		errno = ENOSPC;
 		return -1;
 	}

@@ -38,6 +38,7 @@ struct fake_dev {
 	struct fake_map *maps;
 	unsigned nmaps, maps_cap;
 	uint64_t map_calls, unmap_calls, limit;
+	uint64_t map_nospace;		/* maps refused with ENOSPC (the limit or map_errno) */
 	int fail_region_io;		/* make region reads/writes fail */
 	int map_errno, unmap_errno;	/* make maps/unmaps fail with this errno */
 	int reset_errno;		/* make resets fail with this errno */

@@ -45,7 +45,7 @@ build() {	# build VARIANT-ARGS...: a failed build counts as a failure
 
 vg_unit() {
 	p=0; f=0
-	for t in build/tests/*/test_* build/tests/fuzz/fuzz_intercept; do
+	for t in build/tests/*/test_* build/tests/fuzz/fuzz_*; do
 		case $t in *.d) continue;; esac
 		if ZV_FUZZ_ITERATIONS=200 ZV_TEST_TIME_SCALE=100 valgrind -q --error-exitcode=9 --leak-check=full \
 			--errors-for-leak-kinds=definite "$t" >/dev/null 2>&1; then
@@ -67,7 +67,7 @@ vg_unit() {
 	[ $f -eq 0 ]
 }
 
-UNIT() { tests/run-unit.sh "$1" $(ls "$1"/tests/*/test_* "$1"/tests/fuzz/fuzz_intercept 2>/dev/null | grep -v '\.d$'); }
+UNIT() { tests/run-unit.sh "$1" $(ls "$1"/tests/*/test_* "$1"/tests/fuzz/fuzz_* 2>/dev/null | grep -v '\.d$'); }
 
 if build; then
 	step unit UNIT build

@@ -9,15 +9,40 @@
 
 const char *cli_cmd = "zvfio";
 
-int cli_usage_error(const char *fmt, ...)
+/* An error is one line: control characters from the user's arguments
+ * (a newline inside a --device value) are written as \xNN. */
+static void put_line(const char *msg)
 {
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cli_cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see `%s --help`)\n", cli_cmd);
+	put_line(msg);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	char msg[1024], line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s: %s (see `%s --help`)", cli_cmd, msg, cli_cmd);
+	put_line(line);
 	return EXIT_USAGE;
 }
 

@@ -18,7 +18,10 @@
 /* "zvfio run", "zvfio bench irq": the command, for messages */
 extern const char *cli_cmd;
 
-/* Print "CMD: MESSAGE (see `CMD --help`)" on stderr; returns EXIT_USAGE. */
+/* Print MESSAGE on stderr as one line (control characters as \xNN). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "CMD: MESSAGE (see `CMD --help`)" on stderr, one line as
+ * cli_error; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The argument of option opt as a number in [min, max]; false after
  * printing the error. */

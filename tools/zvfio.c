@@ -271,20 +271,20 @@ static int cmd_run(int argc, char **argv)
 	cfg.progress_opaque = &prog_state;
 	sc = zv_softcpu_create(&cfg, err, sizeof(err));
 	if (!sc) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		cli_error("%s: %s", prog, err);
 		return EXIT_MACHINE;
 	}
 	prog_state.m = zv_softcpu_machine(sc);
 	for (unsigned i = 0; i < ndevs; i++) {
 		fns[i] = zv_function_add_spec(prog_state.m, devs[i], err, sizeof(err));
 		if (!fns[i]) {
-			fprintf(stderr, "%s: --device '%s': %s\n", prog, devs[i], err);
+			cli_error("%s: --device '%s': %s", prog, devs[i], err);
 			zv_softcpu_destroy(sc);
 			return EXIT_USAGE;
 		}
 	}
 	if (zv_softcpu_load_elf(sc, guest, err, sizeof(err))) {
-		fprintf(stderr, "%s: --guest: %s\n", prog, err);
+		cli_error("%s: --guest: %s", prog, err);
 		zv_softcpu_destroy(sc);
 		return EXIT_USAGE;
 	}

@@ -42,6 +42,48 @@ static void pcilg_odd_r2(void)
 	asm volatile(".insn rre,0xb9d20000,%%r1,%%r3" : "+d"(r3), "+d"(r4) : : "1", "cc");
 }
 
+/* SCK in problem state: privileged operation */
+static volatile int sck_pstate;
+
+static void sck_in_problem_state(void)
+{
+	static const uint64_t tod __attribute__((aligned(8))) = 0x1234;
+
+	pgm_expect();
+	asm volatile("sck %0" : : "Q"(tod) : "cc", "memory");
+	sck_pstate = pgm_code();
+}
+
+/*
+ * Instructions Unicorn 2.0.1 crashes the host translating (the machine
+ * takes them out of the guest code at translation): each gets its
+ * architected answer. SCK: cc 0, specification when misaligned,
+ * privileged in problem state; CKSM with an odd R2: specification; CSST
+ * (facility 32 not installed): operation.
+ */
+static void unicorn_crashers(void)
+{
+	static uint64_t tod[2] __attribute__((aligned(8))) = { 0x00d0000000000000ULL, 0 };
+	int cc;
+
+	asm volatile("sck %1\n ipm %0\n srl %0,28" : "=d"(cc) : "Q"(tod[0]) : "cc", "memory");
+	CHECK_EQ(cc, 0);
+	pgm_expect();
+	asm volatile("sck 4(%0)" : : "a"(tod) : "cc", "memory");
+	CHECK_EQ(pgm_code(), 0x0006);
+	run_in_problem_state(sck_in_problem_state);
+	CHECK_EQ(sck_pstate, 0x0002);
+	pgm_expect();
+	/* suppressed: nothing is changed */
+	asm volatile(".insn rre,0xb2410000,%%r14,%%r15" : : : "cc", "memory");
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 4);
+	pgm_expect();
+	asm volatile(".insn ssf,0xc80200000000,0(%0),0(%0),%%r3" : : "a"(tod) : "0", "1", "cc", "memory");
+	CHECK_EQ(pgm_code(), 0x0001);
+	CHECK_EQ(pgm_seen.ilc, 6);
+}
+
 int guest_main(void)
 {
 	struct zpci_fib fib __attribute__((aligned(16))) = {0};
@@ -128,6 +170,8 @@ int guest_main(void)
 		     ".globl badops_marker\nbadops_marker:" : : : "1", "2", "memory");
 	CHECK_EQ(pgm_code(), 0x0006);
 	CHECK_EQ(pgm_seen.addr, (uintptr_t)badops_marker);
+
+	unicorn_crashers();
 
 	printf("badops: %u failures\n", test_failures);
 	return test_failures ? 1 : 0;

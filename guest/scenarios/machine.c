@@ -3,7 +3,10 @@
  * Exercises the software machine's ways of ending a run, for the tool's
  * exit-status tests: mode=0 code=N (exit N), 1 (wait forever), 2 (disabled
  * wait), 3 (unexpected program interruption), 4 (LCTLG from outside RAM:
- * an exception Unicorn raises itself)
+ * an exception Unicorn raises itself), 5 (LDER: Unicorn cannot translate
+ * it; the machine stops), 6 (EXRL of an invalid opcode in an intercepted
+ * family: the exception is the target's, the machine stops -- it used to
+ * run the EXECUTE again for ever)
  */
 #include "guest.h"
 
@@ -37,6 +40,12 @@ int guest_main(void)
 		asm volatile("lctlg %%c6,%%c6,0(%0)" : : "a"(far) : "memory");
 		return 0;
 	}
+	case 5:
+		asm volatile(".insn rre,0xb3240000,%%f0,%%f2" : : : "memory");
+		return 0;
+	case 6:
+		asm volatile("exrl %%r0,1f\n j 2f\n1: .long 0xb2000000\n2:" : : : "memory");
+		return 0;
 	}
 	return 3;
 }

@@ -498,6 +498,8 @@ static bool count_held(struct walk *w, uint64_t a, uint64_t upto, bool limited, 
 	struct extent e;
 	bool counted = false;
 
+	uint64_t next = upto == UINT64_MAX ? UINT64_MAX : upto + 1;
+
 	a = max_u64(a, w->ext_next);
 	while (a <= upto && extmap_next(&w->f->dma.shadow, a, &e) && e.first <= upto) {
 		if (limited && counted && w->work >= DMA_WORK_MAX) {
@@ -507,11 +509,13 @@ static bool count_held(struct walk *w, uint64_t a, uint64_t upto, bool limited, 
 		}
 		counted = true;
 		w->work += DMA_CALL_UNITS;
-		if (e.last >= upto)
+		if (e.last >= upto) {	/* counted for all of it */
+			next = e.last == UINT64_MAX ? UINT64_MAX : e.last + 1;
 			break;
+		}
 		a = e.last + 1;
 	}
-	w->ext_next = upto == UINT64_MAX ? UINT64_MAX : upto + 1;
+	w->ext_next = max_u64(w->ext_next, next);
 	return true;
 }
 
@@ -811,7 +815,11 @@ static int translate_page(struct walk *w, uint64_t a, uint64_t *gpa, bool *ro)
 	return 0;
 }
 
-static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
+#define DMA_PER_PAGE_UNITS 8
+
+/* ... *nospace set when a map found the backend out of mappings, whether
+ * the step ran to the end or not */
+static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last, bool *nospace_out)
 {
 	struct zv_function *f = w->f;
 	uint64_t unmap_first = 0, unmap_last = 0;
@@ -827,6 +835,9 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 			rc = WALK_STOPPED;
 			break;
 		}
+		/* two lookups in the shadow per page, each dearer than a table
+		 * entry: the walk from the root is not all this page costs */
+		w->work += DMA_PER_PAGE_UNITS;
 		count_held(w, a, a + PAGE - 1, false, NULL);
 		rc = translate_page(w, a, &gpa, &ro);
 		if (rc < 0)
@@ -862,11 +873,8 @@ static int rpcit_per_page(struct walk *w, uint64_t first, uint64_t last)
 	}
 	if (unmap_open)
 		broken |= drop_extents(f, unmap_first, unmap_last) != 0;
-	if (broken)
-		return -EREMOTEIO;
-	if (rc)
-		return rc;
-	return nospace ? -ENOSPC : 0;
+	*nospace_out = nospace;
+	return broken ? -EREMOTEIO : rc;
 }
 
 /* Does host mapping e continue run r (contiguous, same permission)? */
@@ -959,15 +967,20 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 		*faddr = start;
 		return -EIO;
 	}
-	if (d->direct)
-		return 0;	/* relaxed translation: everything is mapped */
+	/* relaxed translation: everything is (or is being) mapped, and the
+	 * IOTA names no table to walk */
+	if (d->direct || d->direct_pending)
+		return 0;
 	/* whole pages: every bound below ends in 0xfff */
 	first = resumed ? d->resume_next : max_u64(start, d->pba) & ~(PAGE - 1);
 	last = min_u64(last, d->pal) | (PAGE - 1);
 	end = last;
 	w.first = w.ext_next = first;
 	if (f->m->flags & ZV_MACHINE_DMA_PER_PAGE) {
-		rc = rpcit_per_page(&w, first, end);
+		bool full = false;
+
+		rc = rpcit_per_page(&w, first, end, &full);
+		nospace |= full;
 	} else {
 		struct runs lost;
 
@@ -1005,12 +1018,13 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	/* Out of host mappings in a step: the steps go on all the same, so
 	 * that every invalidation in the range reaches the backend (a page
 	 * the guest dropped must never stay reachable), and the last one
-	 * answers status 16. */
+	 * answers status 16 -- remembered across every step in between. */
 	if (rc == -ENOSPC && end < last) {
-		d->resume_nospace = true;
+		nospace = true;
 		rc = 0;
 	}
 	if (rc == 0 && end < last) {
+		d->resume_nospace = nospace;
 		d->resume = true;
 		d->resume_fh = f->fh;
 		d->resume_start = start;

@@ -42,6 +42,14 @@
 
 enum op {
 	OP_NONE, OP_ZPCI, OP_DIAG, OP_LPSWE, OP_STCRW, OP_CHSC,
+	/* Unicorn 2.0.1 kills the host process translating these (found by
+	 * fuzz_softcpu; each opcode scanned in a child process): SCK
+	 * (SIGSEGV in tcg_optimize: QEMU's TOD device is not there), CKSM
+	 * with R2 = 15 (SIGSEGV; any odd R2 is a specification exception),
+	 * LDER (assertion in get_field1) and CSST (assertion in extract32).
+	 * They are taken out of the guest code at translation like the
+	 * intercepted ones. */
+	OP_SCK, OP_CKSM_ODD, OP_LDER, OP_CSST,
 };
 
 /* Which intercepted instruction starts at b (6 readable bytes). */
@@ -51,7 +59,18 @@ static enum op classify(const uint8_t *b)
 	case 0x83:
 		return OP_DIAG;
 	case 0xb2:
-		return b[1] == 0xb2 ? OP_LPSWE : b[1] == 0x39 ? OP_STCRW : b[1] == 0x5f ? OP_CHSC : OP_NONE;
+		switch (b[1]) {
+		case 0xb2: return OP_LPSWE;
+		case 0x39: return OP_STCRW;
+		case 0x5f: return OP_CHSC;
+		case 0x04: return OP_SCK;
+		case 0x41: return b[3] & 1 ? OP_CKSM_ODD : OP_NONE;	/* CKSM R1,R2 */
+		default: return OP_NONE;
+		}
+	case 0xb3:
+		return b[1] == 0x24 ? OP_LDER : OP_NONE;
+	case 0xc8:
+		return (b[1] & 0xf) == 2 ? OP_CSST : OP_NONE;
 	case 0xb9:
 		return b[1] == 0xa0 || b[1] == 0xd0 || b[1] == 0xd2 || b[1] == 0xd3 ? OP_ZPCI : OP_NONE;
 	case 0xe3:
@@ -416,6 +435,23 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		return;
 	}
 	mask = sc_pswm(sc);
+	switch (op) {	/* the unprivileged ones Unicorn cannot translate */
+	case OP_CKSM_ODD:	/* R2 must be even (Principles of Operation, CKSM) */
+		inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
+		return;
+	case OP_CSST:
+		/* the compare-and-swap-and-store facility (32) is not
+		 * installed on this machine: an unassigned opcode */
+		inject_pgm(sc, mask, ZV_PGM_OPERATION, ilen, addr + ilen);
+		return;
+	case OP_LDER:
+		sc_fault(sc, ZV_RUN_FAULT,
+			 "LDER (hexadecimal floating point) at %#llx: Unicorn 2.0.1 cannot translate it",
+			 (unsigned long long)addr);
+		return;
+	default:
+		break;
+	}
 	if (mask & ZV_PSW_MASK_PSTATE) {
 		inject_pgm(sc, mask, ZV_PGM_PRIVILEGED, ilen, addr + ilen);
 		return;
@@ -432,6 +468,9 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		break;
 	case OP_CHSC:
 		rc = sys_chsc(sc, b);
+		break;
+	case OP_SCK:
+		rc = sys_sck(sc, addr_s(sc, b, mask));
 		break;
 	default:
 		return;
@@ -457,7 +496,8 @@ static bool fetch(struct zv_softcpu *sc, uint64_t addr, uint8_t b[6])
  * by before the OR. */
 static bool execute_family(uint8_t op0)
 {
-	return op0 == 0x83 || op0 == 0xb2 || op0 == 0xb9 || op0 == 0xe3 || op0 == 0xeb;
+	return op0 == 0x83 || op0 == 0xb2 || op0 == 0xb3 || op0 == 0xb9 || op0 == 0xc8 ||
+	       op0 == 0xe3 || op0 == 0xeb;
 }
 
 static bool is_execute(const uint8_t *b)
@@ -550,7 +590,7 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	(void)value;
 	unpatch(sc);
 	sc->fetch_cont = UINT64_MAX;
-	if (size != 2 || cont || sc->cfg.hook_all)
+	if (size != 2 || cont)
 		return true;
 	/* DAT off: the address is real; prefix 0: absolute */
 	if (sc_pswm(sc) & ZV_PSW_MASK_DAT) {
@@ -568,9 +608,14 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	ex_read = pc != addr && fetch(sc, pc, x) && is_execute(x);
 	if (ex_read && sc->ex_pass == pc) {
 		sc->ex_pass = UINT64_MAX;	/* run_execute: run it as it is */
+		sc->ex_passed = pc;
 		return true;
 	}
 	if (ex_read ? !execute_family(b[0]) : classify(b) == OP_NONE)
+		return true;
+	/* --hook-all finds intercepts with its code hook, but what Unicorn
+	 * cannot translate must not reach its translator either way */
+	if (sc->cfg.hook_all && !ex_read && classify(b) < OP_SCK)
 		return true;
 	/* the translator sees an unassigned opcode of the same length here,
 	 * and the real byte again at its next read */
@@ -627,6 +672,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 		return;
 	}
 	unpatch(sc);	/* a translation can end without a second read */
+	/* the target of an EXECUTE is a block of its own at the EXECUTE's
+	 * address; any other block means the EXECUTE is over */
+	if (addr != sc->ex_passed)
+		sc->ex_passed = UINT64_MAX;
 	sc->st.blocks++;
 	if (++sc->blocks_since_poll >= 1024 || zv_events_hinted(sc->m)) {
 		sc->blocks_since_poll = 0;
@@ -658,8 +707,12 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 		run_intercept(sc, pc, b, ilen_of(b[0]));
 		return;
 	}
-	if (intno == 3 && is_execute(b) && run_execute(sc, pc, b))
+	/* an exception of an EXECUTE whose target ran as it is comes from
+	 * the target itself (an invalid opcode, say), not from a trap: it
+	 * is not run again (that would never end) */
+	if (intno == 3 && is_execute(b) && sc->ex_passed != pc && run_execute(sc, pc, b))
 		return;
+	sc->ex_passed = UINT64_MAX;
 	sc_fault(sc, ZV_RUN_FAULT,
 		 "program interruption (unicorn intno %u) at %#llx, instruction %02x%02x%02x%02x: "
 		 "the software machine cannot present it",
@@ -730,7 +783,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	 * code read of its translator -- where intercepts are found */
 	if (ue == UC_ERR_OK)
 		ue = uc_mem_map_ptr(sc->uc, 0, sc->ram_size, UC_PROT_READ | UC_PROT_WRITE, sc->ram);
-	sc->patch_at = sc->fetch_cont = sc->ex_pass = UINT64_MAX;
+	sc->patch_at = sc->fetch_cont = sc->ex_pass = sc->ex_passed = UINT64_MAX;
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_MEM_FETCH_PROT, (void *)hook_fetch, sc, 1, 0);
 	if (ue != UC_ERR_OK) {

@@ -40,6 +40,9 @@ struct zv_softcpu {
 	 * second halfword EXECUTE reads of a 4-byte target */
 	uint64_t patch_at, fetch_cont;
 	uint64_t ex_pass;		/* an EXECUTE to run as it is (run_execute) */
+	uint64_t ex_passed;		/* ... and running so: an exception there is
+					 * its target's own, not a trap */
+	uint64_t tod_set;		/* the TOD clock value SCK set last */
 	uint8_t patch_byte;
 
 	bool stop;			/* the run is over */
@@ -82,6 +85,7 @@ bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);
 int sys_diag(struct zv_softcpu *sc, const uint8_t *insn);
 int sys_stcrw(struct zv_softcpu *sc, const uint8_t *insn, uint64_t addr);
 int sys_chsc(struct zv_softcpu *sc, const uint8_t *insn);
+int sys_sck(struct zv_softcpu *sc, uint64_t addr);
 
 /* ucstate.c: Unicorn's CPU state the API does not reach */
 int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen);

@@ -107,6 +107,26 @@ int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
 	}
 }
 
+/*
+ * SCK (SET CLOCK): the doubleword at addr becomes the TOD clock's value;
+ * cc 0 (Principles of Operation: the operand must be doubleword aligned,
+ * a specification exception otherwise). The machine keeps the value for
+ * its clock; Unicorn's own STCK does not read it (its TOD clock is not
+ * emulated), and without this the translation of SCK crashes Unicorn.
+ */
+int sys_sck(struct zv_softcpu *sc, uint64_t addr)
+{
+	uint8_t v[8];
+
+	if (addr & 7)
+		return PGM_SPECIFICATION;
+	if (!sc_read(sc, addr, v, sizeof(v)))
+		return PGM_ADDRESSING;
+	sc->tod_set = be64_get(v);
+	sc_set_cc(sc, 0);
+	return 0;
+}
+
 /* STCRW: store a pending channel report word; cc 1 and zeros if none. */
 int sys_stcrw(struct zv_softcpu *sc, const uint8_t *b, uint64_t addr)
 {

@@ -1990,6 +1990,70 @@ TEST(dl_disable_is_done_in_bounded_steps)
 	fx_fini(&e.x);
 }
 
+/* A step out of host mappings, then steps that find room: the refresh
+ * still ends in status 16 (found by fuzz_intercept: the later steps
+ * forgot it and answered cc 0 with half the pages unmapped). */
+TEST(dl_status16_of_an_early_step_is_kept_to_the_end)
+{
+	struct env e;
+	int cc, steps = 0;
+
+	setup(&e, &plain, PBA, PAL4G);
+	e.d->dev.map_step_pages = 1;		/* a step per segment */
+	for (unsigned sg = 2; sg < 4; sg++)
+		map(&e, PBA + ((uint64_t)sg << 20), FRAMES + 0x2000ULL * sg, false);
+	EXPECT_EQ(rpcit_cc(&e, PBA, 1ULL << 30), 0);
+	EXPECT_EQ(e.d->nmaps, 2);
+	e.d->limit = 2;				/* no room for more */
+	for (unsigned sg = 0; sg < 2; sg++)
+		map(&e, PBA + ((uint64_t)sg << 20), FRAMES + 0x2000ULL * sg, false);
+	do {
+		EXPECT_EQ(fx_rpcit(&e.x, e.fh, PBA, 1ULL << 30), 0);
+		cc = fx_cc(&e.x);
+		steps++;
+	} while (cc == 2 && steps < 10000);
+	EXPECT(steps > 2);
+	EXPECT_EQ(cc, 1);
+	EXPECT_EQ(fx_status(&e.x, 1), ZPCI_ST_INSUF_RES);
+	fx_fini(&e.x);
+}
+
+/* RPCIT while relaxed translation's direct map is still under way (REG
+ * answered cc 2) is a no-op, as it is after: the IOTA names no table
+ * (found by fuzz_intercept: it walked the IOTA's origin as a table,
+ * mapped garbage and unmapped part of the direct map). */
+TEST(dl_rpcit_during_an_unfinished_direct_map_does_nothing)
+{
+	struct env e;
+	uint64_t pages = 0;
+	int rc, cc;
+
+	start(&e, &(struct lx_cfg){ .relaxed = true });
+	e.d->dev.map_step_pages = 256;
+	for (unsigned i = 0; i < 2048; i++)		/* a table the IOTA points at */
+		fx_w64(&e.x, RT + 8 * i, 0x20);
+	map(&e, PBA + 0x5000, 0x3000000, false);
+	memset(e.x.ram + FX_FIB, 0, ZPCI_FIB_SIZE);
+	fx_w64(&e.x, FX_FIB + 0x10, PBA);
+	fx_w64(&e.x, FX_FIB + 0x18, PBA + (64ULL << 20) - 1);
+	fx_w64(&e.x, FX_FIB + 0x20, RT | 0x004);		/* T bit clear: no translation */
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_REG_IOAT), 0);
+	EXPECT_EQ(fx_cc(&e.x), 2);
+	EXPECT_EQ(fx_rpcit(&e.x, e.fh, PBA, 64ULL << 20), 0);
+	EXPECT_EQ(fx_cc(&e.x), 0);
+	do {
+		rc = fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_REG_IOAT);
+		cc = fx_cc(&e.x);
+	} while (rc == 0 && cc == 2);
+	EXPECT_EQ(cc, 0);
+	for (unsigned i = 0; i < e.d->nmaps; i++)
+		pages += e.d->maps[i].size / PG;
+	EXPECT_EQ(pages, 64ULL << 20 >> 12);		/* the whole window, RAM behind it */
+	EXPECT_MAP(&e, PBA + 0x5000, 0x5000, true);	/* IOVA = SDMA + guest address */
+	EXPECT_SHADOW(&e);
+	fx_fini(&e.x);
+}
+
 TEST(dl_an_abandoned_step_starts_afresh)
 {
 	struct env e;

@@ -40,6 +40,7 @@ expect interrupt-storm-1M 0 $R --guest $G/storm.elf --device $D --device $D --ar
 expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
+expect bad-operands-hook-all 0 $R --hook-all --guest $G/badops.elf --device $D
 expect execute-of-intercepted 0 $R --guest $G/execute.elf --device $D
 expect execute-of-intercepted-hook-all 0 $R --hook-all --guest $G/execute.elf --device $D
 expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
@@ -77,6 +78,8 @@ hold_timeout timeout-holds-during-huge-rpcit --guest $G/hugerpcit.elf --device $
 expect disabled-wait-125 125 $R --guest $G/machine.elf --args mode=2
 expect unexpected-pgm-panics 99 $R --guest $G/machine.elf --args mode=3
 expect unicorn-exception-stops-125 125 $R --guest $G/machine.elf --args mode=4
+expect lder-untranslatable-stops-125 125 $R --guest $G/machine.elf --args mode=5
+expect exrl-of-invalid-stops-125 125 run -q --timeout 5 --guest $G/machine.elf --args mode=6
 # ---- command line: one-line errors naming the bad part, exit 2 ----
 expect_err no-guest "--guest" run
 expect_err unknown-device "emu:foo" run --guest $G/machine.elf --device emu:foo
@@ -99,6 +102,7 @@ expect_err uid-plus-sign "uid" run --guest $G/machine.elf --device $D,uid=+5
 expect_err uid-blank "uid" run --guest $G/machine.elf --device "$D,uid= 5"
 expect_err key-twice "given twice" run --guest $G/machine.elf --device $D,uid=3,uid=4
 expect_err empty-option "empty option" run --guest $G/machine.elf --device $D,,uid=3
+expect_err spec-newline-one-line 'uid=3\\x0ax' run --guest $G/machine.elf --device "$(printf 'emu:dma,uid=3\nx')"
 expect_err timeout-twice "--timeout given twice" run --guest $G/machine.elf --timeout 5 --timeout 6
 expect_err timeout-sign "--timeout" run --guest $G/machine.elf --timeout +5
 expect_err mem-octal "--mem" run --guest $G/machine.elf --mem 010M

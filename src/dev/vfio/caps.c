@@ -12,34 +12,46 @@
 
 #include "vfio_int.h"
 
-/* The header of capability id inside an info buffer, or NULL. Offsets are
+/*
+ * Capabilities are read by copying them out: the kernel places the first
+ * one at sizeof(the info struct), which for struct vfio_device_info before
+ * Linux 6.8 is 20 bytes (no padding), so a capability's 64-bit fields are
+ * misaligned in the buffer, and reading them in place is undefined
+ * behaviour (found by fuzz_vfio under UBSan).
+ */
+
+/* The offset of capability id inside an info buffer, or 0. Offsets are
  * from the buffer start; the walk is bounded so a bad chain cannot loop. */
-const struct vfio_info_cap_header *vfio_find_cap(const void *buf, size_t len, uint32_t first,
-						 uint16_t id)
+uint32_t vfio_find_cap(const void *buf, size_t len, uint32_t first, uint16_t id)
 {
 	uint32_t off = first;
 
 	for (unsigned guard = 0; off && guard < 64; guard++) {
-		const struct vfio_info_cap_header *h;
+		struct vfio_info_cap_header h;
 
-		if (off < sizeof(uint32_t) || off + sizeof(*h) > len)
-			return NULL;
-		h = (const void *)((const uint8_t *)buf + off);
-		if (h->id == id)
-			return h;
-		off = h->next;
+		if (off < sizeof(uint32_t) || off > len || sizeof(h) > len - off)
+			return 0;
+		memcpy(&h, (const uint8_t *)buf + off, sizeof(h));
+		if (h.id == id)
+			return off;
+		off = h.next;
 	}
-	return NULL;
+	return 0;
 }
 
-/* Whether need bytes from cap h lie inside the info buffer. vfio_find_cap()
- * checks only the 8-byte header: a capability's own fields (counts, sizes,
- * arrays) must be checked with this before they are read. */
-bool vfio_cap_fits(const void *buf, size_t len, const void *h, size_t need)
+/* Copy the capability at off (from vfio_find_cap) into dst, size bytes,
+ * zero-filled past the buffer's end: how many bytes came from the buffer.
+ * A capability's fields (counts, sizes) are only good when the bytes that
+ * hold them were copied. */
+size_t vfio_cap_get(const void *buf, size_t len, uint32_t off, void *dst, size_t size)
 {
-	size_t at = (size_t)((const uint8_t *)h - (const uint8_t *)buf);
+	size_t n = off < len ? len - off : 0;
 
-	return at <= len && need <= len - at;
+	if (n > size)
+		n = size;
+	memset(dst, 0, size);
+	memcpy(dst, (const uint8_t *)buf + off, n);
+	return n;
 }
 
 /* Call an *_INFO ioctl whose argsz may grow for capabilities: returns a

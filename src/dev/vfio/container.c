@@ -42,33 +42,34 @@ static int container_refresh(struct vfio_iommu *c)
 	size_t len;
 	struct vfio_iommu_type1_info *info = vfio_info_ioctl(c->fd, VFIO_IOMMU_GET_INFO, &in,
 							     sizeof(in), &len);
-	const struct vfio_info_cap_header *h;
+	uint32_t off;
 
 	if (!info)
 		return -1;
 	c->avail_stale = false;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS) {
-		h = vfio_find_cap(info, len, info->cap_offset, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-		if (h && vfio_cap_fits(info, len, h,
-				       sizeof(struct vfio_iommu_type1_info_dma_avail))) {
-			c->has_avail = true;
-			c->avail = ((const struct vfio_iommu_type1_info_dma_avail *)h)->avail;
-		}
-		h = vfio_find_cap(info, len, info->cap_offset,
-				  VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-		/* nr_iovas lies past the header: only read it when the fixed
-		 * part of the capability is inside the buffer */
-		if (h && vfio_cap_fits(info, len, h,
-				       sizeof(struct vfio_iommu_type1_info_cap_iova_range))) {
-			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
-			size_t room = len - (size_t)((const uint8_t *)r->iova_ranges - (const uint8_t *)info);
-			unsigned n = r->nr_iovas;
+		struct vfio_iommu_type1_info_dma_avail a;
+		struct vfio_iommu_type1_info_cap_iova_range r;
 
-			if (n > room / sizeof(r->iova_ranges[0]))
-				n = (unsigned)(room / sizeof(r->iova_ranges[0]));
+		off = vfio_find_cap(info, len, info->cap_offset, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+		if (off && vfio_cap_get(info, len, off, &a, sizeof(a)) == sizeof(a)) {
+			c->has_avail = true;
+			c->avail = a.avail;
+		}
+		off = vfio_find_cap(info, len, info->cap_offset,
+				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+		/* nr_iovas lies past the header: only read it when the fixed
+		 * part of the capability is inside the buffer; the ranges
+		 * follow, as many as the buffer holds */
+		if (off && vfio_cap_get(info, len, off, &r, sizeof(r)) == sizeof(r)) {
+			size_t at = off + sizeof(r);
+			unsigned n = r.nr_iovas;
+
+			if (n > (len - at) / sizeof(c->ranges[0]))
+				n = (unsigned)((len - at) / sizeof(c->ranges[0]));
 			if (n > 16)
 				n = 16;
-			memcpy(c->ranges, r->iova_ranges, n * sizeof(c->ranges[0]));
+			memcpy(c->ranges, (const uint8_t *)info + at, n * sizeof(c->ranges[0]));
 			c->nranges = n;
 		}
 	}

@@ -26,7 +26,7 @@ static void region_map(struct vdev *v, unsigned idx, const void *info, size_t le
 		       const struct vfio_region_info *ri)
 {
 	struct region *r = &v->r[idx];
-	const struct vfio_info_cap_header *sp = NULL;
+	uint32_t sp = 0;
 	uint64_t tlo, thi;
 	bool msix_mappable = false;
 
@@ -35,21 +35,23 @@ static void region_map(struct vdev *v, unsigned idx, const void *info, size_t le
 	if (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) {
 		sp = vfio_find_cap(info, len, ri->cap_offset, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
 		msix_mappable = vfio_find_cap(info, len, ri->cap_offset,
-					      VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) != NULL;
+					      VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) != 0;
 	}
 	if (sp) {
 		/* a sparse capability cut short by the buffer maps nothing
 		 * (nr_areas and the areas would be read past its end) */
-		const struct vfio_region_info_cap_sparse_mmap *s = (const void *)sp;
-		bool fits = vfio_cap_fits(info, len, sp, sizeof(*s));
-		size_t room = fits ? len - (size_t)((const uint8_t *)s->areas - (const uint8_t *)info) : 0;
+		struct vfio_region_info_cap_sparse_mmap s;
+		bool fits = vfio_cap_get(info, len, sp, &s, sizeof(s)) == sizeof(s);
+		size_t at = sp + sizeof(s), room = fits ? len - at : 0;
 
-		for (unsigned i = 0; fits && i < s->nr_areas && i < MAX_AREAS &&
-				     (i + 1) * sizeof(s->areas[0]) <= room; i++) {
-			if (!s->areas[i].size || s->areas[i].offset > r->size ||
-			    s->areas[i].size > r->size - s->areas[i].offset)
+		for (unsigned i = 0; fits && i < s.nr_areas && i < MAX_AREAS &&
+				     (i + 1) * sizeof(s.areas[0]) <= room; i++) {
+			struct vfio_region_sparse_mmap_area a;
+
+			memcpy(&a, (const uint8_t *)info + at + i * sizeof(a), sizeof(a));
+			if (!a.size || a.offset > r->size || a.size > r->size - a.offset)
 				continue;
-			r->areas[r->nareas++] = (struct area){ s->areas[i].offset, s->areas[i].size, NULL };
+			r->areas[r->nareas++] = (struct area){ a.offset, a.size, NULL };
 		}
 	} else if (!msix_mappable && msix_table_in(v, idx, &tlo, &thi)) {
 		/* keep the table's pages out of the mapping (older kernels
@@ -57,8 +59,8 @@ static void region_map(struct vdev *v, unsigned idx, const void *info, size_t le
 		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);	/* mmap's granule */
 		uint64_t plo = tlo & ~(pg - 1), phi = (thi + pg - 1) & ~(pg - 1);
 
-		if (plo)
-			r->areas[r->nareas++] = (struct area){ 0, plo, NULL };
+		if (plo)	/* a table past the BAR (config space says so) */
+			r->areas[r->nareas++] = (struct area){ 0, plo < r->size ? plo : r->size, NULL };
 		if (phi < r->size)
 			r->areas[r->nareas++] = (struct area){ phi, r->size - phi, NULL };
 	} else {

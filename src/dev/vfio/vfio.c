@@ -25,65 +25,65 @@
 static void read_zpci(struct vdev *v, const void *info, size_t len)
 {
 	const struct vfio_device_info *di = info;
-	const struct vfio_info_cap_header *h;
 	struct dev_zpci *z = &v->z;
 	struct vfio_iommu *c = v->io;
+	uint32_t off;
 
 	memset(z, 0, sizeof(*z));
 	if (di->flags & VFIO_DEVICE_FLAGS_CAPS) {
-		h = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_BASE);
-		/* version 1 ends before fh */
-		if (h && vfio_cap_fits(info, len, h,
-				       offsetof(struct vfio_device_info_cap_zpci_base, fh))) {
-			const struct vfio_device_info_cap_zpci_base *b = (const void *)h;
+		struct vfio_device_info_cap_zpci_base b;
+		struct vfio_device_info_cap_zpci_group g;
+		struct vfio_device_info_cap_zpci_util u;
+		struct vfio_device_info_cap_zpci_pfip pf;
 
+		off = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_BASE);
+		/* version 1 ends before fh */
+		if (off && vfio_cap_get(info, len, off, &b, sizeof(b)) >=
+			       offsetof(struct vfio_device_info_cap_zpci_base, fh)) {
 			z->has_base = z->has_window = true;
-			z->start_dma = b->start_dma;
-			z->end_dma = b->end_dma;
-			z->pchid = b->pchid;
-			z->vfn = b->vfn;
-			z->fmb_length = b->fmb_length;
-			z->pft = b->pft;
-			z->gid = b->gid;
-			if (h->version >= 2 && vfio_cap_fits(info, len, h, sizeof(*b))) {
+			z->start_dma = b.start_dma;
+			z->end_dma = b.end_dma;
+			z->pchid = b.pchid;
+			z->vfn = b.vfn;
+			z->fmb_length = b.fmb_length;
+			z->pft = b.pft;
+			z->gid = b.gid;
+			if (b.header.version >= 2 &&
+			    vfio_cap_get(info, len, off, &b, sizeof(b)) == sizeof(b)) {
 				z->has_fh = true;
-				z->fh = b->fh;
+				z->fh = b.fh;
 			}
 		}
-		h = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_GROUP);
+		off = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_GROUP);
 		/* version 1 ends after version */
-		if (h && vfio_cap_fits(info, len, h,
-				       offsetof(struct vfio_device_info_cap_zpci_group, version) + 1)) {
-			const struct vfio_device_info_cap_zpci_group *g = (const void *)h;
-
+		if (off && vfio_cap_get(info, len, off, &g, sizeof(g)) >=
+			       offsetof(struct vfio_device_info_cap_zpci_group, version) + 1) {
 			z->has_group = true;
-			z->dasm = g->dasm;
-			z->msi_addr = g->msi_addr;
-			z->flags = g->flags;
-			z->mui = g->mui;
-			z->noi = g->noi;
-			z->maxstbl = g->maxstbl;
-			z->version = g->version;
+			z->dasm = g.dasm;
+			z->msi_addr = g.msi_addr;
+			z->flags = g.flags;
+			z->mui = g.mui;
+			z->noi = g.noi;
+			z->maxstbl = g.maxstbl;
+			z->version = g.version;
 		}
 		/* UTIL and PFIP: size lies past the header, and util_str and
 		 * pfip after it -- only when the fixed part is in the buffer */
-		h = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_UTIL);
-		if (h && vfio_cap_fits(info, len, h, sizeof(struct vfio_device_info_cap_zpci_util))) {
-			const struct vfio_device_info_cap_zpci_util *u = (const void *)h;
-			size_t room = len - (size_t)((const uint8_t *)u->util_str - (const uint8_t *)info);
-			size_t n = u->size < room ? u->size : room;
+		off = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_UTIL);
+		if (off && vfio_cap_get(info, len, off, &u, sizeof(u)) == sizeof(u)) {
+			size_t room = len - (off + sizeof(u));
+			size_t n = u.size < room ? u.size : room;
 
 			z->util_len = (uint8_t)(n < sizeof(z->util) ? n : sizeof(z->util));
-			memcpy(z->util, u->util_str, z->util_len);
+			memcpy(z->util, (const uint8_t *)info + off + sizeof(u), z->util_len);
 		}
-		h = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_PFIP);
-		if (h && vfio_cap_fits(info, len, h, sizeof(struct vfio_device_info_cap_zpci_pfip))) {
-			const struct vfio_device_info_cap_zpci_pfip *p = (const void *)h;
-			size_t room = len - (size_t)((const uint8_t *)p->pfip - (const uint8_t *)info);
-			size_t n = p->size < room ? p->size : room;
+		off = vfio_find_cap(info, len, di->cap_offset, VFIO_DEVICE_INFO_CAP_ZPCI_PFIP);
+		if (off && vfio_cap_get(info, len, off, &pf, sizeof(pf)) == sizeof(pf)) {
+			size_t room = len - (off + sizeof(pf));
+			size_t n = pf.size < room ? pf.size : room;
 
 			z->pfip_len = (uint8_t)(n < sizeof(z->pfip) ? n : sizeof(z->pfip));
-			memcpy(z->pfip, p->pfip, z->pfip_len);
+			memcpy(z->pfip, (const uint8_t *)info + off + sizeof(pf), z->pfip_len);
 		}
 	}
 	/* elsewhere the window is the valid IOVA range that holds 4 GiB (where

@@ -80,9 +80,8 @@ static inline struct vdev *V(struct zv_device *d)
 }
 
 /* caps.c */
-const struct vfio_info_cap_header *vfio_find_cap(const void *buf, size_t len, uint32_t first,
-						 uint16_t id);
-bool vfio_cap_fits(const void *buf, size_t len, const void *h, size_t need);
+uint32_t vfio_find_cap(const void *buf, size_t len, uint32_t first, uint16_t id);
+size_t vfio_cap_get(const void *buf, size_t len, uint32_t off, void *dst, size_t size);
 void *vfio_info_ioctl(int fd, unsigned long req, const void *in, size_t in_len, size_t *len);
 
 /* container.c */

@@ -195,7 +195,7 @@ stage_be_unit() {
 		bad "be-host build of the unit tests (log: $W/build-unit.log)"
 		tail -10 "$W/build-unit.log" | sed 's/^/    /'
 	fi
-	for t in "$B"/tests/*/test_* "$B"/tests/fuzz/fuzz_intercept; do
+	for t in "$B"/tests/*/test_* "$B"/tests/fuzz/fuzz_*; do
 		case $t in *.d) continue ;; esac
 		# emulation is ~10x slower: time bounds scaled, fuzzing shortened
 		out=$(ZV_TEST_TIME_SCALE=20 ZV_FUZZ_ITERATIONS=300 timeout 300 qemu-s390x "$t" 2>&1)
