@@ -7,7 +7,9 @@
 #   2. the same under ASan+UBSan
 #   3. valgrind (memcheck): unit tests and two guest scenarios
 #   4. clang build with -Werror: unit tests and the guest scenarios
-#   5. the VM suites (tests/vm/*): real kernels under QEMU
+#   5. Debian's s390x Linux 6.1 and 6.12 booted on the software machine
+#      (tests/linux), checked from inside the guest
+#   6. the VM suites (tests/vm/*): real kernels under QEMU
 # Ends with "N passed, N failed" over all of them; exit 1 if any failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -92,6 +94,8 @@ if command -v clang >/dev/null && build BUILD=build-clang CC=clang; then
 	step guest-clang tests/guest/run.sh build-clang build-clang/guest
 fi
 
+# Debian's unmodified s390x Linux (6.1 and 6.12) on the software machine
+step linux tests/linux/run.sh
 # the VM suites: the kernel VFIO backend on real x86_64 and s390x kernels
 step vm tests/vm/run.sh
 

@@ -60,14 +60,23 @@ static void usage_run(FILE *f)
 {
 	fprintf(f,
 "usage: %s run --guest FILE [--device SPEC]... [OPTIONS]\n"
+"       %s run --kernel FILE [--initrd FILE] [--append STRING] [--device SPEC]...\n"
+"              [OPTIONS]\n"
 "\n"
-"Boot the static s390x ELF image FILE on the software s390x machine (one CPU,\n"
-"DAT off, RAM at absolute 0; see docs/GUEST-ABI.md), with each --device added\n"
-"as a configured, disabled zPCI function. The guest's console output goes to\n"
-"standard output; progress and the final summary go to standard error.\n"
+"Boot the static s390x ELF image FILE, or an s390x Linux kernel image, on the\n"
+"software s390x machine (one CPU, RAM at absolute 0; see docs/GUEST-ABI.md),\n"
+"with each --device added as a configured, disabled zPCI function. The guest's\n"
+"console (for a kernel: the SCLP console, ttysclp0) goes to standard output;\n"
+"progress and the final summary go to standard error.\n"
 "\n"
 "Options:\n"
-"  -g, --guest FILE      guest image (required)\n"
+"  -g, --guest FILE      freestanding guest image (static s390x ELF)\n"
+"  -k, --kernel FILE     s390x Linux kernel image (Debian's vmlinuz), loaded as\n"
+"                        QEMU's -kernel loads it; one of --guest and --kernel is\n"
+"                        required\n"
+"  -i, --initrd FILE     initial RAM disk for --kernel\n"
+"      --append STRING   kernel command line for --kernel (e.g.\n"
+"                        'console=ttysclp0 nosmp')\n"
 "  -d, --device SPEC     add a PCI function; repeatable, at most 64. SPEC is one of\n"
 "                          emu:dma[,vectors=N][,maps=N][,FUNCTION OPTIONS]\n"
 "                          vfio:DDDD:BB:DD.F[,iommu=auto|type1|iommufd][,FUNCTION OPTIONS]\n"
@@ -98,13 +107,17 @@ static void usage_run(FILE *f)
 "  -h, --help            this help\n"
 "\n"
 "Exit status: the guest's exit status (0..255) when it exits through the exit\n"
-"hypercall; 2 for a bad command line, a device that cannot be opened or a guest\n"
-"image that cannot be loaded; 124 on timeout; 125 when the machine stopped\n"
-"otherwise (disabled wait, an unsupported guest action, a host error).\n"
+"hypercall; 0 when the guest stops its CPU (SIGP stop: Linux's poweroff) or\n"
+"asks for a re-IPL (reboot); 2 for a bad command line, a device that cannot\n"
+"be opened or an image that cannot be loaded; 124 on timeout; 125 when the\n"
+"machine stopped otherwise (disabled wait -- Linux's panic --, an unsupported\n"
+"guest action, a host error).\n"
 "\n"
 "Example:\n"
 "  %s run --guest build/guest/dma.elf --device emu:dma,uid=1 \\\n"
-"        --device emu:dma,uid=2 --args 'mib=64'\n", prog, prog, prog);
+"        --device emu:dma,uid=2 --args 'mib=64'\n"
+"  %s run --kernel vmlinuz --initrd initrd.gz --device emu:dma \\\n"
+"        --append 'console=ttysclp0 nosmp'\n", prog, prog, prog, prog, prog);
 }
 
 struct progress {
@@ -153,6 +166,11 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	fprintf(stderr, "\n  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
 		", intercept sites translated %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
 		ss.translated_sites);
+	fprintf(stderr, "machine: %" PRIu64 " instruction intercepts, %" PRIu64 " blocks run, %"
+		PRIu64 " external interruptions, %" PRIu64 " SVCs, %" PRIu64 " enabled waits\n",
+		ss.intercepts, ss.blocks, ss.external_interrupts, ss.svc_interrupts, ss.waits);
+	if (ss.user_seconds)
+		fprintf(stderr, "first user-space instruction after %.2f s\n", ss.user_seconds);
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"
 		PRIu64 ", unmap calls %" PRIu64 ")\n", st.pages_mapped, st.pages_unmapped,
 		st.map_calls, st.unmap_calls);
@@ -186,6 +204,9 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "guest", required_argument, NULL, 'g' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'P' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "args", required_argument, NULL, 'a' },
@@ -198,7 +219,7 @@ static int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	struct zv_softcpu_config cfg = { .timeout_s = 600 };
-	const char *guest = NULL, *devs[64];
+	const char *guest = NULL, *kernel = NULL, *initrd = NULL, *append = NULL, *devs[64];
 	unsigned ndevs = 0;
 	bool quiet = false, have_guest = false, have_timeout = false, have_mui = false;
 	uint64_t v;
@@ -207,13 +228,28 @@ static int cmd_run(int argc, char **argv)
 	cli_cmd = "zvfio run";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":g:d:m:a:t:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":g:k:i:d:m:a:t:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
 			if (have_guest)
 				return cli_usage_error("--guest given twice");
 			guest = optarg;
 			have_guest = true;
+			break;
+		case 'k':
+			if (kernel)
+				return cli_usage_error("--kernel given twice");
+			kernel = optarg;
+			break;
+		case 'i':
+			if (initrd)
+				return cli_usage_error("--initrd given twice");
+			initrd = optarg;
+			break;
+		case 'P':
+			if (append)
+				return cli_usage_error("--append given twice");
+			append = optarg;
 			break;
 		case 'd':
 			if (ndevs == 64)
@@ -258,8 +294,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!cli_no_operands(argc, argv, optind))
 		return EXIT_USAGE;
-	if (!guest)
-		return cli_usage_error("--guest FILE is required");
+	if (guest && kernel)
+		return cli_usage_error("--guest and --kernel exclude each other");
+	if (!guest && !kernel)
+		return cli_usage_error("--guest FILE or --kernel FILE is required");
+	if (!kernel && (initrd || append))
+		return cli_usage_error("%s needs --kernel", initrd ? "--initrd" : "--append");
 
 	struct progress prog_state = { .tty = !quiet && isatty(STDERR_FILENO) };
 	char err[256];
@@ -283,17 +323,24 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (zv_softcpu_load_elf(sc, guest, err, sizeof(err))) {
-		cli_error("%s: --guest: %s", prog, err);
+	if (guest ? zv_softcpu_load_elf(sc, guest, err, sizeof(err)) :
+		    zv_softcpu_load_kernel(sc, kernel, initrd, append, err, sizeof(err))) {
+		cli_error("%s: %s: %s", prog, guest ? "--guest" : "--kernel", err);
 		zv_softcpu_destroy(sc);
 		return EXIT_USAGE;
 	}
 	if (!quiet)
-		fprintf(stderr, "zvfio %s: %s, %u function(s), %llu MiB RAM\n", zv_version(), guest,
+		fprintf(stderr, "zvfio %s: %s, %u function(s), %llu MiB RAM\n", zv_version(),
+			guest ? guest : kernel,
 			ndevs, (unsigned long long)((cfg.mem_size ? cfg.mem_size : 256ULL << 20) >> 20));
 	switch (zv_softcpu_run(sc, &status)) {
 	case ZV_RUN_EXIT:
 		rc = status;
+		break;
+	case ZV_RUN_STOPPED:
+		if (!quiet)
+			fprintf(stderr, "%s: %s\n", prog, zv_softcpu_message(sc));
+		rc = 0;
 		break;
 	case ZV_RUN_TIMEOUT:
 		fprintf(stderr, "%s: %s\n", prog, zv_softcpu_message(sc));

@@ -59,8 +59,50 @@ static void sck_in_problem_state(void)
  * takes them out of the guest code at translation): each gets its
  * architected answer. SCK: cc 0, specification when misaligned,
  * privileged in problem state; CKSM with an odd R2: specification; CSST
- * (facility 32 not installed): operation.
+ * (facilities 32 and 33, which Linux's z10 level requires): emulated.
  */
+static uint32_t csst_op1 __attribute__((aligned(8)));
+static uint64_t csst_op2;
+/* the swap value left-aligned in the first 16 bytes, the store value in
+ * the next 16 */
+static const uint64_t csst_parm[4] __attribute__((aligned(16))) = {
+	0x0000000900000000ULL, 0, 0x1122334455667788ULL, 0,
+};
+
+/* CSST fc 0 (4 bytes), sc 3 (store 8 bytes) with compare value cmp: cc */
+static int csst_run(uint64_t fc_sc, uint64_t *cmp)
+{
+	register uint64_t r0 asm("0") = fc_sc;
+	register uint64_t r1 asm("1") = (uint64_t)csst_parm;
+	register uint64_t r3 asm("3") = *cmp;
+	int cc;
+
+	asm volatile(".insn ssf,0xc80200000000,%[o1],%[o2],%[r3]\n ipm %[cc]\n srl %[cc],28"
+		     : [cc] "=d"(cc), [r3] "+d"(r3), [o1] "+Q"(csst_op1), [o2] "+Q"(csst_op2)
+		     : "d"(r0), "d"(r1) : "cc", "memory");
+	*cmp = r3;
+	return cc;
+}
+
+static void csst(void)
+{
+	uint64_t cmp = 5;
+
+	csst_op1 = 5;
+	csst_op2 = 0;
+	CHECK_EQ(csst_run(0x300, &cmp), 0);		/* equal: swap and store */
+	CHECK_EQ(csst_op1, 9);
+	CHECK_EQ(csst_op2, 0x1122334455667788ULL);
+	csst_op2 = 0;
+	CHECK_EQ(csst_run(0x300, &cmp), 1);		/* unequal: R3 gets op1 */
+	CHECK_EQ(cmp, 9);
+	CHECK_EQ(csst_op2, 0);
+	pgm_expect();
+	csst_run(0x003, &cmp);				/* function code 3 */
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 6);
+}
+
 static void unicorn_crashers(void)
 {
 	static uint64_t tod[2] __attribute__((aligned(8))) = { 0x00d0000000000000ULL, 0 };
@@ -78,10 +120,7 @@ static void unicorn_crashers(void)
 	asm volatile(".insn rre,0xb2410000,%%r14,%%r15" : : : "cc", "memory");
 	CHECK_EQ(pgm_code(), 0x0006);
 	CHECK_EQ(pgm_seen.ilc, 4);
-	pgm_expect();
-	asm volatile(".insn ssf,0xc80200000000,0(%0),0(%0),%%r3" : : "a"(tod) : "0", "1", "cc", "memory");
-	CHECK_EQ(pgm_code(), 0x0001);
-	CHECK_EQ(pgm_seen.ilc, 6);
+	csst();
 }
 
 int guest_main(void)

@@ -5,8 +5,9 @@
  * wait), 3 (unexpected program interruption), 4 (LCTLG from outside RAM:
  * an exception Unicorn raises itself), 5 (LDER: Unicorn cannot translate
  * it; the machine stops), 6 (EXRL of an invalid opcode in an intercepted
- * family: the exception is the target's, the machine stops -- it used to
- * run the EXECUTE again for ever)
+ * family: the target's operation exception, presented with the EXRL's
+ * length and the PSW after it -- the machine used to run the EXECUTE
+ * again for ever)
  */
 #include "guest.h"
 
@@ -43,9 +44,22 @@ int guest_main(void)
 	case 5:
 		asm volatile(".insn rre,0xb3240000,%%f0,%%f2" : : : "memory");
 		return 0;
-	case 6:
-		asm volatile("exrl %%r0,1f\n j 2f\n1: .long 0xb2000000\n2:" : : : "memory");
+	case 6: {
+		uint64_t after;
+		uint16_t c;
+
+		pgm_expect();
+		asm volatile("larl %0,3f\n exrl %%r0,1f\n3: j 2f\n1: .long 0xb2000000\n2:"
+			     : "=&a"(after) : : "memory");
+		c = pgm_code();
+		if (c != 1 || pgm_seen.ilc != 6 || pgm_seen.addr != after) {
+			printf("machine: EXRL of an invalid opcode: code %#x ilc %u at %#lx, "
+			       "want 0x1, 6, %#lx\n", c, pgm_seen.ilc, (unsigned long)pgm_seen.addr,
+			       (unsigned long)after);
+			return 1;
+		}
 		return 0;
+	}
 	}
 	return 3;
 }

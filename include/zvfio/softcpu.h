@@ -65,6 +65,8 @@ enum zv_run_end {
 	ZV_RUN_FAULT,		/* the machine could not continue; see message */
 	ZV_RUN_INTERCEPT,	/* ZV_SOFTCPU_EXIT_ZPCI: a zPCI instruction */
 	ZV_RUN_WAIT,		/* ZV_SOFTCPU_EXIT_WAIT: an enabled wait */
+	ZV_RUN_STOPPED,		/* the guest stopped its only CPU (SIGP stop, as
+				 * Linux's poweroff does) or asked for a re-IPL */
 };
 
 struct zv_softcpu_stats {
@@ -78,6 +80,12 @@ struct zv_softcpu_stats {
 	uint64_t translated_sites;	/* intercepted instructions translated (a site
 					 * translated again counts again) */
 	double seconds;
+	uint64_t external_interrupts;	/* clock comparator, CPU timer, service
+					 * signal, external call, emergency signal */
+	uint64_t svc_interrupts;
+	double user_seconds;	/* from the first run to the first problem-state
+				 * PSW (an OS's first user-space instruction); 0:
+				 * none yet */
 };
 
 /*
@@ -112,6 +120,21 @@ ZV_API struct zv_machine *zv_softcpu_machine(struct zv_softcpu *sc);
  * refuses until a load succeeds.
  */
 ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);
+/*
+ * Load an s390x Linux kernel image (the raw image Debian installs as
+ * /boot/vmlinuz-*-s390x) the way QEMU's -kernel does, with an initial RAM
+ * disk (initrd may be NULL) and a command line (may be NULL), before the
+ * first zv_softcpu_run(). The machine then starts it in 64-bit mode with
+ * DAT off, as an IPL does, and models what an OS needs beside the CPU
+ * (docs/GUEST-ABI.md, "OS guests"); the zvfio hypercalls stay available.
+ * -1 with a message in err and errno: that of fopen(3), EINVAL (a file
+ * that does not fit in RAM, a command line longer than the kernel takes,
+ * sc or kernel NULL), ENOEXEC (no s390x Linux image), EIO (a short read),
+ * EBUSY (the machine has already run). After a failure no image counts as
+ * loaded.
+ */
+ZV_API int zv_softcpu_load_kernel(struct zv_softcpu *sc, const char *kernel, const char *initrd,
+				  const char *cmdline, char *err, size_t errlen);
 /*
  * Run the loaded image (the first call starts it at its entry point) until
  * the run ends or, for the exits cfg->exits asks for, until such an exit.

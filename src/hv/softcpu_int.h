@@ -62,6 +62,23 @@ struct zv_softcpu {
 	double t_start, deadline, next_progress;
 	uint64_t blocks_since_poll;
 
+	struct {			/* clock.c */
+		uint64_t host0, tod0;	/* host ns and TOD value at start */
+		uint64_t skipped_ns;	/* virtual time fast-forwarded in waits */
+		uint64_t tod_offset;	/* SCK: guest TOD minus the virtual one */
+		uint64_t last_tod;	/* the last value stored (uniqueness) */
+		uint64_t ckc;		/* clock comparator (virtual TOD) */
+		uint64_t cpt_base, cpt_at;	/* CPU timer value set, and when */
+		bool ckc_pending, cpt_pending;
+	} clk;
+	/* external interruption conditions other than the timers */
+	bool ext_call, emergency, service_signal;
+	uint32_t service_parm;
+	uint64_t sclp_guest_receive;	/* event types the guest takes (SCLP) */
+	bool os;			/* an OS image (kernel loaded) */
+	bool debug_pgm;			/* ZV_DEBUG_PGM: trace program interruptions */
+	double user_at;			/* first problem-state PSW, s after start */
+
 	struct sc_report reports[MAX_REPORTS];
 	unsigned nreports;
 	struct zv_softcpu_stats st;
@@ -85,11 +102,61 @@ bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);
 int sys_diag(struct zv_softcpu *sc, const uint8_t *insn);
 int sys_stcrw(struct zv_softcpu *sc, const uint8_t *insn, uint64_t addr);
 int sys_chsc(struct zv_softcpu *sc, const uint8_t *insn);
-int sys_sck(struct zv_softcpu *sc, uint64_t addr);
+int sys_sigp(struct zv_softcpu *sc, const uint8_t *insn, uint64_t order);
+int sys_stsi(struct zv_softcpu *sc, uint64_t mask, uint64_t addr, unsigned ar);
+int sys_stfle(struct zv_softcpu *sc, uint64_t mask, uint64_t addr, unsigned ar);
+void sys_stfl(struct zv_softcpu *sc);
+int sys_mc(struct zv_softcpu *sc, const uint8_t *insn, uint64_t code);
+int sys_channel_io(struct zv_softcpu *sc, const uint8_t *insn);
+int sys_csst(struct zv_softcpu *sc, const uint8_t *insn, uint64_t mask, uint64_t a1, uint64_t a2);
 
-/* ucstate.c: Unicorn's CPU state the API does not reach */
+/* ucstate.c: Unicorn's CPU state the API does not reach -- QEMU 5.0's
+ * CPUS390XState as Unicorn 2.0.1 builds it (qemu/target/s390x/cpu.h), in
+ * the host's byte order; every offset is probed at start-up */
+#define UC_OFF_VREGS    128	/* vregs[32][2]: FPR n is vregs[n][0] */
+#define UC_OFF_AREGS    640	/* uint32_t aregs[16] */
+#define UC_OFF_FPC      756	/* uint32_t */
+#define UC_OFF_PSW      784	/* mask, addr */
+#define UC_OFF_PSA      840	/* the prefix */
+#define UC_OFF_PGM_CODE 848	/* uint32_t int_pgm_code, then int_pgm_ilen */
+#define UC_OFF_SVC_CODE 856	/* uint32_t int_svc_code, then int_svc_ilen */
+#define UC_OFF_CREGS    880
+uint32_t uc_env32(struct zv_softcpu *sc, unsigned off);
+uint64_t uc_env64(struct zv_softcpu *sc, unsigned off);
+int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen);
+
+/* dat.c: the guest's address translation for the machine's own accesses */
+/* SC_PROBE: an instruction fetch that stores nothing when it fails */
+enum sc_access { SC_FETCH, SC_READ, SC_WRITE, SC_PROBE };
+uint64_t sc_prefix(struct zv_softcpu *sc);
+uint64_t sc_real_to_abs(struct zv_softcpu *sc, uint64_t real);
+/* Logical address va of an access under PSW mask (ar: the register that
+ * designated it, for AR mode) to absolute: 0, or the program-interruption
+ * code of the access exception (its TEID stored in the lowcore). */
+int sc_translate(struct zv_softcpu *sc, uint64_t mask, uint64_t va, unsigned ar,
+		 enum sc_access acc, uint64_t *abs);
+/* Copy n <= 8 KiB bytes at logical va to (SC_READ, SC_FETCH) or from
+ * (SC_WRITE) buf: 0 or the access exception, storage untouched then. */
+int sc_vcopy(struct zv_softcpu *sc, uint64_t mask, uint64_t va, unsigned ar, void *buf, size_t n,
+	     enum sc_access acc);
+
+/* clock.c */
+void clock_init(struct zv_softcpu *sc);
+uint64_t clock_ns(struct zv_softcpu *sc);
+uint64_t clock_tod(struct zv_softcpu *sc);
+void clock_update(struct zv_softcpu *sc);
+uint64_t clock_next_ns(struct zv_softcpu *sc, bool ckc_on, bool cpt_on);
+void clock_skip(struct zv_softcpu *sc, uint64_t ns);
+int clock_insn(struct zv_softcpu *sc, uint8_t op2, uint64_t mask, uint64_t addr, unsigned ar);
+
+/* sclp.c: the service-call logical processor (SERVC) */
+int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb);
+
+/* kernel.c */
+int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, const char *cmdline,
+		char *err, size_t errlen);
 
 /* elf.c */
 int elf_load(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);

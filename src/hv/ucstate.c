@@ -25,8 +25,24 @@
 /* exported by libunicorn (QEMU's qemu_get_cpu, renamed per target) */
 void *qemu_get_cpu_s390x(uc_engine *uc, int index);
 
-#define OFF_PSW    784
-#define OFF_CREGS  880
+#define OFF_PSW    UC_OFF_PSW
+#define OFF_CREGS  UC_OFF_CREGS
+
+uint32_t uc_env32(struct zv_softcpu *sc, unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, sc->env + off, 4);
+	return v;
+}
+
+uint64_t uc_env64(struct zv_softcpu *sc, unsigned off)
+{
+	uint64_t v;
+
+	memcpy(&v, sc->env + off, 8);
+	return v;
+}
 
 /* The mapping of /proc/self/maps that holds p: [*lo, *hi), readable. */
 static bool mapping_of(const void *p, uintptr_t *lo, uintptr_t *hi)
@@ -145,6 +161,76 @@ int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen)
 	if (!ok) {
 		snprintf(err, errlen, "unicorn: the control registers are not at offset %d of the "
 			 "CPU state (a different libunicorn? zvfio needs 2.0.1's layout)", OFF_CREGS);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run code (at most 8 bytes) at 0x3000 with GPR 1 = r1 until it ends or
+ * raises an exception (no interruption hook is installed yet). */
+static void probe_run(struct zv_softcpu *sc, const uint8_t *code, size_t len, uint64_t r1)
+{
+	uint64_t a = 0x3000;
+
+	memcpy(sc->ram + a, code, len);
+	sc_set_gpr(sc, 1, r1);
+	sc_set_psw(sc, 0x0000000180000000ULL, a);
+	uc_emu_start(sc->uc, a, a + len, 0, 0);
+}
+
+/*
+ * The rest of the state the machine reads or writes outside the API, each
+ * found where the layout says by executing an instruction that sets it:
+ * the prefix (SPX), the program- and SVC-interruption codes and lengths
+ * (an invalid opcode, SVC), the access registers (SAR), the floating-point
+ * control register (SFPC) and the floating-point registers (LDGR). RAM at
+ * 0x3000 is used and left zeroed.
+ */
+int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen)
+{
+	static const uint8_t spx[] = { 0xb2, 0x10, 0x10, 0x00 };	/* spx 0(%r1) */
+	static const uint8_t inval[] = { 0x00, 0x00 };
+	static const uint8_t svc[] = { 0x0a, 0x42 };			/* svc 0x42 */
+	static const uint8_t sar[] = { 0xb2, 0x4e, 0x00, 0x51 };	/* sar %a5,%r1 */
+	static const uint8_t sfpc[] = { 0xb3, 0x84, 0x00, 0x10 };	/* sfpc %r1 */
+	static const uint8_t ldgr[] = { 0xb3, 0xc1, 0x00, 0x31 };	/* ldgr %f3,%r1 */
+	const char *what = NULL;
+	unsigned off = 0;
+
+	uint64_t cr0 = sc->cr[0];
+
+	/* SFPC and registers other than 0, 2, 4, 6 need AFP control (CR0 bit 45) */
+	sc->cr[0] = cr0 | 0x40000;
+	be32_put(sc->ram + 0x3100, 0x10000);
+	probe_run(sc, spx, sizeof(spx), 0x3100);
+	if (uc_env64(sc, UC_OFF_PSA) != 0x10000)
+		what = "prefix", off = UC_OFF_PSA;
+	be32_put(sc->ram + 0x3100, 0);
+	probe_run(sc, spx, sizeof(spx), 0x3100);
+	probe_run(sc, inval, sizeof(inval), 0);
+	if (!what && (uc_env32(sc, UC_OFF_PGM_CODE) != 1 || uc_env32(sc, UC_OFF_PGM_CODE + 4) != 2))
+		what = "program-interruption code", off = UC_OFF_PGM_CODE;
+	probe_run(sc, svc, sizeof(svc), 0);
+	if (!what && (uc_env32(sc, UC_OFF_SVC_CODE) != 0x42 || uc_env32(sc, UC_OFF_SVC_CODE + 4) != 2))
+		what = "SVC-interruption code", off = UC_OFF_SVC_CODE;
+	probe_run(sc, sar, sizeof(sar), 0x7a76a5a5);
+	if (!what && uc_env32(sc, UC_OFF_AREGS + 4 * 5) != 0x7a76a5a5)
+		what = "access registers", off = UC_OFF_AREGS;
+	probe_run(sc, sar, sizeof(sar), 0);
+	probe_run(sc, sfpc, sizeof(sfpc), 0xf8000001);
+	if (!what && uc_env32(sc, UC_OFF_FPC) != 0xf8000001)
+		what = "floating-point control register", off = UC_OFF_FPC;
+	probe_run(sc, sfpc, sizeof(sfpc), 0);
+	probe_run(sc, ldgr, sizeof(ldgr), 0x7a76f3f3f3f3f3f3ULL);
+	if (!what && uc_env64(sc, UC_OFF_VREGS + 16 * 3) != 0x7a76f3f3f3f3f3f3ULL)
+		what = "floating-point registers", off = UC_OFF_VREGS;
+	probe_run(sc, ldgr, sizeof(ldgr), 0);
+	memset(sc->ram + 0x3000, 0, 0x200);
+	sc_set_gpr(sc, 1, 0);
+	sc->cr[0] = cr0;
+	if (what) {
+		snprintf(err, errlen, "unicorn: the %s is not at offset %u of the CPU state "
+			 "(a different libunicorn? zvfio needs 2.0.1's layout)", what, off);
 		return -1;
 	}
 	return 0;

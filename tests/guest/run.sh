@@ -79,7 +79,7 @@ expect disabled-wait-125 125 $R --guest $G/machine.elf --args mode=2
 expect unexpected-pgm-panics 99 $R --guest $G/machine.elf --args mode=3
 expect unicorn-exception-stops-125 125 $R --guest $G/machine.elf --args mode=4
 expect lder-untranslatable-stops-125 125 $R --guest $G/machine.elf --args mode=5
-expect exrl-of-invalid-stops-125 125 run -q --timeout 5 --guest $G/machine.elf --args mode=6
+expect exrl-of-invalid-is-presented 0 run -q --timeout 5 --guest $G/machine.elf --args mode=6
 # ---- command line: one-line errors naming the bad part, exit 2 ----
 expect_err no-guest "--guest" run
 expect_err unknown-device "emu:foo" run --guest $G/machine.elf --device emu:foo

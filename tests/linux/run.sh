@@ -1,0 +1,149 @@
+#!/bin/bash
+# tests/linux/run.sh - Debian's unmodified s390x Linux on zvfio's software
+# machine, with two emu:dma functions, checked from inside the guest.
+#
+# For each kernel (bookworm's 6.1 and bookworm-backports' 6.12, the newest
+# of each, fetched once into the work dir through a private apt state), boots
+# `zvfio run --kernel` with a busybox initramfs whose /init (init.sh) reports
+# every PCI function's sysfs attributes, its IOMMU group and the kernel log;
+# then checks that each function zvfio created is there with the uid,
+# function_id, function_handle and vendor/device zvfio gave it, in an IOMMU
+# group of its own, that the kernel logged no zPCI error, no warning and no
+# oops, that user space was reached and the guest powered off (exit 0).
+#
+# Exit 0 when every check passed. Skips (exit 0, a loud "SKIPPED: why" line)
+# only when not root or when the packages cannot be downloaded.
+# Environment:
+#   ZV_LINUX_WORK=/tmp/zv-linux   downloads (cached), initramfs, logs
+#   ZV_LINUX_KERNELS="6.1 6.12"   which kernels
+#   ZV_LINUX_REFRESH=1            download again (newest packages)
+#   ZV_LINUX_MIRROR=              Debian mirror (default: the host apt's)
+#   ZV_LINUX_TIMEOUT=300          seconds a boot may take
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+W=${ZV_LINUX_WORK:-/tmp/zv-linux}
+ZVFIO=${ZVFIO:-$ROOT/build/zvfio}
+TIMEOUT=${ZV_LINUX_TIMEOUT:-300}
+pass=0
+fail=0
+
+log() { echo "[linux] $*" >&2; }
+skip() { echo "SKIPPED: tests/linux: $*"; echo "linux: $pass passed, $fail failed"; exit 0; }
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+[ "$(id -u)" -eq 0 ] || skip "not root (needs apt-get for its packages)"
+[ -x "$ZVFIO" ] || { bad "no $ZVFIO (make tool first)"; echo "linux: $pass passed, $fail failed"; exit 1; }
+mkdir -p "$W" || exit 1
+exec 9>"$W/lock"
+flock -w 900 9 || { echo "linux: $W is locked by another run"; exit 1; }
+
+"$ROOT/scripts/install-deps.sh" cpio gzip debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
+	skip "cannot install host packages (log: $W/apt-host.log)"
+
+# ---- s390x packages through a private apt state (the host's apt untouched) --
+APT_DIR=$W/apt
+APTOPTS=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APT_DIR/sources"
+	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$APT_DIR/prefs"
+	-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache"
+	-o Dir::State::status="$APT_DIR/status" -o APT::Architecture=s390x
+	-o APT::Architectures=s390x -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+
+fetch() {
+	local mirror k61 k612
+	if ls "$W"/debs/linux-image-6.1.0-*.deb "$W"/debs/linux-image-6.12.*.deb \
+		"$W"/debs/busybox-static_*.deb >/dev/null 2>&1 && [ -z "${ZV_LINUX_REFRESH:-}" ]; then
+		return 0
+	fi
+	mirror=${ZV_LINUX_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
+	mirror=${mirror:-$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null)}
+	mirror=${mirror:-http://deb.debian.org/debian}
+	mkdir -p "$APT_DIR"/{sources,prefs,lists/partial,cache/archives/partial} "$W/debs"
+	touch "$APT_DIR/status"
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-backports\nComponents: main\nArchitectures: s390x\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$mirror" >"$APT_DIR/sources/debian-s390x.sources"
+	log "private apt update (s390x; $mirror)"
+	apt-get "${APTOPTS[@]}" update -q --error-on=any >"$W/apt-s390x.log" 2>&1 ||
+		skip "cannot reach the Debian archive (log: $W/apt-s390x.log)"
+	k61=$(apt-cache "${APTOPTS[@]}" search --names-only '^linux-image-6\.1\.0-[0-9]+-s390x$' |
+		awk '{ print $1 }' | sort -V | tail -1)
+	k612=$(apt-cache "${APTOPTS[@]}" search --names-only '^linux-image-6\.12\.[0-9]+.*-s390x$' |
+		awk '{ print $1 }' | grep -v -- '-dbg$' | sort -V | tail -1)
+	[ -n "$k61" ] && [ -n "$k612" ] || skip "no 6.1 or 6.12 s390x kernel package found"
+	log "downloading $k61 $k612 busybox-static (s390x)"
+	rm -f "$W"/debs/*.deb
+	(cd "$W/debs" && apt-get "${APTOPTS[@]}" download -q "$k61" "$k612" busybox-static) \
+		>>"$W/apt-s390x.log" 2>&1 || skip "cannot download the packages (log: $W/apt-s390x.log)"
+}
+fetch
+
+# ---- the kernels and the initramfs ------------------------------------------
+for d in "$W"/debs/*.deb; do
+	n=${d##*/}
+	case $n in
+	linux-image-6.1.0-*) t=$W/k6.1 ;;
+	linux-image-6.12.*) t=$W/k6.12 ;;
+	busybox-static_*) t=$W/bb ;;
+	*) continue ;;
+	esac
+	if [ "$(cat "$t.stamp" 2>/dev/null)" != "$n" ]; then
+		rm -rf "$t" && mkdir -p "$t" && dpkg-deb -x "$d" "$t" && echo "$n" >"$t.stamp" ||
+			{ bad "unpack $n"; exit 1; }
+	fi
+done
+rd=$W/initramfs
+rm -rf "$rd" && mkdir -p "$rd"/{bin,proc,sys,dev} || exit 1
+cp "$W/bb/bin/busybox" "$rd/bin/" && install -m 755 "$HERE/init.sh" "$rd/init" &&
+	(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1 >"$W/initrd.gz") ||
+	{ bad "initramfs"; exit 1; }
+
+# ---- boot and check -----------------------------------------------------------
+# check_boot NAME CONSOLE-LOG HOST-LOG: what the guest saw against what zvfio made
+check_boot() {
+	local k=$1 out=$2 err=$3 line bdf uid fid fh n=0 groups
+	grep -q '^ZVT user space' "$out" && ok "$k: user space reached" || bad "$k: user space not reached"
+	grep -q '^ZVT done' "$out" && ok "$k: /init completed" || bad "$k: /init did not complete"
+	# "  0001:emu:dma  uid 1  fid 0  fh 81020000  enabled" from the summary
+	while read -r name _ uid _ fid _ fh _; do
+		n=$((n + 1))
+		bdf=$(printf '%04x:00:00.0' "$uid")
+		line=$(grep "^ZVT fn $bdf " "$out")
+		if [ -z "$line" ]; then
+			bad "$k: function uid $uid ($name) not in /sys/bus/pci/devices"
+			continue
+		fi
+		[[ $line == *" uid=$(printf '0x%x' "$uid") "* ]] && [[ $line == *" function_id=$(printf '0x%08x' "$fid") "* ]] &&
+			[[ $line == *" function_handle=0x$fh "* ]] && [[ $line == *" id=0x1234:0x7a76 "* ]] &&
+			ok "$k: $bdf uid, function_id, function_handle and vendor/device as zvfio gave them" ||
+			bad "$k: $bdf: guest sees '$line', zvfio made uid $uid fid $fid fh $fh"
+	done < <(grep -E '^  [0-9a-f]{4}:emu:dma ' "$err")
+	[ "$n" -eq 2 ] || bad "$k: the summary names $n functions, not 2"
+	groups=$(grep '^ZVT fn ' "$out" | sed -n 's/.* group=\([0-9]*\).*/\1/p')
+	[ "$(echo "$groups" | sort -u | grep -c .)" -eq 2 ] && ok "$k: each function in an IOMMU group of its own" ||
+		bad "$k: IOMMU groups: $(echo $groups)"
+	if grep -E '^ZVT log ' "$out" | grep -qiE 'zpci.*(error|fail)|WARNING|Oops|Call Trace|BUG'; then
+		bad "$k: the kernel logged:"; grep -E '^ZVT log ' "$out" | grep -iE 'zpci|WARNING|Oops|Call Trace|BUG' | head -5
+	else
+		ok "$k: no zPCI error, warning or oops in the kernel log"
+	fi
+}
+
+for k in ${ZV_LINUX_KERNELS:-6.1 6.12}; do
+	img=$(ls "$W/k$k"/boot/vmlinuz-* 2>/dev/null | head -1)
+	[ -n "$img" ] || { bad "$k: no kernel image"; continue; }
+	log "booting ${img##*/}"
+	t0=$EPOCHREALTIME
+	timeout $((TIMEOUT + 30)) "$ZVFIO" run --kernel "$img" --initrd "$W/initrd.gz" \
+		--append "console=ttysclp0 nosmp quiet" --timeout "$TIMEOUT" \
+		--device emu:dma,uid=1 --device emu:dma,uid=2,fid=7 >"$W/boot-$k.log" 2>"$W/boot-$k.host.log"
+	rc=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	[ $rc -eq 0 ] && ok "$k: booted and powered off in $secs s (exit 0)" ||
+		{ bad "$k: exit $rc after $secs s (logs: $W/boot-$k.log, $W/boot-$k.host.log)"; tail -5 "$W/boot-$k.host.log"; }
+	grep -E 'first user-space instruction' "$W/boot-$k.host.log" | sed "s/^/    $k: /"
+	check_boot "$k" "$W/boot-$k.log" "$W/boot-$k.host.log"
+done
+echo "linux: $pass passed, $fail failed"
+[ $fail -eq 0 ]
