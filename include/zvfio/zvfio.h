@@ -304,6 +304,15 @@ ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f);
  * NULL (or a reserved function, which the engine never makes).
  */
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
+/*
+ * The guest's SCLP Configure (configure true) or Deconfigure PCI Function
+ * for the function with this FID (a binding that handles SERVC calls it
+ * for commands 0x001a0001 / 0x001b0001 with adapter type 2): as
+ * zv_function_set_standby(), but with no availability event. Returns the
+ * SCLP response code for the SCCB: 0x0020 (done), 0x0120 (already in that
+ * state), 0x09f0 (no such function; also for m NULL).
+ */
+ZV_API uint16_t zv_sclp_pci_configure(struct zv_machine *m, uint32_t fid, bool configure);
 
 /*
  * Offer relaxed translation (the RTR group flag): the guest may register

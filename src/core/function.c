@@ -254,38 +254,74 @@ ZV_API int zv_function_set_relaxed(struct zv_function *f, bool on)
 	return 0;
 }
 
+/* Standby (deconfigured) or back (configured, disabled): 0, -EALREADY,
+ * or -EIO when the teardown failed (a permanent error, its event queued). */
+static int fn_configure(struct zv_function *f, bool standby)
+{
+	if (standby == (f->state == ZV_FS_STANDBY))
+		return -EALREADY;
+	if (standby) {
+		int rc = 0;
+
+		/* the whole teardown at once: the caller is the host, or an
+		 * SCLP command, which completes before its answer */
+		while ((f->fh & FH_ENABLED) && (rc = fn_disable(f)) == -EBUSY)
+			;
+		if (rc)
+			return -EIO;
+		fn_set_state(f, ZV_FS_STANDBY);
+	} else {
+		fn_set_state(f, ZV_FS_DISABLED);
+	}
+	return 0;
+}
+
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby)
 {
 	struct zpci_event ev = { .kind = ZPCI_EVENT_AVAIL };
+	int rc;
 
 	if (!f || f->state == ZV_FS_RESERVED) {
 		errno = EINVAL;
 		return -1;
 	}
-	ev.fid = f->fid;
-	if (standby == (f->state == ZV_FS_STANDBY)) {
-		errno = EALREADY;
+	rc = fn_configure(f, standby);
+	if (rc) {
+		errno = -rc;
 		return -1;
 	}
-	if (standby) {
-		int rc = 0;
-
-		/* the host's own call: the whole teardown at once */
-		while ((f->fh & FH_ENABLED) && (rc = fn_disable(f)) == -EBUSY)
-			;
-		if (rc) {
-			errno = EIO;	/* permanent error: its event is queued */
-			return -1;
-		}
-		fn_set_state(f, ZV_FS_STANDBY);
-		ev.pec = ZPCI_PEC_AVAIL_DECONFIGURED;
-	} else {
-		fn_set_state(f, ZV_FS_DISABLED);
-		ev.pec = ZPCI_PEC_AVAIL_CONFIGURED;
-	}
+	ev.fid = f->fid;
+	ev.pec = standby ? ZPCI_PEC_AVAIL_DECONFIGURED : ZPCI_PEC_AVAIL_CONFIGURED;
 	ev.fh = f->fh;
 	event_post(f->m, &ev);
 	return 0;
+}
+
+/*
+ * SCLP Configure / Deconfigure PCI Function, the guest's request (Linux's
+ * drivers/s390/char/sclp_pci.c, the slot's power attribute): the function
+ * with that FID leaves or rejoins the configuration with no availability
+ * event -- the guest asked. Response codes as QEMU's s390_pci_sclp_*:
+ * 0x0020 done, 0x0120 no action required (already so), 0x09f0 no such
+ * adapter.
+ */
+ZV_API uint16_t zv_sclp_pci_configure(struct zv_machine *m, uint32_t fid, bool configure)
+{
+	struct zv_function *f = NULL;
+
+	for (unsigned i = 0; m && i < m->nfns && !f; i++)
+		if (m->fns[i] && m->fns[i]->fid == fid && m->fns[i]->state != ZV_FS_RESERVED)
+			f = m->fns[i];
+	if (!f)
+		return 0x09f0;
+	switch (fn_configure(f, !configure)) {
+	case 0:
+		return 0x0020;
+	case -EALREADY:
+		return 0x0120;
+	default:		/* the teardown failed: its error event tells */
+		return 0x0020;
+	}
 }
 
 ZV_API uint32_t zv_function_fid(const struct zv_function *f) { return f->fid; }

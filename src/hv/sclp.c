@@ -10,6 +10,9 @@
  * command words and response codes as QEMU's hw/s390x/sclp.c and
  * event-facility.c use them. Freestanding guests may use it the same way.
  *
+ * PCI functions: Configure / Deconfigure PCI Function go to the engine
+ * (zv_sclp_pci_configure()): the power attribute of Linux's PCI slots.
+ *
  * Events: the machine accepts VT220 data (type 0x1a, ASCII: the guest's
  * ttysclp0 console) and offers none yet (read event data answers "no
  * event buffers").
@@ -28,6 +31,11 @@
 #define CMD_WRITE_EVENT_MASK  0x00780005u
 #define CMD_WRITE_EVENT_DATA  0x00760005u
 #define CMD_READ_EVENT_DATA   0x00770005u
+#define CMD_CONFIGURE_PCI     0x001a0001u
+#define CMD_DECONFIGURE_PCI   0x001b0001u
+#define ATYPE_PCI             2
+/* read SCP info facility: PCI functions can be (de)configured */
+#define FAC_PCI_RECONFIG      0x0000000040000000ULL
 
 #define RC_NORMAL_READ        0x0010
 #define RC_NORMAL             0x0020
@@ -37,6 +45,7 @@
 #define RC_NO_EVENTS          0x60f0
 #define RC_BAD_EVENT_LENGTH   0x62f0	/* an event buffer that does not fit */
 #define RC_BAD_MASK_LENGTH    0x74f0
+#define RC_BAD_ADAPTER_TYPE   0x07f0
 
 #define EVTYP_VT220           0x1a
 /* event type t as a mask bit: type 1 is the leftmost bit */
@@ -72,6 +81,7 @@ static uint16_t read_scp_info(struct zv_softcpu *sc, uint8_t *s, unsigned len)
 		be16_put(s + 8, (uint16_t)mb);
 	else
 		be64_put(s + 104, mb);
+	be64_put(s + 48, FAC_PCI_RECONFIG);
 	/* one CPU entry (address 0, a general CPU) at offset 128 */
 	be16_put(s + 16, 1);
 	be16_put(s + 18, 128);
@@ -167,6 +177,17 @@ int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb)
 			break;
 		case CMD_READ_EVENT_DATA:
 			rc = RC_NO_EVENTS;
+			break;
+		case CMD_CONFIGURE_PCI:
+		case CMD_DECONFIGURE_PCI:
+			/* header, adapter type, 3 reserved bytes, adapter id (FID) */
+			if (len < 16)
+				rc = RC_SHORT_SCCB;
+			else if (s[8] != ATYPE_PCI)
+				rc = RC_BAD_ADAPTER_TYPE;
+			else
+				rc = zv_sclp_pci_configure(sc->m, be32_get(s + 12),
+							   cmd == CMD_CONFIGURE_PCI);
 			break;
 		default:
 			rc = RC_INVALID_COMMAND;

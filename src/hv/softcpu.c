@@ -1137,8 +1137,13 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 	if (!sc)
 		return;
 	zv_machine_destroy(sc->m);
-	if (sc->uc)
+	if (sc->uc) {
+		/* Unicorn 2.0.1's uc_close() leaks the code bitmaps QEMU builds
+		 * for pages the guest writes code into; a TB flush frees them
+		 * (translate-all.c: page_flush_tb) */
+		uc_ctl(sc->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 		uc_close(sc->uc);
+	}
 	if (sc->ram)
 		munmap(sc->ram, sc->ram_size);
 	free(sc);

@@ -148,6 +148,41 @@ TEST(configure_from_standby_posts_0301_and_allows_enable)
 	fx_fini(&x);
 }
 
+TEST(sclp_deconfigure_and_configure_post_no_event)
+{
+	struct fx x;
+	struct zpci_event ev;
+	uint32_t fh, fid;
+
+	fx_init(&x, 2, 0);
+	fid = zv_function_fid(x.fn[0]);
+	fh = fx_enable(&x, 0);
+	EXPECT_EQ(fx_reg_ioat(&x, fh, 0x100000, 0x100000000ULL, 0x10fffffffULL), 0);
+	/* deconfigure an enabled function: disabled, reset, standby, done */
+	EXPECT_EQ(zv_sclp_pci_configure(x.m, fid, false), 0x0020);
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_STANDBY);
+	EXPECT_EQ(zv_function_fh(x.fn[0]) & 0x80000000u, 0);
+	EXPECT_EQ(x.dev[0]->resets, 1);
+	EXPECT_EQ(x.dev[0]->nmaps, 0);
+	EXPECT_EQ(zv_function_state(x.fn[1]), ZV_FS_DISABLED);	/* the other untouched */
+	/* the guest asked: no availability event, no CRW */
+	EXPECT(!fx_event(&x, &ev));
+	EXPECT_EQ(x.crws, 0);
+	EXPECT_EQ(list_config_word(&x, 0), 0);
+	/* again: no action required */
+	EXPECT_EQ(zv_sclp_pci_configure(x.m, fid, false), 0x0120);
+	EXPECT_EQ(zv_sclp_pci_configure(x.m, fid, true), 0x0020);
+	EXPECT_EQ(zv_function_state(x.fn[0]), ZV_FS_DISABLED);
+	EXPECT_EQ(zv_sclp_pci_configure(x.m, fid, true), 0x0120);
+	EXPECT(!fx_event(&x, &ev));
+	/* it can be enabled again */
+	EXPECT(fx_enable(&x, 0) & 0x80000000u);
+	/* an unknown FID, or no machine: not recognized */
+	EXPECT_EQ(zv_sclp_pci_configure(x.m, 0x7a76, true), 0x09f0);
+	EXPECT_EQ(zv_sclp_pci_configure(NULL, fid, true), 0x09f0);
+	fx_fini(&x);
+}
+
 TEST(state_names)
 {
 	EXPECT(!strcmp(zv_fn_state_name(ZV_FS_STANDBY), "standby"));

@@ -5,8 +5,9 @@
 # For each kernel (bookworm's 6.1 and bookworm-backports' 6.12, the newest
 # of each, fetched once into the work dir through a private apt state), boots
 # `zvfio run --kernel` with a busybox initramfs whose /init (init.sh) reports
-# every PCI function's sysfs attributes, its IOMMU group and the kernel log;
-# then checks that each function zvfio created is there with the uid,
+# every PCI function's sysfs attributes, its IOMMU group, a slot's power
+# cycle (SCLP deconfigure and configure) and the kernel log; then checks that
+# each function zvfio created is there with the uid,
 # function_id, function_handle and vendor/device zvfio gave it, in an IOMMU
 # group of its own, that the kernel logged no zPCI error, no warning and no
 # oops, that user space was reached and the guest powered off (exit 0).
@@ -120,9 +121,19 @@ check_boot() {
 			bad "$k: $bdf: guest sees '$line', zvfio made uid $uid fid $fid fh $fh"
 	done < <(grep -E '^  [0-9a-f]{4}:emu:dma ' "$err")
 	[ "$n" -eq 2 ] || bad "$k: the summary names $n functions, not 2"
+	# at boot, the same functions (the handle then had another enable count)
+	[ "$(grep -c '^ZVT boot 000[12]:00:00.0 uid=0x[12] .* id=0x1234:0x7a76 ' "$out")" -eq 2 ] &&
+		ok "$k: both functions enumerated at boot" || bad "$k: at boot: $(grep '^ZVT boot' "$out")"
 	groups=$(grep '^ZVT fn ' "$out" | sed -n 's/.* group=\([0-9]*\).*/\1/p')
 	[ "$(echo "$groups" | sort -u | grep -c .)" -eq 2 ] && ok "$k: each function in an IOMMU group of its own" ||
 		bad "$k: IOMMU groups: $(echo $groups)"
+	# slot 00000000 (fid 0, uid 1): off, then on again
+	grep -q '^ZVT slot 00000000 off power=0 devices=0002:00:00.0 $' "$out" &&
+		ok "$k: slot power 0 takes the function to standby (SCLP deconfigure)" ||
+		bad "$k: slot off: $(grep '^ZVT slot .* off' "$out")"
+	grep -q '^ZVT slot 00000000 on power=1 devices=0001:00:00.0 0002:00:00.0 $' "$out" &&
+		ok "$k: slot power 1 brings it back (SCLP configure)" ||
+		bad "$k: slot on: $(grep '^ZVT slot .* on' "$out")"
 	if grep -E '^ZVT log ' "$out" | grep -qiE 'zpci.*(error|fail)|WARNING|Oops|Call Trace|BUG'; then
 		bad "$k: the kernel logged:"; grep -E '^ZVT log ' "$out" | grep -iE 'zpci|WARNING|Oops|Call Trace|BUG' | head -5
 	else
@@ -139,11 +150,12 @@ for k in ${ZV_LINUX_KERNELS:-6.1 6.12}; do
 		--append "console=ttysclp0 nosmp quiet" --timeout "$TIMEOUT" \
 		--device emu:dma,uid=1 --device emu:dma,uid=2,fid=7 >"$W/boot-$k.log" 2>"$W/boot-$k.host.log"
 	rc=$?
+	tr -d '\r' <"$W/boot-$k.log" >"$W/boot-$k.txt"	# the console's line ends
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	[ $rc -eq 0 ] && ok "$k: booted and powered off in $secs s (exit 0)" ||
 		{ bad "$k: exit $rc after $secs s (logs: $W/boot-$k.log, $W/boot-$k.host.log)"; tail -5 "$W/boot-$k.host.log"; }
 	grep -E 'first user-space instruction' "$W/boot-$k.host.log" | sed "s/^/    $k: /"
-	check_boot "$k" "$W/boot-$k.log" "$W/boot-$k.host.log"
+	check_boot "$k" "$W/boot-$k.txt" "$W/boot-$k.host.log"
 done
 echo "linux: $pass passed, $fail failed"
 [ $fail -eq 0 ]
