@@ -49,7 +49,7 @@ vg_unit() {
 	p=0; f=0
 	for t in build/tests/*/test_* build/tests/fuzz/fuzz_*; do
 		case $t in *.d) continue;; esac
-		if ZV_FUZZ_ITERATIONS=200 ZV_TEST_TIME_SCALE=100 valgrind -q --error-exitcode=9 --leak-check=full \
+		if ZV_FUZZ_ITERATIONS=200 ZV_TEST_TIME_SCALE=100 valgrind -q --error-exitcode=9 --suppressions=tests/sanitizers/valgrind.supp --leak-check=full \
 			--errors-for-leak-kinds=definite "$t" >/dev/null 2>&1; then
 			p=$((p + 1)); echo "ok   valgrind $t"
 		else
@@ -58,7 +58,7 @@ vg_unit() {
 	done
 	for s in "bringup.elf --device emu:dma --args fns=1" "fault.elf --device emu:dma"; do
 		# shellcheck disable=SC2086
-		if valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+		if valgrind -q --error-exitcode=9 --suppressions=tests/sanitizers/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite \
 			build/zvfio run -q --timeout 300 --guest build/guest/$s >/dev/null 2>&1; then
 			p=$((p + 1)); echo "ok   valgrind zvfio run $s"
 		else

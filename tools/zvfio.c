@@ -24,6 +24,7 @@ static const char *prog = "zvfio";
 
 int bench_rpcit(int argc, char **argv);
 int bench_steps(int argc, char **argv);
+int bench_boot(int argc, char **argv);
 int bench_irq(int argc, char **argv, const char *guest);
 int cmd_list(int argc, char **argv, const char *prog);
 
@@ -33,16 +34,18 @@ static void usage_main(FILE *f)
 "usage: %s COMMAND [OPTIONS]\n"
 "\n"
 "zvfio passes PCI functions through to s390x guests the VFIO way. It runs\n"
-"s390x guest images on a software s390x machine and answers every zPCI\n"
-"instruction (CLP, PCILG, PCISTG, PCISTB, RPCIT, MPCIFC, STPCIFC, SIC) as the\n"
-"architecture defines it.\n"
+"s390x guest images -- freestanding ones or a Linux kernel -- on a software\n"
+"s390x machine and answers every zPCI instruction (CLP, PCILG, PCISTG,\n"
+"PCISTB, RPCIT, MPCIFC, STPCIFC, SIC) as the architecture defines it.\n"
 "\n"
 "Commands:\n"
-"  run       boot a guest image with PCI functions passed through\n"
+"  run       boot a guest image or a Linux kernel with PCI functions passed\n"
+"            through\n"
 "  list      the host's PCI functions VFIO can pass through (`--json`)\n"
 "  bench     benchmarks: `zvfio bench rpcit` (RPCIT strategies side by side),\n"
 "            `zvfio bench irq` (interrupt latency against a raw eventfd),\n"
-"            `zvfio bench steps` (the worst intercept, for N and 16 N mappings)\n"
+"            `zvfio bench steps` (the worst intercept, for N and 16 N mappings),\n"
+"            `zvfio bench boot` (a Linux kernel to /init, against QEMU)\n"
 "  version   print the version (also `--version`)\n"
 "  help      print this help, or a command's: `zvfio help COMMAND`\n"
 "\n"
@@ -371,6 +374,8 @@ static void usage_bench(FILE *f)
 "            raw eventfd wake-up\n"
 "  steps     the worst time of one intercept with N and with 16 N mappings held:\n"
 "            bounded work per intercept\n"
+"  boot      seconds to a Linux kernel's /init on zvfio's software machine\n"
+"            against qemu-system-s390x (TCG)\n"
 "\n"
 "Run `%s bench NAME --help` for a benchmark's options.\n", prog, prog);
 }
@@ -390,7 +395,7 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 
 	cli_cmd = "zvfio bench";
 	if (argc < 2)
-		return cli_usage_error("which benchmark? (rpcit, irq, steps)");
+		return cli_usage_error("which benchmark? (rpcit, irq, steps, boot)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc > 2)
 			return cli_usage_error("unexpected argument '%s'", argv[2]);
@@ -401,11 +406,13 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 		return bench_rpcit(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "steps"))
 		return bench_steps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "boot"))
+		return bench_boot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "irq")) {
 		default_guest(guest, sizeof(guest), argv0, "irqlat.elf");
 		return bench_irq(argc - 1, argv + 1, guest);
 	}
-	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq, steps)", argv[1]);
+	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq, steps, boot)", argv[1]);
 }
 
 /* `zvfio help [COMMAND [NAME]]` */
@@ -437,6 +444,10 @@ static int cmd_help(int argc, char **argv)
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "steps")) {
 		help[0] = argv[2];
 		return bench_steps(2, help);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "boot")) {
+		help[0] = argv[2];
+		return bench_boot(2, help);
 	}
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "irq")) {
 		help[0] = argv[2];

@@ -146,6 +146,11 @@ ZV_API int zv_softcpu_load_kernel(struct zv_softcpu *sc, const char *kernel, con
  * continue once it is).
  */
 ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status);
+/* Ask the run to end: zv_softcpu_run() returns ZV_RUN_STOPPED ("stopped by
+ * the caller") before the guest executes another instruction. From the
+ * machine's thread only, inside a callback of the run (the progress
+ * callback, a write to cfg->console); later calls do nothing. */
+ZV_API void zv_softcpu_stop(struct zv_softcpu *sc);
 /* Why the run ended, or why a zv_softcpu_run() call failed; "" until one
  * did. The string belongs to sc; a later zv_softcpu_run() may rewrite it. */
 ZV_API const char *zv_softcpu_message(const struct zv_softcpu *sc);

@@ -119,6 +119,15 @@ expect_err version-stray-arg "extra" version extra
 expect help-bench-exits-0 0 help bench
 expect bench-help-exits-0 0 bench --help
 expect bench-irq-help-exits-0 0 bench irq --help
+expect bench-boot-help-exits-0 0 bench boot --help
+expect_err bench-boot-needs-kernel "--kernel FILE is required" bench boot
+expect_err bench-boot-timeout-range "--timeout" bench boot --kernel x --timeout 0
+expect_err bench-boot-no-such-kernel "--kernel" bench boot --kernel /nonexistent/vmlinuz
+expect_err run-initrd-needs-kernel "--initrd needs --kernel" run --guest $G/machine.elf --initrd x
+expect_err run-guest-and-kernel "exclude each other" run --guest $G/machine.elf --kernel x
+expect_err run-no-such-kernel "--kernel" run --kernel /nonexistent/vmlinuz
+expect_err run-kernel-not-linux "no S390EP header" run --kernel $G/machine.elf
+expect_err run-kernel-not-a-file "not a regular file" run --kernel /dev/null
 # the vfio: device and zvfio list, as far as a host without VFIO can tell
 expect_err vfio-bad-address "not a PCI address" run --guest $G/machine.elf --device vfio:00:1g.0
 expect_err vfio-no-such-fn "no such PCI function" run --guest $G/machine.elf --device vfio:00fe:ff:1f.7

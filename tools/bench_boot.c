@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zvfio bench boot: seconds from start to a Linux kernel's "Run /init as
+ * init process" line, on zvfio's software machine and on qemu-system-s390x
+ * (TCG: QEMU's own code generator, which Unicorn embeds) with the same
+ * kernel, initramfs and command line, one after the other in one run. The
+ * console of each is scanned for the line; the run is then ended. The last
+ * line is "boot zvfio-s=X qemu-s=Y ratio=Z" with Z = Y / X (above 1: zvfio
+ * is faster).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "zvfio/softcpu.h"
+
+#define MARKER " as init process"
+#define DEFAULT_APPEND "console=ttysclp0 nosmp loglevel=7"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* A console that looks for the marker across writes and keeps a tail for
+ * the message when it never comes. */
+struct watch {
+	char tail[4096];
+	size_t len;
+	bool seen;
+	double t0, at;
+	struct zv_softcpu *sc;
+};
+
+static void watch_feed(struct watch *w, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n && !w->seen; i++) {
+		if (w->len == sizeof(w->tail) - 1) {
+			memmove(w->tail, w->tail + 2048, w->len - 2048);
+			w->len -= 2048;
+		}
+		w->tail[w->len++] = buf[i];
+		w->tail[w->len] = 0;
+		if (w->len >= strlen(MARKER) && !memcmp(w->tail + w->len - strlen(MARKER), MARKER,
+							   strlen(MARKER))) {
+			w->seen = true;
+			w->at = now() - w->t0;
+		}
+	}
+}
+
+static ssize_t console_write(void *cookie, const char *buf, size_t n)
+{
+	struct watch *w = cookie;
+
+	watch_feed(w, buf, n);
+	if (w->seen && w->sc)
+		zv_softcpu_stop(w->sc);
+	return (ssize_t)n;
+}
+
+static void show_tail(const char *who, const struct watch *w)
+{
+	const char *t = w->len > 600 ? w->tail + w->len - 600 : w->tail;
+
+	fprintf(stderr, "zvfio bench boot: %s: no \"Run ...%s\" line; the console ended with:\n%s\n",
+		who, MARKER, t);
+}
+
+static int boot_zvfio(const char *kernel, const char *initrd, const char *append, uint64_t mem,
+		      unsigned timeout, double *secs)
+{
+	static const cookie_io_functions_t io = { .write = console_write };
+	struct zv_softcpu_config cfg = { .mem_size = mem, .timeout_s = timeout };
+	struct zv_softcpu_stats st;
+	struct watch w = { .len = 0 };
+	char err[256];
+	FILE *con = fopencookie(&w, "w", io);
+	int rc = 1;
+
+	if (!con) {
+		fprintf(stderr, "zvfio bench boot: fopencookie: %s\n", strerror(errno));
+		return 1;
+	}
+	setvbuf(con, NULL, _IONBF, 0);
+	cfg.console = con;
+	w.sc = zv_softcpu_create(&cfg, err, sizeof(err));
+	if (!w.sc) {
+		fprintf(stderr, "zvfio bench boot: %s\n", err);
+		fclose(con);
+		return 1;
+	}
+	if (zv_softcpu_load_kernel(w.sc, kernel, initrd, append, err, sizeof(err))) {
+		cli_error("zvfio bench boot: --kernel: %s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	w.t0 = now();
+	zv_softcpu_run(w.sc, NULL);
+	zv_softcpu_stats_get(w.sc, &st);
+	if (!w.seen) {
+		fprintf(stderr, "zvfio bench boot: zvfio: the run ended: %s\n", zv_softcpu_message(w.sc));
+		show_tail("zvfio", &w);
+		goto out;
+	}
+	*secs = w.at;
+	printf("zvfio: %.2f s to /init (%" PRIu64 " instruction intercepts, %" PRIu64
+	       " blocks run, %" PRIu64 " external interruptions, %" PRIu64 " SVCs, %" PRIu64
+	       " program interruptions)\n", w.at, st.intercepts, st.blocks, st.external_interrupts,
+	       st.svc_interrupts, st.program_interrupts);
+	rc = 0;
+out:
+	zv_softcpu_destroy(w.sc);
+	fclose(con);
+	return rc;
+}
+
+static int boot_qemu(const char *qemu, const char *kernel, const char *initrd, const char *append,
+		     uint64_t mem, unsigned timeout, double *secs)
+{
+	char memarg[32];
+	const char *argv[32];
+	struct watch w = { .len = 0 };
+	int p[2], n = 0, status;
+	pid_t pid;
+
+	snprintf(memarg, sizeof(memarg), "%" PRIu64 "M", mem >> 20);
+	argv[n++] = qemu;
+	argv[n++] = "-M"; argv[n++] = "s390-ccw-virtio";
+	argv[n++] = "-accel"; argv[n++] = "tcg";
+	argv[n++] = "-cpu"; argv[n++] = "max";
+	argv[n++] = "-smp"; argv[n++] = "1";
+	argv[n++] = "-m"; argv[n++] = memarg;
+	argv[n++] = "-nographic"; argv[n++] = "-nic"; argv[n++] = "none";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-kernel"; argv[n++] = kernel;
+	if (initrd) {
+		argv[n++] = "-initrd";
+		argv[n++] = initrd;
+	}
+	argv[n++] = "-append"; argv[n++] = append;
+	argv[n] = NULL;
+	if (pipe2(p, O_CLOEXEC)) {
+		fprintf(stderr, "zvfio bench boot: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	w.t0 = now();
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "zvfio bench boot: fork: %s\n", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return 1;
+	}
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(127);
+		execvp(qemu, (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	while (!w.seen && now() - w.t0 < timeout) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		char buf[4096];
+		ssize_t r;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		r = read(p[0], buf, sizeof(buf));
+		if (r <= 0)
+			break;
+		watch_feed(&w, buf, (size_t)r);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(p[0]);
+	if (!w.seen) {
+		show_tail("qemu", &w);
+		return 1;
+	}
+	*secs = w.at;
+	printf("qemu:  %.2f s to /init (%s, TCG)\n", w.at, qemu);
+	return 0;
+}
+
+int bench_boot(int argc, char **argv);	/* zvfio.c dispatches to it */
+
+int bench_boot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'P' },
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *kernel = NULL, *initrd = NULL, *append = NULL, *qemu = NULL;
+	uint64_t mem = 0, v, timeout = 0;
+	double zs = 0, qs = 0;
+	int c;
+
+	cli_cmd = "zvfio bench boot";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:m:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			if (!cli_no_operands(argc, argv, optind))
+				return EXIT_USAGE;
+			printf("usage: zvfio bench boot --kernel FILE [--initrd FILE] [--append STRING]\n"
+			       "                        [--qemu PATH] [--mem SIZE] [--timeout SEC]\n\n"
+			       "Boot the s390x Linux kernel FILE on zvfio's software machine and on\n"
+			       "qemu-system-s390x (TCG) with the same initramfs, command line and memory, one\n"
+			       "after the other, and print the seconds from start to the kernel's \"Run /init\n"
+			       "as init process\" line for each. The last line is\n"
+			       "  boot zvfio-s=X qemu-s=Y ratio=Z      (Z = Y / X: above 1, zvfio is faster)\n\n"
+			       "Options:\n"
+			       "  -k, --kernel FILE   the kernel image (Debian's vmlinuz; required)\n"
+			       "  -i, --initrd FILE   the initramfs\n"
+			       "      --append STRING the command line; it must let the kernel print\n"
+			       "                      KERN_INFO lines on the console (default\n"
+			       "                      '" DEFAULT_APPEND "')\n"
+			       "      --qemu PATH     the QEMU binary (default qemu-system-s390x, from\n"
+			       "                      Debian's qemu-system-misc)\n"
+			       "  -m, --mem SIZE      guest RAM for both, 16M to 64G (default 256M)\n"
+			       "  -t, --timeout SEC   give up on a boot after SEC seconds, 1..3600 (default\n"
+			       "                      300)\n"
+			       "  -h, --help          this help\n\n"
+			       "Exit status: 0, 1 when a boot does not reach the line, 2 for a bad command\n"
+			       "line.\n");
+			return 0;
+		case 'k':
+			if (kernel)
+				return cli_usage_error("--kernel given twice");
+			kernel = optarg;
+			break;
+		case 'i':
+			if (initrd)
+				return cli_usage_error("--initrd given twice");
+			initrd = optarg;
+			break;
+		case 'P':
+			if (append)
+				return cli_usage_error("--append given twice");
+			append = optarg;
+			break;
+		case 'Q':
+			if (qemu)
+				return cli_usage_error("--qemu given twice");
+			qemu = optarg;
+			break;
+		case 'm':
+			if (mem)
+				return cli_usage_error("--mem given twice");
+			if (!cli_size("--mem", optarg, 16ULL << 20, 64ULL << 30, &mem))
+				return EXIT_USAGE;
+			if (mem % (1u << 20))
+				return cli_usage_error("--mem '%s': not a multiple of 1 MiB", optarg);
+			break;
+		case 't':
+			if (timeout)
+				return cli_usage_error("--timeout given twice");
+			if (!cli_number("--timeout", optarg, 1, 3600, &v))
+				return EXIT_USAGE;
+			timeout = v;
+			break;
+		default:
+			return cli_bad_option(c, argv, optind);
+		}
+	}
+	if (!cli_no_operands(argc, argv, optind))
+		return EXIT_USAGE;
+	if (!kernel)
+		return cli_usage_error("--kernel FILE is required");
+	if (!append)
+		append = DEFAULT_APPEND;
+	if (!qemu)
+		qemu = "qemu-system-s390x";
+	if (!mem)
+		mem = 256ULL << 20;
+	if (!timeout)
+		timeout = 300;
+	c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, &zs);
+	if (c)
+		return c;
+	if (boot_qemu(qemu, kernel, initrd, append, mem, (unsigned)timeout, &qs))
+		return EXIT_FAILED;
+	printf("boot zvfio-s=%.2f qemu-s=%.2f ratio=%.2f\n", zs, qs, qs / zs);
+	return 0;
+}
