@@ -87,7 +87,10 @@ struct pgm_seen {
 	unsigned count;
 	uint16_t code, ilc;
 	uint64_t addr;		/* old PSW address */
+	uint64_t teid;		/* translation-exception identification (168) */
 };
+/* An expected DAT exception (0x10, 0x11, 0x38-0x3b) is skipped: the handler
+ * moves the old PSW past the instruction, which would fault again. */
 extern volatile struct pgm_seen pgm_seen;
 void pgm_expect(void);
 /* 0 if no program interruption happened since pgm_expect(). */

@@ -43,6 +43,11 @@ void guest_pgm_entry(void)
 	pgm_seen.code = code;
 	pgm_seen.ilc = lc16(LC_PGM_ILC);
 	pgm_seen.addr = addr;
+	pgm_seen.teid = lc64(168);
+	/* a DAT exception nullifies: the old PSW is at the instruction, which
+	 * would fault again; an expected one is skipped */
+	if (code == 0x10 || code == 0x11 || (code >= 0x38 && code <= 0x3b))
+		*(volatile uint64_t *)(lowcore + LC_PGM_OLD_PSW + 8) = addr + lc16(LC_PGM_ILC);
 }
 
 /* noipa: GCC must not learn that this never returns, or it would give

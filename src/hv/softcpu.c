@@ -854,8 +854,12 @@ static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	unsigned ilen;
 	uint8_t t[6];
 
-	if (addr >= sc->ram_size || !(execute_family(sc->ram[addr]) || sc->ram[addr] == 0x44 ||
-				      sc->ram[addr] == 0xc6) || !fetch(sc, addr, b))
+	/* the cheap filter where the address is absolute (DAT off, prefix 0);
+	 * through DAT otherwise */
+	if (addr < sc->ram_size && !(sc_pswm(sc) & ZV_PSW_MASK_DAT) && !sc_prefix(sc) &&
+	    !(execute_family(sc->ram[addr]) || sc->ram[addr] == 0x44 || sc->ram[addr] == 0xc6))
+		return;
+	if (!fetch(sc, addr, b) || !(execute_family(b[0]) || b[0] == 0x44 || b[0] == 0xc6))
 		return;
 	if (classify(b) != OP_NONE)
 		run_intercept(sc, addr, b, ilen_of(b[0]));

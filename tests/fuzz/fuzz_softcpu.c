@@ -71,6 +71,7 @@
 #define AISB       0x15100ULL
 #define FMB        0x15200ULL
 #define STB        0x16000ULL		/* PCISTB data */
+#define SCCB       0x17000ULL		/* an SCLP control block, 4 KiB */
 #define RT         0x18000ULL		/* an empty region-third table */
 
 #define PSW_EA  0x0000000100000000ULL
@@ -332,7 +333,7 @@ static void statement(struct code *c, struct in *in)
 	uint8_t t = u8(in), a = u8(in), b = u8(in);
 	unsigned r = a & 15, r2 = b & 15;
 
-	switch (t % 22) {
+	switch (t % 23) {
 	case 0:		/* small constant */
 		lghi(c, r == 13 ? 12 : r, u16(in));
 		break;
@@ -396,11 +397,11 @@ static void statement(struct code *c, struct in *in)
 		uint64_t tg = add_target(c, b, regs, &o), start = pc(c);
 		/* r13: what the target's operand needs -- for LPSWE a PSW that
 		 * goes on after the EXECUTE (never back: no loop) */
-		uint64_t r13 = tg_operand(c, b, pk, start + (t % 22 == 10 ? 20 : 16));
+		uint64_t r13 = tg_operand(c, b, pk, start + (t % 23 == 10 ? 20 : 16));
 
 		lghi(c, rx, orv);
 		llilf(c, 13, (uint32_t)r13);
-		if (t % 22 == 10) {
+		if (t % 23 == 10) {
 			llilf(c, 12, (uint32_t)tg);
 			rs(c, 0x44, o ? rx : 0, 0, 12, 0);
 		} else {
@@ -438,10 +439,12 @@ static void statement(struct code *c, struct in *in)
 		pcistg(c, a & 1 ? 2 : 15, 4, a & 1 ? (b & 0x7c) : 0x40, u32(in));
 		break;
 	case 19: {	/* an opcode of the intercepted families, any other bytes */
-		static const uint8_t fam[] = { 0x83, 0xb2, 0xb9, 0xe3, 0xeb, 0xb2, 0xb3, 0xc8 };
-		unsigned len = zv_insn_length(fam[b & 7]);
+		static const uint8_t fam[] = { 0x83, 0xb2, 0xb9, 0xe3, 0xeb, 0xb2, 0xb3, 0xc8,
+					       0xae, 0xaf, 0xb2, 0xb2 };
+		uint8_t op = fam[b % sizeof(fam)];
+		unsigned len = zv_insn_length(op);
 
-		c8(c, fam[b & 7]);
+		c8(c, op);
 		c8(c, a);
 		for (unsigned i = 2; i < len; i++)
 			c8(c, u8(in));
@@ -450,6 +453,27 @@ static void statement(struct code *c, struct in *in)
 	case 20:
 		c16(c, 0x0700);	/* BCR 0,0 */
 		break;
+	case 21: {	/* SERVC: an SCLP command on an SCCB of some length */
+		static const uint32_t cmds[] = { 0x00020001, 0x00120001, 0x00010001, 0x00780005,
+						 0x00760005, 0x00770005, 0x001a0001, 0x001b0001 };
+		static const uint16_t lens[] = { 8, 16, 24, 144, 4096, 4104, 7, 0 };
+		uint64_t at = (b & 3) == 0 ? SCCB : (b & 3) == 1 ? SCCB + 0x800 :
+			      (b & 3) == 2 ? SCCB + 4 : SCCB + 0xff8;
+		uint16_t len = b & 0x80 ? u16(in) : lens[b >> 4 & 7];
+
+		llilf(c, 12, (uint32_t)at);
+		c16(c, 0xe544);			/* MVHHI 0(12),len */
+		c16(c, 12 << 12);
+		c16(c, len);
+		for (unsigned i = 0; i < (a & 3); i++) {	/* a few body bytes */
+			uint8_t v = u8(in);
+
+			rs(c, 0x92, v >> 4, v & 15, 12, (uint16_t)(8 + (u8(in) & 31)));	/* MVI */
+		}
+		llilf(c, 1, a & 0x80 ? u32(in) : cmds[a >> 2 & 7]);
+		rre(c, 0xb220, 1, 12);
+		break;
+	}
 	default:	/* wait for what the device signals */
 		llilf(c, 13, (uint32_t)add_psw(c, 3, pc(c) + 10, 0));
 		s_fmt(c, 0xb2b2, 13, 0);
@@ -482,13 +506,15 @@ static void put16(uint8_t *p, uint16_t v)
 static void handlers(uint8_t *ram)
 {
 	struct code *c = calloc(1, sizeof(*c));
-	static const uint16_t old[] = { LC_PGM_OLD_PSW, LC_MCCK_OLD_PSW, LC_IO_OLD_PSW };
-	static const uint16_t nw[] = { LC_PGM_NEW_PSW, LC_MCCK_NEW_PSW, LC_IO_NEW_PSW };
-	size_t exit_at = 3 * 22;
+	static const uint16_t old[] = { LC_PGM_OLD_PSW, LC_MCCK_OLD_PSW, LC_IO_OLD_PSW,
+					LC_EXT_OLD_PSW, LC_SVC_OLD_PSW };
+	static const uint16_t nw[] = { LC_PGM_NEW_PSW, LC_MCCK_NEW_PSW, LC_IO_NEW_PSW,
+				       LC_EXT_NEW_PSW, LC_SVC_NEW_PSW };
+	size_t exit_at = 5 * 22;
 
 	if (!c)
 		abort();
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		size_t at = c->n;
 
 		put64(ram + nw[i], PSW_64);
@@ -529,7 +555,7 @@ static void data(uint8_t *ram, const struct code *c, uint32_t fh)
 	ram[SMASKS + 0] = 0x00;
 	ram[SMASKS + 1] = 0x02;		/* I/O */
 	ram[SMASKS + 2] = 0x03;
-	ram[SMASKS + 3] = 0x04;		/* DAT: not supported */
+	ram[SMASKS + 3] = 0x04;		/* DAT (CR1: garbage, or the empty table) */
 	ram[SMASKS + 4] = 0x07;
 	ram[SMASKS + 5] = 0x40;		/* PER */
 	ram[SMASKS + 6] = 0x01;

@@ -41,6 +41,8 @@ expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
 expect bad-operands-hook-all 0 $R --hook-all --guest $G/badops.elf --device $D
+expect dat-on 0 $R --guest $G/dat.elf --device $D
+expect dat-on-hook-all 0 $R --hook-all --guest $G/dat.elf --device $D
 expect execute-of-intercepted 0 $R --guest $G/execute.elf --device $D
 expect execute-of-intercepted-hook-all 0 $R --hook-all --guest $G/execute.elf --device $D
 expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
