@@ -69,8 +69,9 @@ static void usage_run(FILE *f)
 "Boot the static s390x ELF image FILE, or an s390x Linux kernel image, on the\n"
 "software s390x machine (one CPU, RAM at absolute 0; see docs/GUEST-ABI.md),\n"
 "with each --device added as a configured, disabled zPCI function. The guest's\n"
-"console (for a kernel: the SCLP console, ttysclp0) goes to standard output;\n"
-"progress and the final summary go to standard error.\n"
+"console goes to standard output (for a kernel: the SCLP console, ttysclp0,\n"
+"which also reads standard input); progress and the final summary go to\n"
+"standard error.\n"
 "\n"
 "Options:\n"
 "  -g, --guest FILE      freestanding guest image (static s390x ELF)\n"
@@ -312,6 +313,10 @@ static int cmd_run(int argc, char **argv)
 
 	cfg.progress = show_progress;
 	cfg.progress_opaque = &prog_state;
+	if (kernel) {		/* the kernel's console reads standard input */
+		cfg.has_console_in = true;
+		cfg.console_in = STDIN_FILENO;
+	}
 	sc = zv_softcpu_create(&cfg, err, sizeof(err));
 	if (!sc) {
 		cli_error("%s: %s", prog, err);

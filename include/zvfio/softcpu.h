@@ -15,6 +15,7 @@
 #ifndef ZVFIO_SOFTCPU_H
 #define ZVFIO_SOFTCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -41,6 +42,12 @@ struct zv_softcpu_config {
 	/* called about once a second while the guest runs or waits */
 	void (*progress)(void *opaque, struct zv_softcpu *sc);
 	void *progress_opaque;
+	/* console input (SCLP VT220 events: Linux's ttysclp0): with
+	 * has_console_in, the machine reads the file descriptor console_in
+	 * whenever it is readable and offers what it read to the guest; it
+	 * never closes it */
+	bool has_console_in;
+	int console_in;
 	/* ZV_SOFTCPU_EXIT_*: what zv_softcpu_run() hands back to the caller
 	 * instead of handling itself, as KVM_RUN hands exits to a VMM; 0:
 	 * the machine handles everything (the fast way) */

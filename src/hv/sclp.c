@@ -13,11 +13,15 @@
  * PCI functions: Configure / Deconfigure PCI Function go to the engine
  * (zv_sclp_pci_configure()): the power attribute of Linux's PCI slots.
  *
- * Events: the machine accepts VT220 data (type 0x1a, ASCII: the guest's
- * ttysclp0 console) and offers none yet (read event data answers "no
- * event buffers").
+ * Events: VT220 data (type 0x1a, ASCII: the guest's ttysclp0 console) both
+ * ways. Console input (cfg.console_in) is offered with a service signal
+ * whose parameter says "event buffer pending" (bit 31) and handed over by
+ * read event data; with none pending, read event data answers "no event
+ * buffers stored".
  */
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/be.h"
 #include "softcpu_int.h"
@@ -51,7 +55,7 @@
 /* event type t as a mask bit: type 1 is the leftmost bit */
 #define EVMASK(t)             (1ULL << (64 - (t)))
 #define RECEIVE_MASK          EVMASK(EVTYP_VT220)	/* what the machine takes */
-#define SEND_MASK             0ULL			/* what it offers */
+#define SEND_MASK             EVMASK(EVTYP_VT220)	/* what it offers: console input */
 
 static void put_mask(uint8_t *p, unsigned len, uint64_t mask)
 {
@@ -139,6 +143,51 @@ static uint16_t write_event_data(struct zv_softcpu *sc, uint8_t *s, unsigned len
 	return any ? RC_NORMAL : RC_NO_EVENTS;
 }
 
+/* Read event data: the console input as one VT220 event buffer. */
+static uint16_t read_event_data(struct zv_softcpu *sc, uint8_t *s, unsigned len)
+{
+	size_t n = sc->con_in_len;
+
+	if (!n || !(sc->sclp_guest_receive & EVMASK(EVTYP_VT220)))
+		return RC_NO_EVENTS;
+	if (len < 8 + 6 + 2)
+		return RC_SHORT_SCCB;
+	if (n > len - 8 - 6 - 1)
+		n = len - 8 - 6 - 1;
+	/* an event buffer header, then a byte saying "session data" (0; Linux's
+	 * sclp_vt220_receiver_fn, QEMU's sclpconsole), then the characters */
+	memset(s + 8, 0, 7);
+	be16_put(s + 8, (uint16_t)(6 + 1 + n));
+	s[10] = EVTYP_VT220;
+	memcpy(s + 15, sc->con_in, n);
+	memmove(sc->con_in, sc->con_in + n, sc->con_in_len - n);
+	sc->con_in_len -= n;
+	return RC_NORMAL;
+}
+
+void sclp_poll_input(struct zv_softcpu *sc)
+{
+	struct pollfd p = { .fd = sc->cfg.console_in, .events = POLLIN };
+	ssize_t r;
+
+	if (!sc->cfg.has_console_in || sc->con_in_eof || sc->con_in_len == sizeof(sc->con_in))
+		return;
+	if (poll(&p, 1, 0) == 1) {
+		r = read(sc->cfg.console_in, sc->con_in + sc->con_in_len,
+			 sizeof(sc->con_in) - sc->con_in_len);
+		if (r > 0)
+			sc->con_in_len += (size_t)r;
+		else
+			sc->con_in_eof = true;	/* end of input, or an error: no more */
+	}
+	/* an event buffer is pending: a service signal with no SCCB */
+	if (sc->con_in_len && (sc->sclp_guest_receive & EVMASK(EVTYP_VT220)) && !sc->service_signal) {
+		sc->service_signal = true;
+		sc->service_parm = 1;
+		sc->irq_check = true;
+	}
+}
+
 int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb)
 {
 	uint64_t abs;
@@ -176,7 +225,7 @@ int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb)
 			rc = write_event_data(sc, s, len);
 			break;
 		case CMD_READ_EVENT_DATA:
-			rc = RC_NO_EVENTS;
+			rc = read_event_data(sc, s, len);
 			break;
 		case CMD_CONFIGURE_PCI:
 		case CMD_DECONFIGURE_PCI:
@@ -197,7 +246,8 @@ int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb)
 	be16_put(s + 6, rc);
 	/* done at once; the service signal tells the guest */
 	sc->service_signal = true;
-	sc->service_parm = (uint32_t)sccb;
+	sc->service_parm = (uint32_t)sccb | (sc->con_in_len &&
+					     (sc->sclp_guest_receive & EVMASK(EVTYP_VT220)) ? 1 : 0);
 	sc->irq_check = true;
 	sc_set_cc(sc, 0);
 	return 0;

@@ -31,6 +31,7 @@
  *   natively and the machine reads CR6 and CR14 when it delivers.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,11 +502,27 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 		if (sc->stop)
 			return;
 		zv_dispatch_wait(sc->m, 0);
+		sclp_poll_input(sc);
 		if (pending(sc) && deliver(sc, mask, addr))
 			return;
 		if (ext) {
 			uint64_t ns = clock_next_ns(sc, sc->cr[0] & 0x800, sc->cr[0] & 0x400);
 
+			/* with console input still open someone may be typing:
+			 * time then passes as it does for them, up to the timer */
+			if (ns != UINT64_MAX && sc->cfg.has_console_in && !sc->con_in_eof) {
+				struct pollfd p[2] = {
+					{ .fd = sc->cfg.console_in, .events = POLLIN },
+					{ .fd = zv_poll_fd(sc->m), .events = POLLIN },
+				};
+
+				poll(p, 2, ns > 50000000 ? 50 : (int)(ns / 1000000));
+				if (sc->deadline && sc_now() > sc->deadline) {
+					sc_fault(sc, ZV_RUN_TIMEOUT, "timeout after %u s", sc->cfg.timeout_s);
+					return;
+				}
+				continue;
+			}
 			if (ns != UINT64_MAX) {
 				clock_skip(sc, ns);
 				continue;
@@ -872,6 +889,7 @@ static void periodic(struct zv_softcpu *sc)
 	double now = sc_now();
 
 	clock_update(sc);
+	sclp_poll_input(sc);
 	zv_dispatch(sc->m);
 	check_deadline(sc);
 	if (sc->cfg.progress && now >= sc->next_progress) {

@@ -75,6 +75,9 @@ struct zv_softcpu {
 	bool ext_call, emergency, service_signal;
 	uint32_t service_parm;
 	uint64_t sclp_guest_receive;	/* event types the guest takes (SCLP) */
+	uint8_t con_in[1024];		/* console input not yet read by the guest */
+	size_t con_in_len;
+	bool con_in_eof;
 	bool os;			/* an OS image (kernel loaded) */
 	bool debug_pgm;			/* ZV_DEBUG_PGM: trace program interruptions */
 	double user_at;			/* first problem-state PSW, s after start */
@@ -153,6 +156,8 @@ int clock_insn(struct zv_softcpu *sc, uint8_t op2, uint64_t mask, uint64_t addr,
 
 /* sclp.c: the service-call logical processor (SERVC) */
 int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb);
+/* Read what console input there is; signal the guest when it has some. */
+void sclp_poll_input(struct zv_softcpu *sc);
 
 /* kernel.c */
 int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, const char *cmdline,

@@ -19,6 +19,8 @@ fns() {
 	done
 }
 fns boot
+# a line from the console: what tests/linux/run.sh gave zvfio's standard input
+if read -t 10 line; then echo "ZVT read $line"; else echo "ZVT read nothing"; fi
 # the first slot to standby (SCLP deconfigure) and back (configure)
 for s in /sys/bus/pci/slots/*; do
 	[ -e "$s/power" ] || continue

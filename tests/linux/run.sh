@@ -5,8 +5,9 @@
 # For each kernel (bookworm's 6.1 and bookworm-backports' 6.12, the newest
 # of each, fetched once into the work dir through a private apt state), boots
 # `zvfio run --kernel` with a busybox initramfs whose /init (init.sh) reports
-# every PCI function's sysfs attributes, its IOMMU group, a slot's power
-# cycle (SCLP deconfigure and configure) and the kernel log; then checks that
+# every PCI function's sysfs attributes, a line it reads from the console
+# (zvfio's standard input), its IOMMU group, a slot's power cycle (SCLP
+# deconfigure and configure) and the kernel log; then checks that
 # each function zvfio created is there with the uid,
 # function_id, function_handle and vendor/device zvfio gave it, in an IOMMU
 # group of its own, that the kernel logged no zPCI error, no warning and no
@@ -106,6 +107,8 @@ check_boot() {
 	local k=$1 out=$2 err=$3 line bdf uid fid fh n=0 groups
 	grep -q '^ZVT user space' "$out" && ok "$k: user space reached" || bad "$k: user space not reached"
 	grep -q '^ZVT done' "$out" && ok "$k: /init completed" || bad "$k: /init did not complete"
+	grep -q "^ZVT read zvfio-console-input-$k\$" "$out" && ok "$k: a line of standard input read on the console" ||
+		bad "$k: console input: $(grep '^ZVT read' "$out")"
 	# "  0001:emu:dma  uid 1  fid 0  fh 81020000  enabled" from the summary
 	while read -r name _ uid _ fid _ fh _; do
 		n=$((n + 1))
@@ -146,10 +149,20 @@ for k in ${ZV_LINUX_KERNELS:-6.1 6.12}; do
 	[ -n "$img" ] || { bad "$k: no kernel image"; continue; }
 	log "booting ${img##*/}"
 	t0=$EPOCHREALTIME
-	timeout $((TIMEOUT + 30)) "$ZVFIO" run --kernel "$img" --initrd "$W/initrd.gz" \
+	rm -f "$W/boot-$k.log" "$W/boot-$k.host.log"
+	# standard input is the console's: a line, typed once /init runs (or
+	# not at all when the run ends first)
+	{
+		for _ in $(seq $((TIMEOUT * 2 + 60))); do
+			grep -q '^ZVT user space' "$W/boot-$k.log" 2>/dev/null && break
+			grep -q '^exit status:' "$W/boot-$k.host.log" 2>/dev/null && exit 0
+			sleep 0.5
+		done
+		echo "zvfio-console-input-$k"
+	} | timeout $((TIMEOUT + 30)) "$ZVFIO" run --kernel "$img" --initrd "$W/initrd.gz" \
 		--append "console=ttysclp0 nosmp quiet" --timeout "$TIMEOUT" \
 		--device emu:dma,uid=1 --device emu:dma,uid=2,fid=7 >"$W/boot-$k.log" 2>"$W/boot-$k.host.log"
-	rc=$?
+	rc=${PIPESTATUS[1]}
 	tr -d '\r' <"$W/boot-$k.log" >"$W/boot-$k.txt"	# the console's line ends
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	[ $rc -eq 0 ] && ok "$k: booted and powered off in $secs s (exit 0)" ||
