@@ -133,6 +133,11 @@ struct zv_hv_ops {
 	void (*inject_adapter)(void *hv, uint8_t isc);
 	/* Channel-subsystem event information (CRW) became pending. */
 	void (*crw_pending)(void *hv);
+	/* The guest's TOD clock (bit 51 = 1 microsecond). When set, function
+	 * measurement blocks are stamped with it and updated every MUI of it,
+	 * from zv_dispatch() -- guest time, however fast it runs; NULL: host
+	 * real time, through a timer of the machine's event loop. */
+	uint64_t (*tod)(void *hv);
 };
 
 struct zv_machine_config {

@@ -170,6 +170,8 @@ struct zv_machine {
 	struct zv_group groups[256];
 	int epfd;
 	int timerfd;
+	bool fmb_armed;		/* hv->tod: measurement blocks are due at fmb_next */
+	uint64_t fmb_next;
 	volatile int hint;
 	enum ais_mode ais[8];
 	struct zpci_event ev_ring[ZV_EVENT_QUEUE_MAX];

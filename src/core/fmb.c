@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Function measurement block (reference §3.4): format 0, updated every MUI
- * milliseconds from zv_dispatch() through a timerfd, with the
- * update-in-progress flag in the low bit of the time field.
+ * milliseconds from zv_dispatch() -- of the guest's TOD clock when the
+ * binding provides it (hv->tod), else of host time through a timerfd --
+ * with the update-in-progress flag in the low bit of the time field.
  */
 #include <stdint.h>
 #include <string.h>
@@ -24,10 +25,16 @@ enum {
 };
 #define FMB_DMA_VALID 0x00800000u	/* in the format word: DMA counters valid */
 
-/* TOD clock value of the host's real time (bit 51 = 1 microsecond, epoch 1900). */
-static uint64_t tod_now(void)
+#define TOD_PER_MS 4096000ULL	/* bit 51 = 1 microsecond */
+
+/* The guest's TOD clock, or one from the host's real time (bit 51 = 1
+ * microsecond, epoch 1900). */
+static uint64_t tod_now(const struct zv_machine *m)
 {
 	struct timespec ts;
+
+	if (m->hv && m->hv->tod)
+		return m->hv->tod(m->hv_opaque);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
@@ -41,6 +48,13 @@ static int timer_arm(struct zv_machine *m)
 		.it_value = { m->mui / 1000, (long)(m->mui % 1000) * 1000000L },
 	};
 
+	if (m->hv && m->hv->tod) {
+		if (!m->fmb_armed) {
+			m->fmb_armed = true;
+			m->fmb_next = tod_now(m) + m->mui * TOD_PER_MS;
+		}
+		return 0;
+	}
 	if (m->timerfd < 0) {
 		struct epoll_event ee = { .events = EPOLLIN, .data.u64 = ep_tag(EP_TIMER, 0, 0) };
 
@@ -79,7 +93,7 @@ static void fmb_store(struct zv_function *f)
 	be64_put(p + FMB_RPCIT, f->fmb.rpcit);
 	be64_put(p + FMB_DMA_R, r);
 	be64_put(p + FMB_DMA_W, w);
-	be64_put(p + FMB_LAST, tod_now() & ~1ULL);
+	be64_put(p + FMB_LAST, tod_now(f->m) & ~1ULL);
 }
 
 /* MPCIFC set measurement: 0 stops; otherwise start with a first sample. */
@@ -105,4 +119,18 @@ void fmb_update_all(struct zv_machine *m)
 		if (f && f->fmb.addr && f->state != ZV_FS_DISABLED)
 			fmb_store(f);
 	}
+}
+
+/* hv->tod: the updates that are due by the guest's clock. */
+void fmb_tick(struct zv_machine *m)
+{
+	uint64_t now;
+
+	if (!m->fmb_armed)
+		return;
+	now = tod_now(m);
+	if (now < m->fmb_next)
+		return;
+	fmb_update_all(m);
+	m->fmb_next = now + m->mui * TOD_PER_MS;
 }

@@ -401,6 +401,7 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms)
 	int n, total = 0;
 
 	m->hint = 0;
+	fmb_tick(m);
 	do {
 		n = epoll_wait(m->epfd, ev, 32, total ? 0 : timeout_ms);
 		if (n < 0) {

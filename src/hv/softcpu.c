@@ -1048,8 +1048,17 @@ static int cb_translate(void *opaque, const struct zv_cpu *cpu, uint64_t logical
 	return sc_translate(opaque, cpu->psw_mask, logical, ar, write ? SC_WRITE : SC_READ, absolute);
 }
 
+/* The guest's TOD clock, as STCK stores it: measurement blocks run on it. */
+static uint64_t cb_tod(void *opaque)
+{
+	struct zv_softcpu *sc = opaque;
+
+	return sc->started ? clock_tod(sc) + sc->clk.tod_offset : 0;
+}
+
 static const struct zv_hv_ops softcpu_hv_ops = {
 	.translate = cb_translate,
+	.tod = cb_tod,
 	.inject_adapter = cb_inject_adapter,
 	.crw_pending = cb_crw_pending,
 };

@@ -1048,6 +1048,63 @@ TEST(fmb_counters_advance_on_update_and_address_zero_stops)
 	fx_fini(&x);
 }
 
+/* ---- measurement on the guest's clock (hv->tod) ---------------------------- */
+
+static uint64_t guest_tod;
+
+static uint64_t own_tod(void *hv)
+{
+	(void)hv;
+	return guest_tod;
+}
+
+static const struct zv_hv_ops tod_hv = {
+	.inject_adapter = own_inject,
+	.crw_pending = own_crw,
+	.tod = own_tod,
+};
+
+TEST(fmb_runs_on_the_guest_clock_when_the_binding_gives_one)
+{
+	struct fx x;
+	uint32_t fh;
+	uint64_t v;
+
+	init_with_mui(&x, 20);
+	zv_machine_destroy(x.m);	/* the same machine, with a guest clock */
+	struct zv_mem_region mem = { .gpa = 0, .size = FX_RAM_SIZE, .host = x.ram };
+	struct zv_machine_config cfg = {
+		.mem = &mem, .n_mem = 1, .hv = &tod_hv, .hv_opaque = &x, .mui_ms = 20,
+	};
+	x.m = zv_machine_create(&cfg);
+	EXPECT(x.m != NULL);
+	x.dev[0] = fake_dev_new(8);
+	x.fn[0] = zv_function_add(x.m, &x.dev[0]->dev, ZV_UID_AUTO, ZV_FID_AUTO);
+	guest_tod = 0x1000000000000ULL;
+	fh = fx_enable(&x, 0);
+	EXPECT_EQ(set_measure(&x, fh, FMB), 0);
+	EXPECT_EQ(fx_r32(&x, FMB + 4), 1);
+	EXPECT_EQ(fx_r64(&x, FMB + 0x08), guest_tod);	/* stamped with the guest's clock */
+	EXPECT_EQ(fx_pcilg(&x, fh, 0, 8, 0, &v), 0);
+	/* host time passes, the guest's does not: no update */
+	EXPECT_EQ(wait_samples(&x, FMB, 0, 100), 1);
+	/* 19 ms of guest time: still none; 20 ms: one, at once */
+	guest_tod += 19 * 4096000ULL;
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_r32(&x, FMB + 4), 1);
+	guest_tod += 4096000ULL;
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_r32(&x, FMB + 4), 2);
+	EXPECT_EQ(fx_r64(&x, FMB + 0x08), guest_tod);
+	EXPECT_EQ(fx_r64(&x, FMB + 0x10), 1);		/* the load counted */
+	/* a second of guest time at once (an idle guest fast-forwarded): one
+	 * update, not fifty */
+	guest_tod += 1000 * 4096000ULL;
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_r32(&x, FMB + 4), 3);
+	fx_fini(&x);
+}
+
 /* ======================================================================== */
 /* STPCIFC (§3.3)                                                            */
 /* ======================================================================== */
