@@ -347,10 +347,15 @@ static bool deliver_ext(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 	return true;
 }
 
+/* Only the conditions CR0 enables: a CPU timer left negative with its
+ * subclass off must not cost every block a look at the PSW. */
 static bool ext_pending(const struct zv_softcpu *sc)
 {
-	return sc->emergency || sc->ext_call || sc->clk.ckc_pending || sc->clk.cpt_pending ||
-	       sc->service_signal;
+	uint64_t cr0 = sc->cr[0];
+
+	return (sc->emergency && (cr0 & 0x4000)) || (sc->ext_call && (cr0 & 0x2000)) ||
+	       (sc->clk.ckc_pending && (cr0 & 0x800)) || (sc->clk.cpt_pending && (cr0 & 0x400)) ||
+	       (sc->service_signal && (cr0 & 0x200));
 }
 
 static bool deliver(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
