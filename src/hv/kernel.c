@@ -6,7 +6,8 @@
  * (arch/s390/boot/head.S, include/asm/setup.h):
  *
  * - the image at absolute 0; its start PSW at 0x10000 in 64-bit mode when
- *   "S390EP" is at 0x10008, else the address of the IPL PSW at offset 0;
+ *   "S390EP" is at 0x10008, else the address of the IPL PSW at offset 0
+ *   (ESA/390 format, bit 12 one);
  * - the command line at 0x10480, NUL-terminated, at most the size the
  *   image gives at 0x10430 (older images give 0: 896 bytes);
  * - the initial RAM disk at 8 MiB, or at the next MiB boundary 1 MiB past
@@ -85,9 +86,11 @@ int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, c
 	if (!memcmp(sc->ram + KERN_MAGIC_AT, "S390EP", 6)) {
 		sc->entry = KERN_ENTRY;
 	} else {
-		/* no Linux header: start where the image's IPL PSW says */
+		/* no Linux header: start where the image's IPL PSW says -- an
+		 * ESA/390 PSW (bit 12 one) pointing into the image above the
+		 * lowcore */
 		sc->entry = be32_get(sc->ram + 4) & 0x7fffffff;
-		if (sc->entry >= ksize) {
+		if (!(be32_get(sc->ram) & 0x00080000) || sc->entry < 0x200 || sc->entry >= ksize) {
 			snprintf(err, errlen, "kernel %s: no S390EP header and no IPL PSW into the image",
 				 kernel);
 			errno = ENOEXEC;

@@ -1194,12 +1194,12 @@ ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc)
 	return sc->ram;
 }
 
-ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen)
+/* What both loaders check first: 0, or -1 with the message and errno. */
+static int load_allowed(struct zv_softcpu *sc, const char *path, const char *what, char *err,
+			size_t errlen)
 {
-	if (!err)
-		errlen = 0;
 	if (!sc || !path) {
-		snprintf(err, errlen, "no machine or no path");
+		snprintf(err, errlen, "no machine or no %s", what);
 		errno = EINVAL;
 		return -1;
 	}
@@ -1208,6 +1208,15 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 		errno = EBUSY;
 		return -1;
 	}
+	return 0;
+}
+
+ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen)
+{
+	if (!err)
+		errlen = 0;
+	if (load_allowed(sc, path, "path", err, errlen))
+		return -1;
 	if (elf_load(sc, path, err, errlen))
 		return -1;
 	sc->loaded = true;
@@ -1220,16 +1229,8 @@ ZV_API int zv_softcpu_load_kernel(struct zv_softcpu *sc, const char *kernel, con
 {
 	if (!err)
 		errlen = 0;
-	if (!sc || !kernel) {
-		snprintf(err, errlen, "no machine or no kernel");
-		errno = EINVAL;
+	if (load_allowed(sc, kernel, "kernel", err, errlen))
 		return -1;
-	}
-	if (sc->started) {
-		snprintf(err, errlen, "the machine has already run: load before zv_softcpu_run()");
-		errno = EBUSY;
-		return -1;
-	}
 	sc->loaded = false;
 	if (kernel_load(sc, kernel, initrd, cmdline, err, errlen))
 		return -1;

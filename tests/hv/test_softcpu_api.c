@@ -221,3 +221,96 @@ TEST(a_run_that_ended_stays_ended)
 	zv_softcpu_destroy(sc);
 	fclose(cfg.console);
 }
+
+/* A file of n bytes with "S390EP" at 0x10008 (when linux) and the command
+ * line size maxcl at 0x10430: the layout of an s390x Linux image's head. */
+static const char *fake_kernel(char *path, size_t n, bool linux, uint64_t maxcl)
+{
+	uint8_t *buf = calloc(1, n);
+	int fd;
+
+	if (!buf)
+		return NULL;
+	if (linux)
+		memcpy(buf + 0x10008, "S390EP", 6);
+	put64(buf + 0x10430, maxcl);
+	strcpy(path, "/tmp/zvfio-test-kernel.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, buf, n) != (ssize_t)n) {
+		th_fail(__FILE__, __LINE__, "cannot write %s", path);
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	close(fd);
+	free(buf);
+	return path;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+TEST(load_kernel_places_image_command_line_and_initrd)
+{
+	struct zv_softcpu *sc = machine();
+	char kpath[64], ipath[64], err[256];
+	const char *k = fake_kernel(kpath, 9 << 20, true, 4096);	/* 9 MiB: above 8 MiB */
+	const char *i = fake_kernel(ipath, 4096, false, 0);
+	uint8_t *ram;
+
+	EXPECT(sc && k && i);
+	EXPECT_EQ(zv_softcpu_load_kernel(sc, k, i, "console=ttysclp0 nosmp", err, sizeof(err)), 0);
+	ram = zv_softcpu_ram(sc);
+	EXPECT(!memcmp(ram + 0x10008, "S390EP", 6));
+	EXPECT(!strcmp((const char *)ram + 0x10480, "console=ttysclp0 nosmp"));
+	/* the initrd 1 MiB above the image, at a MiB boundary: 10 MiB */
+	EXPECT_EQ(get64(ram + 0x10408), 10ULL << 20);
+	EXPECT_EQ(get64(ram + 0x10410), 4096);
+	zv_softcpu_destroy(sc);
+	unlink(k);
+	unlink(i);
+}
+
+TEST(load_kernel_refuses_what_it_cannot_boot)
+{
+	struct zv_softcpu *sc = machine();
+	char kpath[64], lpath[64], spath[64], err[256], cl[1000];
+	const char *k = fake_kernel(kpath, 1 << 20, true, 0);	/* legacy: 896 bytes */
+	const char *nl = fake_kernel(lpath, 1 << 20, false, 0);
+	const char *small = fake_kernel(spath, 4096, false, 0);
+
+	EXPECT(sc && k && nl && small);
+	memset(cl, 'x', sizeof(cl) - 1);
+	cl[sizeof(cl) - 1] = 0;
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_kernel(sc, k, NULL, cl, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(strstr(err, "at most 895") != NULL);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_kernel(sc, nl, NULL, NULL, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, ENOEXEC);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_kernel(sc, small, NULL, NULL, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, ENOEXEC);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_kernel(sc, "/nonexistent/vmlinuz", NULL, NULL, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, ENOENT);
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_load_kernel(NULL, k, NULL, NULL, err, sizeof(err)), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* no image counts as loaded after a failure */
+	errno = 0;
+	EXPECT_EQ(zv_softcpu_run(sc, NULL), ZV_RUN_FAULT);
+	EXPECT_EQ(errno, ENOEXEC);
+	zv_softcpu_destroy(sc);
+	unlink(k);
+	unlink(nl);
+	unlink(small);
+}

@@ -46,27 +46,18 @@ flock -w 900 9 || { echo "linux: $W is locked by another run"; exit 1; }
 	skip "cannot install host packages (log: $W/apt-host.log)"
 
 # ---- s390x packages through a private apt state (the host's apt untouched) --
-APT_DIR=$W/apt
-APTOPTS=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APT_DIR/sources"
-	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$APT_DIR/prefs"
-	-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache"
-	-o Dir::State::status="$APT_DIR/status" -o APT::Architecture=s390x
-	-o APT::Architectures=s390x -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+# shellcheck source=../lib/s390x-apt.sh
+. "$ROOT/tests/lib/s390x-apt.sh"
 
 fetch() {
-	local mirror k61 k612
+	local k61 k612
 	if ls "$W"/debs/linux-image-6.1.0-*.deb "$W"/debs/linux-image-6.12.*.deb \
 		"$W"/debs/busybox-static_*.deb >/dev/null 2>&1 && [ -z "${ZV_LINUX_REFRESH:-}" ]; then
 		return 0
 	fi
-	mirror=${ZV_LINUX_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
-	mirror=${mirror:-$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null)}
-	mirror=${mirror:-http://deb.debian.org/debian}
-	mkdir -p "$APT_DIR"/{sources,prefs,lists/partial,cache/archives/partial} "$W/debs"
-	touch "$APT_DIR/status"
-	printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-backports\nComponents: main\nArchitectures: s390x\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-		"$mirror" >"$APT_DIR/sources/debian-s390x.sources"
-	log "private apt update (s390x; $mirror)"
+	mkdir -p "$W/debs"
+	s390x_apt_init "$W" "${ZV_LINUX_MIRROR:-}" || skip "cannot set up the apt state in $W/apt"
+	log "private apt update (s390x; $APT_MIRROR)"
 	apt-get "${APTOPTS[@]}" update -q --error-on=any >"$W/apt-s390x.log" 2>&1 ||
 		skip "cannot reach the Debian archive (log: $W/apt-s390x.log)"
 	k61=$(apt-cache "${APTOPTS[@]}" search --names-only '^linux-image-6\.1\.0-[0-9]+-s390x$' |

@@ -73,12 +73,8 @@ stage_deps() {
 }
 
 # ---- s390x packages, through a private apt state ---------------------------
-APT_DIR=$W/apt
-APTOPTS=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APT_DIR/sources"
-	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$APT_DIR/prefs"
-	-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache"
-	-o Dir::State::status="$APT_DIR/status" -o APT::Architecture=s390x
-	-o APT::Architectures=s390x -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+# shellcheck source=../../lib/s390x-apt.sh
+. "$ROOT/tests/lib/s390x-apt.sh"
 
 have_debs() {
 	ls "$W"/debs/linux-image-*.deb "$W"/debs/busybox-static_*.deb \
@@ -89,21 +85,9 @@ stage_fetch() {
 	if have_debs && [ -z "${ZV_VM_REFRESH:-}" ]; then
 		log "s390x packages: cached in $W/debs"
 	else
-		local mirror
-		mirror=${ZV_VM_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
-		mirror=${mirror:-$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null)}
-		mirror=${mirror:-http://deb.debian.org/debian}
-		mkdir -p "$APT_DIR"/{sources,prefs,lists/partial,cache/archives/partial} "$W/debs"
-		touch "$APT_DIR/status"
-		cat >"$APT_DIR/sources/debian-s390x.sources" <<-EOF
-		Types: deb
-		URIs: $mirror
-		Suites: bookworm bookworm-backports
-		Components: main
-		Architectures: s390x
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-		EOF
-		log "private apt update (s390x; bookworm, bookworm-backports; $mirror)"
+		mkdir -p "$W/debs"
+		s390x_apt_init "$W" "${ZV_VM_MIRROR:-}" || skip "cannot set up the apt state in $W/apt"
+		log "private apt update (s390x; bookworm, bookworm-backports; $APT_MIRROR)"
 		apt-get "${APTOPTS[@]}" update -q --error-on=any >"$W/apt-s390x.log" 2>&1 ||
 			skip "cannot reach the Debian archive for s390x packages (log: $W/apt-s390x.log)"
 		local kpkg=${ZV_VM_KERNEL_PKG:-}
