@@ -37,12 +37,28 @@ struct seg { uint64_t paddr, filesz, memsz; };
 
 /* A static s390x ELF executable with the given PT_LOAD segments (each
  * filled with 0x07: BCR 0,7 no-ops), written to a temporary file. */
+/* Write n bytes of buf to a new file /tmp/zvfio-test-WHAT.XXXXXX named in path. */
+static char *temp_file(char *path, const char *what, const void *buf, size_t n)
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/zvfio-test-%s.XXXXXX", what);
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, buf, n) != (ssize_t)n) {
+		th_fail(__FILE__, __LINE__, "cannot write %s", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
 static char *write_elf(uint64_t entry, const struct seg *s, unsigned n)
 {
 	static char path[64];
 	uint8_t buf[8192] = { 0 };
 	uint64_t off = 64 + 56ULL * n;
-	int fd;
 
 	memcpy(buf, "\177ELF", 4);
 	buf[4] = 2;			/* ELFCLASS64 */
@@ -69,16 +85,7 @@ static char *write_elf(uint64_t entry, const struct seg *s, unsigned n)
 		memset(buf + off, 0x07, s[i].filesz);
 		off += s[i].filesz;
 	}
-	strcpy(path, "/tmp/zvfio-test-elf.XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, buf, off) != (ssize_t)off) {
-		th_fail(__FILE__, __LINE__, "cannot write %s", path);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	close(fd);
-	return path;
+	return temp_file(path, "elf", buf, off);
 }
 
 static struct zv_softcpu *machine(void)
@@ -223,29 +230,22 @@ TEST(a_run_that_ended_stays_ended)
 }
 
 /* A file of n bytes with "S390EP" at 0x10008 (when linux) and the command
- * line size maxcl at 0x10430: the layout of an s390x Linux image's head. */
+ * line size maxcl at 0x10430 (when it is that long): the layout of an s390x
+ * Linux image's head. */
 static const char *fake_kernel(char *path, size_t n, bool linux, uint64_t maxcl)
 {
 	uint8_t *buf = calloc(1, n);
-	int fd;
+	const char *p;
 
 	if (!buf)
 		return NULL;
-	if (linux)
+	if (linux && n > 0x10010)
 		memcpy(buf + 0x10008, "S390EP", 6);
-	put64(buf + 0x10430, maxcl);
-	strcpy(path, "/tmp/zvfio-test-kernel.XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, buf, n) != (ssize_t)n) {
-		th_fail(__FILE__, __LINE__, "cannot write %s", path);
-		if (fd >= 0)
-			close(fd);
-		free(buf);
-		return NULL;
-	}
-	close(fd);
+	if (n > 0x10438)
+		put64(buf + 0x10430, maxcl);
+	p = temp_file(path, "kernel", buf, n);
 	free(buf);
-	return path;
+	return p;
 }
 
 static uint64_t get64(const uint8_t *p)
