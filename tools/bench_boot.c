@@ -118,10 +118,11 @@ static int boot_zvfio(const char *kernel, const char *initrd, const char *append
 		goto out;
 	}
 	*secs = w.at;
-	printf("zvfio: %.2f s to /init (%" PRIu64 " instruction intercepts, %" PRIu64
-	       " blocks run, %" PRIu64 " external interruptions, %" PRIu64 " SVCs, %" PRIu64
-	       " program interruptions)\n", w.at, st.intercepts, st.blocks, st.external_interrupts,
-	       st.svc_interrupts, st.program_interrupts);
+	printf("zvfio: %.2f s to /init (%" PRIu64 " instructions, %.0f M/s; %" PRIu64
+	       " instruction intercepts, %" PRIu64 " blocks, %" PRIu64 " external interruptions, %"
+	       PRIu64 " program interruptions)\n", w.at, st.instructions,
+	       w.at > 0 ? (double)st.instructions / w.at / 1e6 : 0, st.intercepts, st.blocks,
+	       st.external_interrupts, st.program_interrupts);
 	rc = 0;
 out:
 	zv_softcpu_destroy(w.sc);

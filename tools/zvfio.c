@@ -170,9 +170,15 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	fprintf(stderr, "\n  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
 		", intercept sites translated %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
 		ss.translated_sites);
-	fprintf(stderr, "machine: %" PRIu64 " instruction intercepts, %" PRIu64 " blocks run, %"
-		PRIu64 " external interruptions, %" PRIu64 " SVCs, %" PRIu64 " enabled waits\n",
-		ss.intercepts, ss.blocks, ss.external_interrupts, ss.svc_interrupts, ss.waits);
+	fprintf(stderr, "machine: %" PRIu64 " instructions in %" PRIu64 " blocks (%.0f M/s), %"
+		PRIu64 " instruction intercepts (one per %.0f instructions), %" PRIu64
+		" external interruptions, %" PRIu64 " SVCs, %" PRIu64 " enabled waits\n",
+		ss.instructions, ss.blocks, ss.seconds > 0 ? (double)ss.instructions / ss.seconds / 1e6 : 0,
+		ss.intercepts, ss.intercepts ? (double)ss.instructions / (double)ss.intercepts : 0,
+		ss.external_interrupts, ss.svc_interrupts, ss.waits);
+	if (ss.blocks_estimated)
+		fprintf(stderr, "  (%" PRIu64 " blocks counted by their size: their translation was not "
+			"seen)\n", ss.blocks_estimated);
 	if (ss.user_seconds)
 		fprintf(stderr, "first user-space instruction after %.2f s\n", ss.user_seconds);
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"

@@ -93,6 +93,10 @@ struct zv_softcpu_stats {
 	double user_seconds;	/* from the first run to the first problem-state
 				 * PSW (an OS's first user-space instruction); 0:
 				 * none yet */
+	uint64_t instructions;	/* executed, counted per translated block (a
+				 * block cut short by an exception counts whole) */
+	uint64_t blocks_estimated;	/* blocks whose instructions were not known
+					 * (4 bytes an instruction assumed) */
 };
 
 /*

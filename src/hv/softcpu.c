@@ -864,6 +864,18 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	return true;
 }
 
+/* A block was translated: remember how many instructions it has. */
+static void hook_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *opaque)
+{
+	struct zv_softcpu *sc = opaque;
+	struct sc_tbinfo *t = &sc->tbinfo[(cur->pc >> 1) & (TBINFO - 1)];
+
+	(void)uc;
+	(void)prev;
+	t->pc = cur->pc;
+	t->icount = cur->icount;
+}
+
 /* The comparison mode (--hook-all): a hook on every instruction with the
  * cheapest filter, the first byte, in front of the intercept. */
 static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -910,7 +922,6 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 {
 	struct zv_softcpu *sc = opaque;
 
-	(void)size;
 	if (sc->pause || sc->stop) {
 		uc_emu_stop(uc);
 		return;
@@ -927,6 +938,16 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	if (addr != sc->ex_passed)
 		sc->ex_passed = UINT64_MAX;
 	sc->st.blocks++;
+	{
+		const struct sc_tbinfo *t = &sc->tbinfo[(addr >> 1) & (TBINFO - 1)];
+
+		if (t->pc == addr) {
+			sc->st.instructions += t->icount;
+		} else {
+			sc->st.instructions += size > 4 ? size / 4 : 1;
+			sc->st.blocks_estimated++;
+		}
+	}
 	if (++sc->blocks_since_poll >= 1024 || zv_events_hinted(sc->m)) {
 		sc->blocks_since_poll = 0;
 		periodic(sc);
@@ -1090,6 +1111,12 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		return NULL;
 	}
 	sc->cfg = *cfg;
+	sc->tbinfo = calloc(TBINFO, sizeof(*sc->tbinfo));
+	if (!sc->tbinfo) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err;
+	}
 	sc->debug_pgm = getenv("ZV_DEBUG_PGM") != NULL;
 	sc->ram_size = cfg->mem_size ? cfg->mem_size : 256ULL << 20;
 	sc->console = cfg->console ? cfg->console : stdout;
@@ -1140,6 +1167,8 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
+	if (ue == UC_ERR_OK)
+		ue = uc_hook_add(sc->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
 	if (ue == UC_ERR_OK && cfg->hook_all)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
@@ -1181,6 +1210,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 		uc_close(sc->uc);
 	if (sc->ram)
 		munmap(sc->ram, sc->ram_size);
+	free(sc->tbinfo);
 	free(sc);
 }
 

@@ -12,6 +12,7 @@
 #include "zvfio/softcpu.h"
 
 #define MAX_REPORTS ZV_GUEST_REPORTS_MAX
+#define TBINFO (1u << 16)
 
 struct sc_report {
 	char key[ZV_GUEST_REPORT_KEY_MAX + 1];
@@ -81,6 +82,10 @@ struct zv_softcpu {
 	bool os;			/* an OS image (kernel loaded) */
 	bool debug_pgm;			/* ZV_DEBUG_PGM: trace program interruptions */
 	double user_at;			/* first problem-state PSW, s after start */
+
+	/* instructions of each translated block by its address, from
+	 * UC_HOOK_EDGE_GENERATED: a direct-mapped table of TBINFO entries */
+	struct sc_tbinfo { uint64_t pc; uint32_t icount; } *tbinfo;
 
 	struct sc_report reports[MAX_REPORTS];
 	unsigned nreports;
