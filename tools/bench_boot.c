@@ -251,24 +251,20 @@ int bench_boot(int argc, char **argv)
 			       "line.\n");
 			return 0;
 		case 'k':
-			if (kernel)
-				return cli_usage_error("--kernel given twice");
-			kernel = optarg;
+			if (cli_once("--kernel", &kernel, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'i':
-			if (initrd)
-				return cli_usage_error("--initrd given twice");
-			initrd = optarg;
+			if (cli_once("--initrd", &initrd, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'P':
-			if (append)
-				return cli_usage_error("--append given twice");
-			append = optarg;
+			if (cli_once("--append", &append, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'Q':
-			if (qemu)
-				return cli_usage_error("--qemu given twice");
-			qemu = optarg;
+			if (cli_once("--qemu", &qemu, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'm':
 			if (mem)

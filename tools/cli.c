@@ -111,3 +111,11 @@ int cli_bad_option(int c, char **argv, int optind)
 		return cli_usage_error("option '%s' needs an argument", argv[optind - 1]);
 	return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 }
+
+int cli_once(const char *opt, const char **slot, const char *arg)
+{
+	if (*slot)
+		return cli_usage_error("%s given twice", opt);
+	*slot = arg;
+	return 0;
+}

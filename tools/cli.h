@@ -28,6 +28,9 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
 /* A size: a number with an optional K, M or G suffix (binary units). */
 bool cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+/* A string option that may be given once: stores arg in *slot and returns
+ * 0, or prints "OPT given twice" and returns EXIT_USAGE. */
+int cli_once(const char *opt, const char **slot, const char *arg);
 /* getopt_long's leftovers: an error for the first one, if any. */
 bool cli_no_operands(int argc, char **argv, int optind);
 /* getopt_long returned '?' or ':' for argv[optind - 1]: the error. */

@@ -247,19 +247,16 @@ static int cmd_run(int argc, char **argv)
 			have_guest = true;
 			break;
 		case 'k':
-			if (kernel)
-				return cli_usage_error("--kernel given twice");
-			kernel = optarg;
+			if (cli_once("--kernel", &kernel, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'i':
-			if (initrd)
-				return cli_usage_error("--initrd given twice");
-			initrd = optarg;
+			if (cli_once("--initrd", &initrd, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'P':
-			if (append)
-				return cli_usage_error("--append given twice");
-			append = optarg;
+			if (cli_once("--append", &append, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'd':
 			if (ndevs == 64)
@@ -275,9 +272,8 @@ static int cmd_run(int argc, char **argv)
 				return cli_usage_error("--mem '%s': not a multiple of 1 MiB", optarg);
 			break;
 		case 'a':
-			if (cfg.args)
-				return cli_usage_error("--args given twice");
-			cfg.args = optarg;
+			if (cli_once("--args", &cfg.args, optarg))
+				return EXIT_USAGE;
 			break;
 		case 't':
 			if (have_timeout)

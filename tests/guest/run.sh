@@ -127,6 +127,8 @@ expect_err bench-boot-timeout-range "--timeout" bench boot --kernel x --timeout 
 expect_err bench-boot-no-such-kernel "--kernel" bench boot --kernel /nonexistent/vmlinuz
 expect_err run-initrd-needs-kernel "--initrd needs --kernel" run --guest $G/machine.elf --initrd x
 expect_err run-guest-and-kernel "exclude each other" run --guest $G/machine.elf --kernel x
+expect_err run-kernel-twice "--kernel given twice" run --kernel a --kernel b
+expect_err bench-boot-qemu-twice "--qemu given twice" bench boot --kernel a --qemu a --qemu b
 expect_err run-no-such-kernel "--kernel" run --kernel /nonexistent/vmlinuz
 expect_err run-kernel-not-linux "no S390EP header" run --kernel $G/machine.elf
 expect_err run-kernel-not-a-file "not a regular file" run --kernel /dev/null
