@@ -71,6 +71,21 @@ static int64_t cpu_timer(struct zv_softcpu *sc, uint64_t tod)
 	return (int64_t)(sc->clk.cpt_base - (tod - sc->clk.cpt_at));
 }
 
+uint64_t clock_guest_tod(struct zv_softcpu *sc)
+{
+	return clock_tod(sc) + sc->clk.tod_offset;
+}
+
+uint64_t clock_guest_ckc(struct zv_softcpu *sc)
+{
+	return sc->clk.ckc + sc->clk.tod_offset;
+}
+
+uint64_t clock_cpu_timer(struct zv_softcpu *sc)
+{
+	return (uint64_t)cpu_timer(sc, clock_tod(sc));
+}
+
 void clock_update(struct zv_softcpu *sc)
 {
 	uint64_t tod = clock_tod(sc);
@@ -104,7 +119,7 @@ void clock_skip(struct zv_softcpu *sc, uint64_t ns)
 static int store_tod(struct zv_softcpu *sc, uint64_t mask, uint64_t addr, unsigned ar,
 		     bool extended)
 {
-	uint64_t tod = clock_tod(sc) + sc->clk.tod_offset;
+	uint64_t tod = clock_guest_tod(sc);
 	uint8_t b[16] = { 0 };
 	int rc;
 
@@ -135,32 +150,25 @@ int clock_insn(struct zv_softcpu *sc, uint8_t op2, uint64_t mask, uint64_t addr,
 	uint8_t b[8];
 	int rc;
 
+	if (op2 == 0x05 || op2 == 0x7c || op2 == 0x78) {	/* STCK STCKF STCKE */
+		rc = store_tod(sc, mask, addr, ar, op2 == 0x78);
+		if (!rc)
+			sc_set_cc(sc, 0);
+		return rc;
+	}
+	/* the others take a doubleword operand */
+	if (addr & 7)
+		return PGM_SPECIFICATION;
 	switch (op2) {
-	case 0x05:	/* STCK */
-	case 0x7c:	/* STCKF */
-		rc = store_tod(sc, mask, addr, ar, false);
-		if (!rc)
-			sc_set_cc(sc, 0);
-		return rc;
-	case 0x78:	/* STCKE */
-		rc = store_tod(sc, mask, addr, ar, true);
-		if (!rc)
-			sc_set_cc(sc, 0);
-		return rc;
 	case 0x04:	/* SCK: the clock takes the operand's value */
-		if (addr & 7)
-			return PGM_SPECIFICATION;
 		rc = sc_vcopy(sc, mask, addr, ar, b, 8, SC_READ);
 		if (rc)
 			return rc;
 		sc->clk.tod_offset = be64_get(b) - clock_tod(sc);
 		sc->clk.last_tod = 0;
-		sc->tod_set = be64_get(b);
 		sc_set_cc(sc, 0);
 		return 0;
 	case 0x06:	/* SCKC */
-		if (addr & 7)
-			return PGM_SPECIFICATION;
 		rc = sc_vcopy(sc, mask, addr, ar, b, 8, SC_READ);
 		if (rc)
 			return rc;
@@ -169,13 +177,9 @@ int clock_insn(struct zv_softcpu *sc, uint8_t op2, uint64_t mask, uint64_t addr,
 		clock_update(sc);
 		return 0;
 	case 0x07:	/* STCKC */
-		if (addr & 7)
-			return PGM_SPECIFICATION;
-		be64_put(b, sc->clk.ckc + sc->clk.tod_offset);
+		be64_put(b, clock_guest_ckc(sc));
 		return sc_vcopy(sc, mask, addr, ar, b, 8, SC_WRITE);
 	case 0x08:	/* SPT */
-		if (addr & 7)
-			return PGM_SPECIFICATION;
 		rc = sc_vcopy(sc, mask, addr, ar, b, 8, SC_READ);
 		if (rc)
 			return rc;
@@ -184,9 +188,7 @@ int clock_insn(struct zv_softcpu *sc, uint8_t op2, uint64_t mask, uint64_t addr,
 		clock_update(sc);
 		return 0;
 	case 0x09:	/* STPT */
-		if (addr & 7)
-			return PGM_SPECIFICATION;
-		be64_put(b, (uint64_t)cpu_timer(sc, clock_tod(sc)));
+		be64_put(b, clock_cpu_timer(sc));
 		return sc_vcopy(sc, mask, addr, ar, b, 8, SC_WRITE);
 	default:
 		return 0x01;

@@ -143,12 +143,18 @@ static uint16_t write_event_data(struct zv_softcpu *sc, uint8_t *s, unsigned len
 	return any ? RC_NORMAL : RC_NO_EVENTS;
 }
 
+/* Console input waits and the guest takes VT220 events. */
+static bool input_pending(const struct zv_softcpu *sc)
+{
+	return sc->con_in_len && (sc->sclp_guest_receive & EVMASK(EVTYP_VT220));
+}
+
 /* Read event data: the console input as one VT220 event buffer. */
 static uint16_t read_event_data(struct zv_softcpu *sc, uint8_t *s, unsigned len)
 {
 	size_t n = sc->con_in_len;
 
-	if (!n || !(sc->sclp_guest_receive & EVMASK(EVTYP_VT220)))
+	if (!input_pending(sc))
 		return RC_NO_EVENTS;
 	if (len < 8 + 6 + 2)
 		return RC_SHORT_SCCB;
@@ -181,10 +187,9 @@ void sclp_poll_input(struct zv_softcpu *sc)
 			sc->con_in_eof = true;	/* end of input, or an error: no more */
 	}
 	/* an event buffer is pending: a service signal with no SCCB */
-	if (sc->con_in_len && (sc->sclp_guest_receive & EVMASK(EVTYP_VT220)) && !sc->service_signal) {
+	if (input_pending(sc) && !sc->service_signal) {
 		sc->service_signal = true;
 		sc->service_parm = 1;
-		sc->irq_check = true;
 	}
 }
 
@@ -246,9 +251,7 @@ int sclp_servc(struct zv_softcpu *sc, uint32_t cmd, uint64_t sccb)
 	be16_put(s + 6, rc);
 	/* done at once; the service signal tells the guest */
 	sc->service_signal = true;
-	sc->service_parm = (uint32_t)sccb | (sc->con_in_len &&
-					     (sc->sclp_guest_receive & EVMASK(EVTYP_VT220)) ? 1 : 0);
-	sc->irq_check = true;
+	sc->service_parm = (uint32_t)sccb | (input_pending(sc) ? 1 : 0);
 	sc_set_cc(sc, 0);
 	return 0;
 }

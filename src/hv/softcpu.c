@@ -306,37 +306,60 @@ static uint64_t mcck_save(struct zv_softcpu *sc)
 	be32_put(lc + 0x1318, (uint32_t)sc_prefix(sc));
 	be32_put(lc + 0x131c, uc_env32(sc, UC_OFF_FPC));
 	be32_put(lc + 0x1324, 0);					/* TOD programmable */
-	be64_put(lc + 0x1328, sc->clk.cpt_base - (clock_tod(sc) - sc->clk.cpt_at));
-	be64_put(lc + 0x1330, (sc->clk.ckc + sc->clk.tod_offset) >> 8);	/* bits 0-55 */
+	be64_put(lc + 0x1328, clock_cpu_timer(sc));
+	be64_put(lc + 0x1330, clock_guest_ckc(sc) >> 8);	/* bits 0-55 */
 	for (unsigned i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
 		mcic |= 1ULL << (63 - valid[i]);
 	return mcic;
 }
 
-/* External interruption conditions, by priority (Principles of Operation,
- * "External Interruption"), each with its CR0 subclass mask. */
-static bool deliver_ext(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
+/* The external interruption to present next: the highest-priority
+ * condition its CR0 subclass mask enables (Principles of Operation,
+ * "External Interruption"); 0 when none. */
+static uint16_t ext_next(const struct zv_softcpu *sc)
 {
 	uint64_t cr0 = sc->cr[0];
-	uint16_t code;
+
+	if (sc->emergency && (cr0 & 0x4000))
+		return 0x1201;
+	if (sc->ext_call && (cr0 & 0x2000))
+		return 0x1202;
+	if (sc->clk.ckc_pending && (cr0 & 0x800))
+		return 0x1004;		/* stays pending until the CKC moves */
+	if (sc->clk.cpt_pending && (cr0 & 0x400))
+		return 0x1005;		/* stays pending until SPT */
+	if (sc->service_signal && (cr0 & 0x200))
+		return 0x2401;
+	return 0;
+}
+
+/* Only the conditions CR0 enables: a CPU timer left negative with its
+ * subclass off must not cost every block a look at the PSW. */
+static bool ext_pending(const struct zv_softcpu *sc)
+{
+	return ext_next(sc) != 0;
+}
+
+static bool deliver_ext(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
+{
+	uint16_t code = ext_next(sc);
 	uint32_t parm = 0;
 
-	if (sc->emergency && (cr0 & 0x4000)) {
-		sc->emergency = false;
-		code = 0x1201;
-	} else if (sc->ext_call && (cr0 & 0x2000)) {
-		sc->ext_call = false;
-		code = 0x1202;
-	} else if (sc->clk.ckc_pending && (cr0 & 0x800)) {
-		code = 0x1004;		/* stays pending until the CKC moves */
-	} else if (sc->clk.cpt_pending && (cr0 & 0x400)) {
-		code = 0x1005;		/* stays pending until SPT */
-	} else if (sc->service_signal && (cr0 & 0x200)) {
-		sc->service_signal = false;
-		code = 0x2401;
-		parm = sc->service_parm;
-	} else {
+	switch (code) {
+	case 0:
 		return false;
+	case 0x1201:
+		sc->emergency = false;
+		break;
+	case 0x1202:
+		sc->ext_call = false;
+		break;
+	case 0x2401:
+		sc->service_signal = false;
+		parm = sc->service_parm;
+		break;
+	default:
+		break;
 	}
 	be32_put(lowcore(sc) + LC_EXT_PARAMS, parm);
 	be16_put(lowcore(sc) + LC_EXT_CPU_ADDR, 0);
@@ -345,17 +368,6 @@ static bool deliver_ext(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 	sc->st.external_interrupts++;
 	load_new_psw(sc, LC_EXT_NEW_PSW);
 	return true;
-}
-
-/* Only the conditions CR0 enables: a CPU timer left negative with its
- * subclass off must not cost every block a look at the PSW. */
-static bool ext_pending(const struct zv_softcpu *sc)
-{
-	uint64_t cr0 = sc->cr[0];
-
-	return (sc->emergency && (cr0 & 0x4000)) || (sc->ext_call && (cr0 & 0x2000)) ||
-	       (sc->clk.ckc_pending && (cr0 & 0x800)) || (sc->clk.cpt_pending && (cr0 & 0x400)) ||
-	       (sc->service_signal && (cr0 & 0x200));
 }
 
 static bool deliver(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
@@ -368,7 +380,7 @@ static bool deliver(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 		load_new_psw(sc, LC_MCCK_NEW_PSW);
 		return true;
 	}
-	if ((mask & ZV_PSW_MASK_EXT) && ext_pending(sc) && deliver_ext(sc, mask, addr))
+	if ((mask & ZV_PSW_MASK_EXT) && deliver_ext(sc, mask, addr))
 		return true;
 	if (sc->io_pending && (mask & ZV_PSW_MASK_IO)) {
 		for (unsigned isc = 0; isc < 8; isc++) {
@@ -501,43 +513,34 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 
 	sc->st.waits++;
 	for (;;) {
+		uint64_t ns;
+
 		clock_update(sc);
+		sclp_poll_input(sc);
 		if (pending(sc) && deliver(sc, mask, addr))
 			return;
 		if (sc->stop)
 			return;
-		zv_dispatch_wait(sc->m, 0);
-		sclp_poll_input(sc);
-		if (pending(sc) && deliver(sc, mask, addr))
-			return;
-		if (ext) {
-			uint64_t ns = clock_next_ns(sc, sc->cr[0] & 0x800, sc->cr[0] & 0x400);
-
-			/* with console input still open someone may be typing:
-			 * time then passes as it does for them, up to the timer */
-			if (ns != UINT64_MAX && sc->cfg.has_console_in && !sc->con_in_eof) {
-				struct pollfd p[2] = {
-					{ .fd = sc->cfg.console_in, .events = POLLIN },
-					{ .fd = zv_poll_fd(sc->m), .events = POLLIN },
-				};
-
-				poll(p, 2, ns > 50000000 ? 50 : (int)(ns / 1000000));
-				if (sc->deadline && sc_now() > sc->deadline) {
-					sc_fault(sc, ZV_RUN_TIMEOUT, "timeout after %u s", sc->cfg.timeout_s);
-					return;
-				}
-				continue;
-			}
-			if (ns != UINT64_MAX) {
-				clock_skip(sc, ns);
-				continue;
-			}
-		}
 		if (sc->deadline && sc_now() > sc->deadline) {
 			sc_fault(sc, ZV_RUN_TIMEOUT, "timeout: the guest waited for an interrupt that never came");
 			return;
 		}
-		zv_dispatch_wait(sc->m, zv_events_hinted(sc->m) ? 0 : 50);
+		ns = ext ? clock_next_ns(sc, sc->cr[0] & 0x800, sc->cr[0] & 0x400) : UINT64_MAX;
+		if (ns == UINT64_MAX) {
+			zv_dispatch_wait(sc->m, zv_events_hinted(sc->m) ? 0 : 50);
+		} else if (sc->cfg.has_console_in && !sc->con_in_eof) {
+			/* with console input open someone may be typing: time
+			 * then passes as it does for them, up to the timer */
+			struct pollfd p[2] = {
+				{ .fd = sc->cfg.console_in, .events = POLLIN },
+				{ .fd = zv_poll_fd(sc->m), .events = POLLIN },
+			};
+
+			poll(p, 2, ns > 50000000 ? 50 : (int)(ns / 1000000));
+			zv_dispatch_wait(sc->m, 0);
+		} else if (zv_dispatch_wait(sc->m, 0) == 0) {
+			clock_skip(sc, ns);	/* the devices are quiet: on to the timer */
+		}
 		if (sc->cfg.progress && sc_now() >= sc->next_progress) {
 			sc->next_progress = sc_now() + 1.0;
 			sc->cfg.progress(sc->cfg.progress_opaque, sc);
@@ -1079,7 +1082,7 @@ static uint64_t cb_tod(void *opaque)
 {
 	struct zv_softcpu *sc = opaque;
 
-	return sc->started ? clock_tod(sc) + sc->clk.tod_offset : 0;
+	return sc->started ? clock_guest_tod(sc) : 0;
 }
 
 static const struct zv_hv_ops softcpu_hv_ops = {

@@ -33,7 +33,6 @@ struct zv_softcpu {
 	volatile uint64_t *cr;		/* its control registers */
 	uint8_t io_pending;		/* adapter interruptions, one bit per ISC (0x80 >> isc) */
 	bool mchk_pending;		/* channel report pending */
-	bool irq_check;			/* something may be deliverable */
 
 	uc_hook h_block, h_intr;
 	/* translation-time interception (softcpu.c): the byte hook_fetch
@@ -43,7 +42,6 @@ struct zv_softcpu {
 	uint64_t ex_pass;		/* an EXECUTE to run as it is (run_execute) */
 	uint64_t ex_passed;		/* ... and running so: an exception there is
 					 * its target's own, not a trap */
-	uint64_t tod_set;		/* the TOD clock value SCK set last */
 	uint8_t patch_byte;
 
 	bool stop;			/* the run is over */
@@ -154,6 +152,10 @@ int sc_vcopy(struct zv_softcpu *sc, uint64_t mask, uint64_t va, unsigned ar, voi
 void clock_init(struct zv_softcpu *sc);
 uint64_t clock_ns(struct zv_softcpu *sc);
 uint64_t clock_tod(struct zv_softcpu *sc);
+/* What the guest sees: its TOD clock (after SCK), clock comparator and CPU timer */
+uint64_t clock_guest_tod(struct zv_softcpu *sc);
+uint64_t clock_guest_ckc(struct zv_softcpu *sc);
+uint64_t clock_cpu_timer(struct zv_softcpu *sc);
 void clock_update(struct zv_softcpu *sc);
 uint64_t clock_next_ns(struct zv_softcpu *sc, bool ckc_on, bool cpt_on);
 void clock_skip(struct zv_softcpu *sc, uint64_t ns);

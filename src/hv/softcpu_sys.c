@@ -239,12 +239,10 @@ int sys_sigp(struct zv_softcpu *sc, const uint8_t *b, uint64_t order)
 		return 0;
 	case SIGP_EXTERNAL_CALL:
 		sc->ext_call = true;
-		sc->irq_check = true;
 		sc_set_cc(sc, 0);
 		return 0;
 	case SIGP_EMERGENCY:
 		sc->emergency = true;
-		sc->irq_check = true;
 		sc_set_cc(sc, 0);
 		return 0;
 	case SIGP_STOP:
