@@ -269,10 +269,8 @@ int bench_boot(int argc, char **argv)
 		case 'm':
 			if (mem)
 				return cli_usage_error("--mem given twice");
-			if (!cli_size("--mem", optarg, 16ULL << 20, 64ULL << 30, &mem))
+			if (!cli_ram_size("--mem", optarg, 16ULL << 20, &mem))
 				return EXIT_USAGE;
-			if (mem % (1u << 20))
-				return cli_usage_error("--mem '%s': not a multiple of 1 MiB", optarg);
 			break;
 		case 't':
 			if (timeout)

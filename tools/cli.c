@@ -119,3 +119,14 @@ int cli_once(const char *opt, const char **slot, const char *arg)
 	*slot = arg;
 	return 0;
 }
+
+bool cli_ram_size(const char *opt, const char *arg, uint64_t min, uint64_t *out)
+{
+	if (!cli_size(opt, arg, min, 64ULL << 30, out))
+		return false;
+	if (*out % (1u << 20)) {
+		cli_usage_error("%s '%s': not a multiple of 1 MiB", opt, arg);
+		return false;
+	}
+	return true;
+}

@@ -28,6 +28,9 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
 /* A size: a number with an optional K, M or G suffix (binary units). */
 bool cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+/* Guest RAM: a size in [min, 64 GiB], a multiple of 1 MiB; false after
+ * printing the error. */
+bool cli_ram_size(const char *opt, const char *arg, uint64_t min, uint64_t *out);
 /* A string option that may be given once: stores arg in *slot and returns
  * 0, or prints "OPT given twice" and returns EXIT_USAGE. */
 int cli_once(const char *opt, const char **slot, const char *arg);

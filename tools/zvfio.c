@@ -266,10 +266,8 @@ static int cmd_run(int argc, char **argv)
 		case 'm':
 			if (cfg.mem_size)
 				return cli_usage_error("--mem given twice");
-			if (!cli_size("--mem", optarg, 1ULL << 20, 64ULL << 30, &cfg.mem_size))
+			if (!cli_ram_size("--mem", optarg, 1ULL << 20, &cfg.mem_size))
 				return EXIT_USAGE;
-			if (cfg.mem_size % (1u << 20))
-				return cli_usage_error("--mem '%s': not a multiple of 1 MiB", optarg);
 			break;
 		case 'a':
 			if (cli_once("--args", &cfg.args, optarg))
