@@ -101,6 +101,12 @@ static void csst(void)
 	csst_run(0x003, &cmp);				/* function code 3 */
 	CHECK_EQ(pgm_code(), 0x0006);
 	CHECK_EQ(pgm_seen.ilc, 6);
+	pgm_expect();
+	csst_run(0x0bc, &cmp);		/* function code 0xbc (found by fuzz_softcpu) */
+	CHECK_EQ(pgm_code(), 0x0006);
+	pgm_expect();
+	csst_run(0x900, &cmp);		/* store characteristic 9 */
+	CHECK_EQ(pgm_code(), 0x0006);
 }
 
 static void unicorn_crashers(void)

@@ -462,17 +462,19 @@ int sys_csst(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask, uint64_t a1
 {
 	uint64_t r0 = sc_gpr(sc, 0), pl = sc_gpr(sc, 1);
 	unsigned fc = (unsigned)r0 & 0xff, stc = (unsigned)(r0 >> 8) & 0xff, r3 = b[1] >> 4;
-	unsigned n = 4u << fc, sn;
+	unsigned n, sn;
 	uint8_t parm[32], op1[16], cmp[16];
 	uint64_t abs1, abs2;
 	int rc;
 
 	if (!(mask & ZV_PSW_MASK_EA))
 		pl &= mask & ZV_PSW_MASK_BA ? 0x7fffffff : 0xffffff;
-	if (fc > 2 || stc > 4 || (fc == 2 && (r3 & 1)) || (a1 & (n - 1)) || (a2 & ((1u << stc) - 1)) ||
-	    (pl & 15))
+	if (fc > 2 || stc > 4)
 		return PGM_SPECIFICATION;
+	n = 4u << fc;
 	sn = 1u << stc;
+	if ((fc == 2 && (r3 & 1)) || (a1 & (n - 1)) || (a2 & (sn - 1)) || (pl & 15))
+		return PGM_SPECIFICATION;
 	rc = sc_vcopy(sc, mask, pl, 1, parm, 32, SC_READ);
 	if (!rc)
 		rc = sc_vcopy(sc, mask, a1, b[2] >> 4, op1, n, SC_READ);
