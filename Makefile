@@ -22,7 +22,12 @@ LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 LIB_SRC := $(wildcard src/arch/*.c src/core/*.c src/dev/*.c src/dev/emu/*.c src/dev/vfio/*.c src/util/*.c src/hv/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 # LDLIBS: extra libraries, linked last (a static cross build adds -lm)
-LIBS    := -lunicorn -lpthread $(LDLIBS)
+# a program linking libzvfio.a exports the functions zvfio puts before
+# libunicorn's own (src/hv/ucstore.c: guest stores at full speed)
+ZV_EXPORT_LDFLAGS := -Wl,--export-dynamic-symbol=tlb_set_page_with_attrs_s390x \
+	-Wl,--export-dynamic-symbol=tlb_protect_code_s390x \
+	-Wl,--export-dynamic-symbol=tlb_unprotect_code_s390x
+LIBS    := -lunicorn -lpthread $(ZV_EXPORT_LDFLAGS) $(LDLIBS)
 
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:%.c=$(O)/%)

@@ -179,6 +179,12 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	if (ss.blocks_estimated)
 		fprintf(stderr, "  (%" PRIu64 " blocks counted by their size: their translation was not "
 			"seen)\n", ss.blocks_estimated);
+	if (ss.fast_stores)
+		fprintf(stderr, "  stores: fast path except on the %" PRIu64 " pages found holding "
+			"translated code\n", ss.code_pages_marked);
+	else
+		fprintf(stderr, "  stores: all on Unicorn's slow path (%s)\n",
+			ss.slow_stores_why ? ss.slow_stores_why : "unknown");
 	if (ss.user_seconds)
 		fprintf(stderr, "first user-space instruction after %.2f s\n", ss.user_seconds);
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"

@@ -97,6 +97,13 @@ struct zv_softcpu_stats {
 				 * block cut short by an exception counts whole) */
 	uint64_t blocks_estimated;	/* blocks whose instructions were not known
 					 * (4 bytes an instruction assumed) */
+	uint64_t code_pages_marked;	/* RAM pages found holding translated code
+					 * (a page translated again counts again) */
+	/* guest stores to RAM without translated code take TCG's inline fast
+	 * path (zvfio restores the rule Unicorn 2.0.1 dropped); false: every
+	 * store takes Unicorn's slow path, and slow_stores_why says why */
+	bool fast_stores;
+	const char *slow_stores_why;	/* a constant string; NULL when fast */
 };
 
 /*

@@ -1153,11 +1153,21 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	}
 	/* the control registers, found in Unicorn's CPU state and set to their
 	 * architected reset values (CR0 0xe0, CR14 0xc2000000) */
-	if (ucstate_find(sc, err, errlen) || ucstate_check_cregs(sc, err, errlen) ||
-	    ucstate_probe(sc, err, errlen)) {
+	if (ucstate_find(sc, err, errlen)) {
 		errno = ENOTSUP;
 		goto err;
 	}
+	/* pages with code are known from before the first block on */
+	if (ucstore_attach(sc)) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err;
+	}
+	if (ucstate_check_cregs(sc, err, errlen) || ucstate_probe(sc, err, errlen)) {
+		errno = ENOTSUP;
+		goto err;
+	}
+	ucstore_setup(sc);
 	/* Every address above RAM is claimed by one region without memory:
 	 * Unicorn 2.0.1 looks the guest's *logical* addresses up in its list
 	 * of regions (rigs/linux-on-unicorn/NOTES.md, defect 1), so with DAT on
@@ -1209,6 +1219,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 	 * pages a guest writes code into (translate-all.c); a TB flush would
 	 * free them but costs ~170 ms a machine, so the leak is suppressed by
 	 * name in the tests instead (tests/sanitizers/) */
+	ucstore_detach(sc);
 	if (sc->uc)
 		uc_close(sc->uc);
 	if (sc->ram)
@@ -1386,6 +1397,8 @@ ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_
 {
 	*st = sc->st;
 	st->user_seconds = sc->user_at;
+	st->fast_stores = sc->store_fast;
+	st->slow_stores_why = sc->store_fast ? NULL : sc->store_why;
 	if (!st->seconds && sc->t_start)
 		st->seconds = sc_now() - sc->t_start;
 }

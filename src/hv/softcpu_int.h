@@ -29,7 +29,8 @@ struct zv_softcpu {
 	uint64_t entry;
 	bool loaded;
 
-	uint8_t *env;			/* Unicorn's CPU state (ucstate.c) */
+	void *cpu;			/* Unicorn's S390CPU (ucstate.c) */
+	uint8_t *env;			/* its CPU state */
 	volatile uint64_t *cr;		/* its control registers */
 	uint8_t io_pending;		/* adapter interruptions, one bit per ISC (0x80 >> isc) */
 	bool mchk_pending;		/* channel report pending */
@@ -85,6 +86,14 @@ struct zv_softcpu {
 	 * UC_HOOK_EDGE_GENERATED: a direct-mapped table of TBINFO entries */
 	struct sc_tbinfo { uint64_t pc; uint32_t icount; } *tbinfo;
 
+	/* ucstore.c: RAM pages holding translated code, one bit each; the
+	 * TLB's fast descriptors; whether data pages' stores are fast */
+	uint64_t *code_pages;
+	struct uc_tlb_fast *tlb_fast;
+	bool store_fast;
+	const char *store_why;		/* why not */
+	struct zv_softcpu *st_next;	/* ucstore.c's list of machines */
+
 	struct sc_report reports[MAX_REPORTS];
 	unsigned nreports;
 	struct zv_softcpu_stats st;
@@ -132,6 +141,11 @@ uint64_t uc_env64(struct zv_softcpu *sc, unsigned off);
 int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen);
+
+/* ucstore.c: guest stores at TCG's full speed on pages without code */
+int ucstore_attach(struct zv_softcpu *sc);
+void ucstore_setup(struct zv_softcpu *sc);
+void ucstore_detach(struct zv_softcpu *sc);
 
 /* dat.c: the guest's address translation for the machine's own accesses */
 /* SC_PROBE: an instruction fetch that stores nothing when it fails */

@@ -117,6 +117,7 @@ int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen)
 			 "(a different libunicorn? zvfio needs 2.0.1's layout)", OFF_PSW);
 		return -1;
 	}
+	sc->cpu = cpu;
 	sc->env = env;
 	sc->cr = (volatile uint64_t *)(env + OFF_CREGS);
 	return 0;

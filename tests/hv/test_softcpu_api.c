@@ -229,6 +229,42 @@ TEST(a_run_that_ended_stays_ended)
 	fclose(cfg.console);
 }
 
+/* Guest stores take TCG's fast path on pages without code (src/hv/ucstore.c
+ * found Unicorn's TLB and its functions are called); ZV_SLOW_STORES=1 turns
+ * that off and says so; both run the same guest to the same end. */
+TEST(stores_are_fast_unless_asked_not_to_be)
+{
+	struct zv_softcpu_config cfg = { .mem_size = 16 << 20, .timeout_s = 60,
+					 .args = "mode=0 code=5" };
+	struct zv_softcpu_stats st;
+	struct zv_softcpu *sc;
+	char err[256] = "";
+	int status;
+
+	cfg.console = fopen("/dev/null", "w");
+	for (int slow = 0; slow < 2; slow++) {
+		if (slow)
+			setenv("ZV_SLOW_STORES", "1", 1);
+		sc = zv_softcpu_create(&cfg, err, sizeof(err));
+		EXPECT(sc != NULL);
+		if (!sc)
+			break;
+		zv_softcpu_stats_get(sc, &st);
+		EXPECT_EQ(st.fast_stores, !slow);
+		EXPECT(slow ? st.slow_stores_why && strstr(st.slow_stores_why, "ZV_SLOW_STORES")
+			    : st.slow_stores_why == NULL);
+		EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+		status = -1;
+		EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
+		EXPECT_EQ(status, 5);
+		zv_softcpu_stats_get(sc, &st);
+		EXPECT(st.code_pages_marked > 0);	/* the guest's code pages */
+		zv_softcpu_destroy(sc);
+	}
+	unsetenv("ZV_SLOW_STORES");
+	fclose(cfg.console);
+}
+
 /* A file of n bytes with "S390EP" at 0x10008 (when linux) and the command
  * line size maxcl at 0x10430 (when it is that long): the layout of an s390x
  * Linux image's head. */
