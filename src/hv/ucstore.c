@@ -87,14 +87,10 @@ static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zv_softcpu *reg_head;
 static atomic_uint reg_gen;
-static _Thread_local struct {
-	const void *key;
-	struct zv_softcpu *sc;
-	unsigned gen;
-} tl;
 
 static void find_real(void)
 {
+#ifndef ZV_UNICORN_STATIC
 	real.fill = (fill_fn *)dlsym(RTLD_NEXT, "tlb_set_page_with_attrs_s390x");
 	real.protect = (code_fn *)dlsym(RTLD_NEXT, "tlb_protect_code_s390x");
 	real.unprotect = (code_fn *)dlsym(RTLD_NEXT, "tlb_unprotect_code_s390x");
@@ -102,7 +98,21 @@ static void find_real(void)
 	real.tlb_flush = (flush_fn *)dlsym(RTLD_NEXT, "tlb_flush_s390x");
 	real.found = real.fill && real.protect && real.unprotect && real.reset_dirty &&
 		     real.tlb_flush;
+#endif
 }
+
+static bool is_code(const struct zv_softcpu *sc, uint64_t page)
+{
+	return page >= sc->ram_size >> PAGE_BITS ||
+	       (sc->code_pages[page / 64] >> (page % 64) & 1);
+}
+
+#ifndef ZV_UNICORN_STATIC
+static _Thread_local struct {
+	const void *key;
+	struct zv_softcpu *sc;
+	unsigned gen;
+} tl;
 
 /* The machine whose Unicorn CPU (by_cpu) or engine is key; NULL: none. */
 static struct zv_softcpu *lookup(const void *key, bool by_cpu)
@@ -124,11 +134,6 @@ static struct zv_softcpu *lookup(const void *key, bool by_cpu)
 	return sc;
 }
 
-static bool is_code(const struct zv_softcpu *sc, uint64_t page)
-{
-	return page >= sc->ram_size >> PAGE_BITS ||
-	       (sc->code_pages[page / 64] >> (page % 64) & 1);
-}
 
 /* ---- the functions libunicorn calls ---- */
 
@@ -193,6 +198,8 @@ ZV_INTERPOSE void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr)
 	if (sc && sc->code_pages && page < sc->ram_size >> PAGE_BITS)
 		sc->code_pages[page / 64] &= ~(1ULL << (page % 64));
 }
+
+#endif /* ZV_UNICORN_STATIC */
 
 /* ---- set-up ---- */
 
@@ -318,6 +325,10 @@ void ucstore_setup(struct zv_softcpu *sc)
 		sc->store_why = "ZV_SLOW_STORES is set";
 		return;
 	}
+#ifdef ZV_UNICORN_STATIC
+	sc->store_why = "built with libunicorn linked statically";
+	return;
+#endif
 	if (!real.found) {
 		sc->store_why = "libunicorn lacks the TLB functions of 2.0.1";
 		return;
