@@ -3,7 +3,9 @@
  * Bad operands from a real guest: each zPCI instruction answers with the
  * architected program exception, condition code or status, and the machine
  * presents exceptions through the lowcore with the right code, ILC and old
- * PSW (suppression: the next instruction).
+ * PSW (suppression: the next instruction). And the PSW and control-register
+ * instructions the machine emulates (STOSM, SSM, LPSW, LCTL, LCTLG) do
+ * what the Principles of Operation say, and refuse what it refuses.
  */
 #include "emu_dma_drv.h"
 #include "guest.h"
@@ -109,6 +111,85 @@ static void csst(void)
 	CHECK_EQ(pgm_code(), 0x0006);
 }
 
+/* STOSM in problem state: privileged operation */
+static volatile int stosm_pstate;
+
+static void stosm_in_problem_state(void)
+{
+	static uint8_t m;
+
+	pgm_expect();
+	asm volatile("stosm %0,0x00" : "=Q"(m) : : "memory");
+	stosm_pstate = pgm_code();
+}
+
+static uint8_t system_mask(void)
+{
+	uint8_t m;
+
+	asm volatile("stnsm %0,0xff" : "=Q"(m) : : "memory");	/* AND 0xff: no change */
+	return m;
+}
+
+static void psw_control(void)
+{
+	static uint8_t m, set __attribute__((aligned(8)));
+	static uint64_t crbuf[2] __attribute__((aligned(8)));
+	static uint32_t esa[2] __attribute__((aligned(8)));
+	uint64_t cr10 = 0, hi = 0, lo = 0, saved;
+	uint8_t orig = system_mask();
+
+	/* STOSM stores the mask it found, then ORs I2 in */
+	asm volatile("stosm %0,0x00" : "=Q"(m) : : "memory");
+	CHECK_EQ(m, orig);
+	asm volatile("stnsm %0,0xfc" : "=Q"(m) : : "memory");		/* I/O, external off */
+	asm volatile("stosm %0,0x01" : "=Q"(m) : : "memory");		/* external on */
+	CHECK_EQ(m, orig & 0xfc);
+	CHECK_EQ(system_mask(), (orig & 0xfc) | 0x01);
+	/* SSM loads the whole mask */
+	set = orig;
+	asm volatile("ssm %0" : : "Q"(set) : "memory");
+	CHECK_EQ(system_mask(), orig);
+	run_in_problem_state(stosm_in_problem_state);
+	CHECK_EQ(stosm_pstate, 0x0002);
+
+	/* LCTLG loads whole registers, LCTL low halves only (CR10: a PER
+	 * address, unused while PER is off) */
+	asm volatile("stctg %%c10,%%c10,%0" : "=Q"(saved) : : "memory");
+	crbuf[0] = 0x1122334455667788ULL;
+	asm volatile("lctlg %%c10,%%c10,%0" : : "Q"(crbuf[0]) : "memory");
+	crbuf[1] = 0xaabbccdd00000000ULL;	/* the word at crbuf[1] */
+	asm volatile("lctl %%c10,%%c10,%0" : : "Q"(crbuf[1]) : "memory");
+	asm volatile("stctg %%c10,%%c10,%0" : "=Q"(cr10) : : "memory");
+	CHECK_EQ(cr10, 0x11223344aabbccddULL);
+	pgm_expect();
+	asm volatile("lctl %%c10,%%c10,2(%0)" : : "a"(crbuf) : "memory");	/* not a word */
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 4);
+	pgm_expect();
+	asm volatile("lctlg %%c10,%%c10,4(%0)" : : "a"(crbuf) : "memory");	/* nor a doubleword */
+	CHECK_EQ(pgm_code(), 0x0006);
+	CHECK_EQ(pgm_seen.ilc, 6);
+	asm volatile("lctlg %%c10,%%c10,%0" : : "Q"(saved) : "memory");
+
+	/* LPSW: an ESA/390 PSW (bit 12 one, bit 32 the 31-bit mode) lands in
+	 * the 31-bit mode at its address; SAM64 goes back */
+	asm volatile("epsw %0,%1" : "=d"(hi), "=d"(lo));
+	esa[0] = (uint32_t)hi | 0x00080000u;
+	asm volatile("larl %%r1,1f\n"
+		     " oilh %%r1,0x8000\n"
+		     " st %%r1,4(%2)\n"
+		     " lpsw 0(%2)\n"
+		     "1: epsw %0,%1\n"
+		     " sam64"
+		     : "=&d"(hi), "=&d"(lo) : "a"(esa) : "1", "memory");
+	CHECK_EQ(lo & 0xffffffffULL, 0x80000000ULL);	/* BA on, EA off */
+	esa[0] &= ~0x00080000u;				/* bit 12 zero */
+	pgm_expect();
+	asm volatile("lpsw 0(%0)" : : "a"(esa) : "memory");
+	CHECK_EQ(pgm_code(), 0x0006);
+}
+
 static void unicorn_crashers(void)
 {
 	static uint64_t tod[2] __attribute__((aligned(8))) = { 0x00d0000000000000ULL, 0 };
@@ -127,6 +208,7 @@ static void unicorn_crashers(void)
 	CHECK_EQ(pgm_code(), 0x0006);
 	CHECK_EQ(pgm_seen.ilc, 4);
 	csst();
+	psw_control();
 }
 
 int guest_main(void)

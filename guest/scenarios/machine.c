@@ -2,8 +2,9 @@
 /*
  * Exercises the software machine's ways of ending a run, for the tool's
  * exit-status tests: mode=0 code=N (exit N), 1 (wait forever), 2 (disabled
- * wait), 3 (unexpected program interruption), 4 (LCTLG from outside RAM:
- * an exception Unicorn raises itself), 5 (LDER: Unicorn cannot translate
+ * wait), 3 (unexpected program interruption), 4 (a load from outside RAM:
+ * an access Unicorn makes itself, which the machine cannot present: it
+ * stops), 5 (LDER: Unicorn cannot translate
  * it; the machine stops), 6 (EXRL of an invalid opcode in an intercepted
  * family: the target's operation exception, presented with the EXRL's
  * length and the PSW after it -- the machine used to run the EXECUTE
@@ -38,8 +39,10 @@ int guest_main(void)
 	case 4: {
 		uint64_t far = guest_ram_size + (1ULL << 30);
 
-		asm volatile("lctlg %%c6,%%c6,0(%0)" : : "a"(far) : "memory");
-		return 0;
+		uint64_t v;
+
+		asm volatile("lg %0,0(%1)" : "=d"(v) : "a"(far) : "memory");
+		return (int)v;
 	}
 	case 5:
 		asm volatile(".insn rre,0xb3240000,%%f0,%%f2" : : : "memory");

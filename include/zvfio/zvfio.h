@@ -399,6 +399,7 @@ static inline unsigned zv_insn_length(uint8_t op0)
 #define ZV_PGM_PROTECTION   0x0004
 #define ZV_PGM_ADDRESSING   0x0005
 #define ZV_PGM_SPECIFICATION 0x0006
+#define ZV_PGM_SPECIAL_OP   0x0013
 #define ZV_PGM_OPERAND      0x0015
 
 /* ---- events -------------------------------------------------------------- */

@@ -33,6 +33,7 @@
 #ifndef __ASSEMBLER__
 #define MCIC_CHANNEL_REPORT (1ULL << 54)	/* MSB-0 bit 9: channel report pending */
 #define CR0_LAP             (1ULL << 28)	/* MSB-0 bit 35: low-address protection */
+#define CR0_SSM_SUPPRESS    (1ULL << 30)	/* MSB-0 bit 33: SSM suppression */
 #define CR14_CRW_MASK       (1ULL << 28)	/* MSB-0 bit 35: channel-report subclass */
 #define IO_INT_WORD_AI      0x80000000u	/* adapter-interruption indicator */
 #endif

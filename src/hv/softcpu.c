@@ -47,6 +47,9 @@ enum op {
 	 * no-ops or gets wrong (rigs/linux-on-unicorn/NOTES.md, defects 3
 	 * and 6): timing, SERVC, SIGP, STSI, STFLE/STFL, MC, channel I/O */
 	OP_CLOCK, OP_CLOCK_USER, OP_SERVC, OP_SIGP, OP_STSI, OP_STFLE, OP_STFL, OP_MC, OP_CHANNEL,
+	/* what can enable a pending interruption: the machine presents it
+	 * right after (STNSM only masks and runs as Unicorn translates it) */
+	OP_STOSM, OP_SSM, OP_LPSW, OP_LCTL, OP_LCTLG,
 	/* Unicorn 2.0.1 kills the host process translating these (found by
 	 * fuzz_softcpu; each opcode scanned in a child process): SCK (an
 	 * OP_CLOCK above; SIGSEGV in tcg_optimize: QEMU's TOD device is not
@@ -64,6 +67,14 @@ static enum op classify(const uint8_t *b)
 	switch (b[0]) {
 	case 0x83:
 		return OP_DIAG;
+	case 0xad:
+		return OP_STOSM;
+	case 0x80:
+		return OP_SSM;
+	case 0x82:
+		return OP_LPSW;
+	case 0xb7:
+		return OP_LCTL;
 	case 0xae:
 		return OP_SIGP;
 	case 0xaf:
@@ -96,7 +107,7 @@ static enum op classify(const uint8_t *b)
 	case 0xe3:
 		return b[5] == 0xd0 || b[5] == 0xd4 ? OP_ZPCI : OP_NONE;
 	case 0xeb:
-		return b[5] == 0xd0 || b[5] == 0xd1 ? OP_ZPCI : OP_NONE;
+		return b[5] == 0xd0 || b[5] == 0xd1 ? OP_ZPCI : b[5] == 0x2f ? OP_LCTLG : OP_NONE;
 	default:
 		return OP_NONE;
 	}
@@ -548,6 +559,8 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 	}
 }
 
+static void load_psw(struct zv_softcpu *sc, uint64_t nmask, uint64_t naddr);
+
 /* LPSWE, emulated (it traps, as every intercepted instruction does):
  * load the PSW, or wait when it is an enabled wait PSW. */
 static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen,
@@ -570,7 +583,13 @@ static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uns
 		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
 		return;
 	}
-	uint64_t nmask = be64_get(psw), naddr = be64_get(psw + 8);
+	load_psw(sc, be64_get(psw), be64_get(psw + 8));
+}
+
+/* Load the PSW nmask/naddr (LPSWE, LPSW), or wait when it is an enabled
+ * wait PSW. */
+static void load_psw(struct zv_softcpu *sc, uint64_t nmask, uint64_t naddr)
+{
 	/* an invalid PSW: bits 0, 2-4, 12, 24-30 and 33-63 must be 0, EA needs
 	 * BA, and the address must fit the addressing mode (the exception is
 	 * recognized after the PSW is loaded: the old PSW is the new one,
@@ -603,6 +622,115 @@ static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uns
 		return;
 	}
 	wait_for_interrupt(sc, nmask, naddr);
+}
+
+/* The second-operand address of an RSY-format instruction (20-bit signed
+ * displacement DH2:DL2). */
+static uint64_t addr_rsy(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
+{
+	int32_t d = (int32_t)((uint32_t)b[4] << 24 | (uint32_t)(b[2] & 0xf) << 16 | (uint32_t)b[3] << 8) >> 8;
+
+	return addr_bd(sc, b[2] >> 4, (uint64_t)(int64_t)d, mask);
+}
+
+/*
+ * STOSM, SSM and LPSW (privileged; the caller checked): the instructions
+ * that can open the PSW to a pending interruption, which is presented
+ * right after them (resume()). Principles of Operation: STOSM stores PSW
+ * bits 0-7 at D1(B1), then ORs I2 into them; SSM loads them from D2(B2)
+ * (a special-operation exception when CR0's SSM-suppression bit is on);
+ * LPSW loads an ESA/390-format PSW (bit 12 one; bit 32 the 31-bit mode,
+ * bits 33-63 the address). Bits 0 and 2-4 of a system mask must be zero:
+ * otherwise the new PSW is invalid, an early specification exception
+ * (ILC 0, the old PSW the new one), as LPSWE's invalid PSWs are.
+ */
+static void do_system_mask(struct zv_softcpu *sc, enum op op, uint64_t addr, const uint8_t *b,
+			   unsigned ilen, uint64_t mask)
+{
+	uint8_t v = (uint8_t)(mask >> 56), p[8];
+	uint64_t a;
+	int rc;
+
+	switch (op) {
+	case OP_STOSM:
+		a = addr_bd(sc, b[2] >> 4, (uint64_t)((b[2] & 0xf) << 8 | b[3]), mask);
+		rc = sc_vcopy(sc, mask, a, b[2] >> 4, &v, 1, SC_WRITE);
+		v |= b[1];
+		break;
+	case OP_SSM:
+		if (sc->cr[0] & CR0_SSM_SUPPRESS) {
+			inject_pgm(sc, mask, ZV_PGM_SPECIAL_OP, ilen, addr + ilen);
+			return;
+		}
+		rc = sc_vcopy(sc, mask, addr_s(sc, b, mask), b[2] >> 4, &v, 1, SC_READ);
+		break;
+	default:	/* OP_LPSW */
+		a = addr_s(sc, b, mask);
+		if (a & 7) {
+			inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
+			return;
+		}
+		rc = sc_vcopy(sc, mask, a, b[2] >> 4, p, 8, SC_READ);
+		if (!rc && !(be32_get(p) & 0x00080000u)) {
+			inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
+			return;
+		}
+		if (!rc) {
+			uint32_t m = be32_get(p), ia = be32_get(p + 4);
+
+			load_psw(sc, (uint64_t)(m & ~0x00080000u) << 32 |
+				 (ia & 0x80000000u ? ZV_PSW_MASK_BA : 0), ia & 0x7fffffff);
+			return;
+		}
+		break;
+	}
+	if (rc) {
+		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		return;
+	}
+	mask = (mask & ~(0xffULL << 56)) | (uint64_t)v << 56;
+	if (v & 0xb8) {
+		inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, 0, addr + ilen);
+		return;
+	}
+	resume(sc, mask, addr + ilen);
+}
+
+/*
+ * LCTL and LCTLG (privileged): control registers r1 through r3 (wrapping
+ * after 15) from the second operand, word (low halves) or doubleword
+ * aligned. The TLB goes, as QEMU's helpers flush it (translation depends
+ * on CR0, CR1, CR7 and CR13), and low-address protection stays off (see
+ * hook_block()). A subclass or ISC mask they open presents a pending
+ * interruption right after.
+ */
+static void do_lctl(struct zv_softcpu *sc, enum op op, uint64_t addr, const uint8_t *b,
+		    unsigned ilen, uint64_t mask)
+{
+	unsigned r1 = b[1] >> 4, r3 = b[1] & 0xf, n = ((r3 - r1) & 15) + 1;
+	unsigned w = op == OP_LCTLG ? 8 : 4;
+	uint64_t a = op == OP_LCTLG ? addr_rsy(sc, b, mask) : addr_s(sc, b, mask);
+	uint8_t buf[16 * 8];
+	int rc;
+
+	if (a & (w - 1)) {
+		inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
+		return;
+	}
+	rc = sc_vcopy(sc, mask, a, b[2] >> 4, buf, n * w, SC_READ);
+	if (rc) {
+		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = (r1 + i) & 15;
+
+		sc->cr[c] = w == 8 ? be64_get(buf + 8 * i)
+				   : (sc->cr[c] & ~0xffffffffULL) | be32_get(buf + 4 * i);
+	}
+	sc->cr[0] &= ~CR0_LAP;
+	ucstore_tlb_flush(sc);
+	resume(sc, mask, addr + ilen);
 }
 
 /* The deadline, checked where work is done: intercepts and block starts
@@ -672,6 +800,12 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 	case OP_LPSWE:
 		do_lpswe(sc, addr, b, ilen, mask);
 		return;
+	case OP_STOSM: case OP_SSM: case OP_LPSW:
+		do_system_mask(sc, op, addr, b, ilen, mask);
+		return;
+	case OP_LCTL: case OP_LCTLG:
+		do_lctl(sc, op, addr, b, ilen, mask);
+		return;
 	case OP_DIAG:
 		rc = sys_diag(sc, b);
 		break;
@@ -731,7 +865,8 @@ static bool fetch(struct zv_softcpu *sc, uint64_t addr, uint8_t b[6])
 static bool execute_family(uint8_t op0)
 {
 	return op0 == 0x83 || op0 == 0xae || op0 == 0xaf || op0 == 0xb2 || op0 == 0xb3 ||
-	       op0 == 0xb9 || op0 == 0xc8 || op0 == 0xe3 || op0 == 0xeb;
+	       op0 == 0xb9 || op0 == 0xc8 || op0 == 0xe3 || op0 == 0xeb || op0 == 0xad ||
+	       op0 == 0x80 || op0 == 0x82 || op0 == 0xb7;
 }
 
 static bool is_execute(const uint8_t *b)
@@ -853,6 +988,9 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		return true;
 	}
 	if (ex_read ? !execute_family(b[0]) : classify(b) == OP_NONE)
+		return true;
+	/* the start-up probes run LCTLG and the like as Unicorn does */
+	if (!sc->intercepting)
 		return true;
 	/* --hook-all finds intercepts with its code hook, but what Unicorn
 	 * cannot translate must not reach its translator either way */
@@ -1180,6 +1318,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
+	sc->intercepting = true;
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
 	if (ue == UC_ERR_OK && cfg->hook_all)

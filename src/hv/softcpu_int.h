@@ -44,6 +44,7 @@ struct zv_softcpu {
 	uint64_t ex_passed;		/* ... and running so: an exception there is
 					 * its target's own, not a trap */
 	uint8_t patch_byte;
+	bool intercepting;		/* hook_fetch traps (after the start-up probes) */
 
 	bool stop;			/* the run is over */
 	bool pause;			/* back to the caller: an exit (cfg.exits) */
@@ -146,6 +147,8 @@ int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstore_attach(struct zv_softcpu *sc);
 void ucstore_setup(struct zv_softcpu *sc);
 void ucstore_detach(struct zv_softcpu *sc);
+/* Unicorn's TLB flush: after the machine changed what translation uses */
+void ucstore_tlb_flush(struct zv_softcpu *sc);
 
 /* dat.c: the guest's address translation for the machine's own accesses */
 /* SC_PROBE: an instruction fetch that stores nothing when it fails */

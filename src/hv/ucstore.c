@@ -69,14 +69,13 @@ struct memtxattrs { uint32_t bits; };
 typedef void fill_fn(void *cpu, uint64_t vaddr, uint64_t paddr, struct memtxattrs attrs,
 		     int prot, int mmu_idx, uint64_t size);
 typedef void code_fn(void *uc, uint64_t ram_addr);
-typedef void reset_fn(void *cpu, uint64_t host_start, uint64_t length);
-typedef void flush_fn(void *cpu);
+/* libunicorn's own, called directly */
+void tlb_reset_dirty_s390x(void *cpu, uint64_t host_start, uint64_t length);
+void tlb_flush_s390x(void *cpu);
 
 static struct {
 	fill_fn *fill;
 	code_fn *protect, *unprotect;
-	reset_fn *reset_dirty;
-	flush_fn *tlb_flush;
 	bool found;
 } real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -94,10 +93,7 @@ static void find_real(void)
 	real.fill = (fill_fn *)dlsym(RTLD_NEXT, "tlb_set_page_with_attrs_s390x");
 	real.protect = (code_fn *)dlsym(RTLD_NEXT, "tlb_protect_code_s390x");
 	real.unprotect = (code_fn *)dlsym(RTLD_NEXT, "tlb_unprotect_code_s390x");
-	real.reset_dirty = (reset_fn *)dlsym(RTLD_NEXT, "tlb_reset_dirty_s390x");
-	real.tlb_flush = (flush_fn *)dlsym(RTLD_NEXT, "tlb_flush_s390x");
-	real.found = real.fill && real.protect && real.unprotect && real.reset_dirty &&
-		     real.tlb_flush;
+	real.found = real.fill && real.protect && real.unprotect;
 #endif
 }
 
@@ -180,7 +176,7 @@ ZV_INTERPOSE void tlb_protect_code_s390x(void *uc, uint64_t ram_addr)
 	sc->code_pages[page / 64] |= 1ULL << (page % 64);
 	sc->st.code_pages_marked++;
 	if (sc->store_fast)
-		real.reset_dirty(sc->cpu, (uintptr_t)(sc->ram + (page << PAGE_BITS)),
+		tlb_reset_dirty_s390x(sc->cpu, (uintptr_t)(sc->ram + (page << PAGE_BITS)),
 				 1u << PAGE_BITS);
 }
 
@@ -200,6 +196,11 @@ ZV_INTERPOSE void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr)
 }
 
 #endif /* ZV_UNICORN_STATIC */
+
+void ucstore_tlb_flush(struct zv_softcpu *sc)
+{
+	tlb_flush_s390x(sc->cpu);
+}
 
 /* ---- set-up ---- */
 
@@ -368,6 +369,6 @@ void ucstore_setup(struct zv_softcpu *sc)
 	/* every entry made during the check is refilled under the final rule;
 	 * the blocks the start-up probes translated (ucstate.c, here) go, as
 	 * the host rewrote their code */
-	real.tlb_flush(sc->cpu);
+	tlb_flush_s390x(sc->cpu);
 	uc_ctl_remove_cache(sc->uc, 0x1000, 0x6000);
 }
