@@ -52,6 +52,10 @@ struct zv_softcpu_config {
 	 * instead of handling itself, as KVM_RUN hands exits to a VMM; 0:
 	 * the machine handles everything (the fast way) */
 	uint32_t exits;
+	/* 1: a hook on every translated block counts the blocks and
+	 * instructions executed exactly (zv_softcpu_stats.counted); the run
+	 * is then about 1.6 times slower. 0: no such hook, nothing counted */
+	int count_instructions;
 };
 
 /* zPCI instructions: run returns ZV_RUN_INTERCEPT; the caller fetches the
@@ -104,6 +108,11 @@ struct zv_softcpu_stats {
 	 * store takes Unicorn's slow path, and slow_stores_why says why */
 	bool fast_stores;
 	const char *slow_stores_why;	/* a constant string; NULL when fast */
+	/* blocks and instructions are counted (a hook on every block:
+	 * cfg.count_instructions, hook_all, or a libunicorn the machine cannot
+	 * run without one -- block_hook_why says which) */
+	bool counted;
+	const char *block_hook_why;	/* a constant string; NULL: no block hook */
 };
 
 /*

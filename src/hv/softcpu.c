@@ -214,6 +214,7 @@ void sc_fault(struct zv_softcpu *sc, enum zv_run_end end, const char *fmt, ...)
 	sc->end = end;
 	sc->stop = true;
 	uc_emu_stop(sc->uc);
+	kicker_insist(sc);	/* lost when a hook wrote the PC in this pass */
 }
 
 /* The lowcore: the 8 KiB at the prefix (absolute). */
@@ -237,9 +238,12 @@ static void load_new_psw(struct zv_softcpu *sc, unsigned off)
 {
 	uint64_t mask = be64_get(lowcore(sc) + off), addr = be64_get(lowcore(sc) + off + 8);
 
-	sc_set_psw(sc, mask, addr);
-	if (!(mask & ZV_PSW_MASK_WAIT))
+	/* a wait PSW is not written first: a stop after a PC write in the
+	 * same hook is one Unicorn forgets */
+	if (!(mask & ZV_PSW_MASK_WAIT)) {
+		sc_set_psw(sc, mask, addr);
 		return;
+	}
 	if (!(mask & (ZV_PSW_MASK_IO | ZV_PSW_MASK_EXT | ZV_PSW_MASK_MCHECK)))
 		sc_fault(sc, ZV_RUN_DISABLED_WAIT, "disabled wait PSW %016llx %016llx",
 			 (unsigned long long)mask, (unsigned long long)addr);
@@ -418,6 +422,13 @@ static bool pending(const struct zv_softcpu *sc)
 	return sc->io_pending || sc->mchk_pending || ext_pending(sc);
 }
 
+/* Stopped between an EXECUTE and its target (ucstate_check_ex_value()):
+ * no interruption until the target ran. */
+static bool in_execute(struct zv_softcpu *sc)
+{
+	return sc->hookless && uc_env64(sc, UC_OFF_EX_VALUE) != 0;
+}
+
 /* Resume at next, presenting an interruption first if one is deliverable. */
 static void resume(struct zv_softcpu *sc, uint64_t mask, uint64_t next)
 {
@@ -439,6 +450,14 @@ static void sc_pause(struct zv_softcpu *sc, enum zv_run_end why, uint64_t pc)
 {
 	sc->pause = true;
 	sc->pause_why = why;
+	if (sc->hookless) {
+		/* no block hook to stop in: stop here (nothing wrote the PC
+		 * in this hook) and let the run loop set it */
+		sc->pause_pc = pc;
+		uc_emu_stop(sc->uc);
+		kicker_insist(sc);
+		return;
+	}
 	uc_reg_write(sc->uc, UC_S390X_REG_PC, &pc);
 }
 
@@ -518,7 +537,20 @@ static uint64_t addr_s(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
  * enables in virtual time, which jumps to the earliest of them when
  * nothing else is pending (idle fast-forward).
  */
+static void wait_body(struct zv_softcpu *sc, uint64_t mask, uint64_t addr);
+static uint64_t next_timer(struct zv_softcpu *sc);
+
 static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
+{
+	/* the waiting thread watches the devices itself */
+	if (sc->hookless)
+		kicker_leave(sc);
+	wait_body(sc, mask, addr);
+	if (sc->hookless)
+		kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof);
+}
+
+static void wait_body(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 {
 	bool ext = mask & ZV_PSW_MASK_EXT;
 
@@ -628,7 +660,8 @@ static void load_psw(struct zv_softcpu *sc, uint64_t nmask, uint64_t naddr)
  * displacement DH2:DL2). */
 static uint64_t addr_rsy(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 {
-	int32_t d = (int32_t)((uint32_t)b[4] << 24 | (uint32_t)(b[2] & 0xf) << 16 | (uint32_t)b[3] << 8) >> 8;
+	/* DH2:DL2 in the top 20 bits, then shifted down with its sign */
+	int32_t d = (int32_t)((uint32_t)b[4] << 24 | (uint32_t)(b[2] & 0xf) << 20 | (uint32_t)b[3] << 12) >> 12;
 
 	return addr_bd(sc, b[2] >> 4, (uint64_t)(int64_t)d, mask);
 }
@@ -817,6 +850,10 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		break;
 	case OP_CLOCK:
 		rc = clock_insn(sc, b[1], mask, addr_s(sc, b, mask), b[2] >> 4);
+		if (sc->hookless) {	/* a new clock comparator or CPU timer */
+			clock_update(sc);
+			kicker_rearm(sc, next_timer(sc));
+		}
 		break;
 	case OP_SERVC:		/* SERVC R1,R2: command word, SCCB */
 		rc = sclp_servc(sc, (uint32_t)sc_gpr(sc, b[3] >> 4), sc_gpr(sc, b[3] & 0xf));
@@ -957,6 +994,10 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	(void)uc;
 	(void)type;
 	(void)value;
+	if (addr == sc->probe_fetch_stop) {	/* ucstate_check_ex_value() */
+		uc_emu_stop(uc);
+		return true;
+	}
 	unpatch(sc);
 	sc->fetch_cont = UINT64_MAX;
 	if (size != 2 || cont)
@@ -987,6 +1028,8 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		sc->ex_passed = pc;
 		return true;
 	}
+	/* a new translation: an EXECUTE run as it is before is over */
+	sc->ex_passed = UINT64_MAX;
 	if (ex_read ? !execute_family(b[0]) : classify(b) == OP_NONE)
 		return true;
 	/* the start-up probes run LCTLG and the like as Unicorn does */
@@ -1118,6 +1161,15 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 	struct zv_softcpu *sc = opaque;
 
 	interruption(uc, intno, sc);
+	/* with no block hook, what the PSW just loaded opens is presented
+	 * now (a handler's new PSW usually keeps it closed) */
+	for (int i = 0; sc->hookless && i < 4 && !sc->stop && !sc->pause && pending(sc); i++) {
+		uint64_t pc = 0;
+
+		uc_reg_read(uc, UC_S390X_REG_PC, &pc);
+		if (!deliver(sc, sc_pswm(sc), pc))
+			break;
+	}
 	if (sc->stop)
 		uc_emu_stop(uc);
 }
@@ -1204,6 +1256,10 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, v
 	(void)uc;
 	(void)size;
 	(void)v;
+	if (sc->probe_stop) {	/* ucstate_check_no_exit() */
+		uc_emu_stop(uc);
+		return;
+	}
 	sc_fault(sc, ZV_RUN_FAULT, "the guest writes absolute address %#llx, beyond its RAM",
 		 (unsigned long long)(off + sc->ram_size));
 }
@@ -1282,6 +1338,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	if (ue == UC_ERR_OK)
 		ue = uc_mem_map_ptr(sc->uc, 0, sc->ram_size, UC_PROT_READ | UC_PROT_WRITE, sc->ram);
 	sc->patch_at = sc->fetch_cont = sc->ex_pass = sc->ex_passed = UINT64_MAX;
+	sc->probe_fetch_stop = UINT64_MAX;
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_MEM_FETCH_PROT, (void *)hook_fetch, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
@@ -1314,12 +1371,42 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	 * What reaches its callbacks is an absolute address beyond RAM. */
 	ue = uc_mmio_map(sc->uc, sc->ram_size, (size_t)(0ULL - sc->ram_size - 0x1000), mmio_read,
 			 sc, mmio_write, sc);
-	if (ue == UC_ERR_OK)
+	/* a hook on every block (exact counts; about 1.6 times slower), or
+	 * none: the kicker (kicker.c) and the intercepts do its work */
+	if (ue == UC_ERR_OK) {
+		const char *why = NULL, *env = getenv("ZV_BLOCK_HOOK");
+
+		if (cfg->hook_all)
+			why = "--hook-all";
+		else if (cfg->count_instructions)
+			why = "counting instructions";
+		else if (env && strcmp(env, "0"))
+			why = "ZV_BLOCK_HOOK is set";
+		else if (!(sc->no_exit = ucstate_find_no_exit(sc, &why)))
+			;
+		else if (!ucstate_check_no_exit(sc, sc->no_exit))
+			why = "Unicorn's exit-check flag did not do what 2.0.1's does";
+		else if (!ucstate_check_ex_value(sc))
+			why = "Unicorn's EXECUTE state is not where 2.0.1 keeps it";
+		sc->hookless = !why;
+		sc->hooked_why = why;
+		/* Runs end where the machine says, never at an address: with
+		 * no exit address set, Unicorn 2.0.1 still "invalidates" the
+		 * code at until - 1 after every uc_emu_start(), translating
+		 * that address through the guest's DAT -- which faults and
+		 * writes the translation-exception identification into the
+		 * lowcore (qemu/softmmu/cpus.c, resume_all_vcpus()), over the
+		 * one of a program interruption the guest has yet to read.
+		 * With exits on and none set, nothing is translated. (The
+		 * start-up probes above stop at their "until".) */
+		ue = uc_ctl_exits_enable(sc->uc);
+	}
+	if (ue == UC_ERR_OK && !sc->hookless)
 		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
 	sc->intercepting = true;
-	if (ue == UC_ERR_OK)
+	if (ue == UC_ERR_OK && !sc->hookless)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
 	if (ue == UC_ERR_OK && cfg->hook_all)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
@@ -1338,6 +1425,10 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		snprintf(err, errlen, "cannot create the machine: %s", strerror(errno));
 		goto err;
 	}
+	if (sc->hookless && kicker_start(sc)) {
+		snprintf(err, errlen, "cannot start the machine's kicker thread: %s", strerror(errno));
+		goto err;
+	}
 	return sc;
 err:
 	{
@@ -1353,6 +1444,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 {
 	if (!sc)
 		return;
+	kicker_stop(sc);
 	zv_machine_destroy(sc->m);
 	/* Unicorn 2.0.1's uc_close() leaks the code bitmaps QEMU builds for
 	 * pages a guest writes code into (translate-all.c); a TB flush would
@@ -1439,6 +1531,51 @@ static void start(struct zv_softcpu *sc)
 	sc->started = true;
 }
 
+/* CLOCK_MONOTONIC ns of the next timer the kicker stops the CPU for: a
+ * clock comparator or CPU timer not yet pending, the progress report, the
+ * deadline; UINT64_MAX: none. */
+static uint64_t next_timer(struct zv_softcpu *sc)
+{
+	uint64_t now = kicker_now_ns(), at = UINT64_MAX;
+	uint64_t ns = clock_next_ns(sc, !sc->clk.ckc_pending, !sc->clk.cpt_pending);
+
+	if (ns != UINT64_MAX)
+		at = now + ns;
+	if (sc->cfg.progress && (uint64_t)(sc->next_progress * 1e9) < at)
+		at = (uint64_t)(sc->next_progress * 1e9);
+	if (sc->deadline && (uint64_t)(sc->deadline * 1e9) < at)
+		at = (uint64_t)(sc->deadline * 1e9);
+	return at;
+}
+
+/*
+ * Between two runs of the CPU with no block hook: what the kicker stopped
+ * it for (devices, console, timers, progress, deadline), then the
+ * interruption that is deliverable now, then the kicker armed for the
+ * next. False when the run is over or paused.
+ */
+static bool run_between(struct zv_softcpu *sc)
+{
+	uint64_t pc = 0;
+
+
+	kicker_take(sc);
+	unpatch(sc);
+	periodic(sc);
+	if (!sc->stop && !sc->pause && pending(sc)) {
+		if (in_execute(sc)) {
+			kicker_insist(sc);	/* again once the target ran */
+		} else {
+			uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+			deliver(sc, sc_pswm(sc), pc);
+		}
+	}
+	if (sc->stop || sc->pause)
+		return false;
+	kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof);
+	return true;
+}
+
 ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
 {
 	uint64_t pc;
@@ -1473,8 +1610,15 @@ ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
 	while (!sc->stop && !sc->pause) {
 		uc_err e;
 
+		if (sc->hookless && !run_between(sc))
+			break;
 		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
 		e = uc_emu_start(sc->uc, pc, UINT64_MAX, 0, 0);
+		if (sc->hookless) {
+			kicker_leave(sc);
+			if (sc->pause && !sc->stop)
+				uc_reg_write(sc->uc, UC_S390X_REG_PC, &sc->pause_pc);
+		}
 		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
 		if (e != UC_ERR_OK && !sc->stop) {
 			sc_fault(sc, ZV_RUN_FAULT, "guest stopped at %#llx: %s", (unsigned long long)pc,
@@ -1537,6 +1681,8 @@ ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_
 	*st = sc->st;
 	st->user_seconds = sc->user_at;
 	st->fast_stores = sc->store_fast;
+	st->counted = !sc->hookless;
+	st->block_hook_why = sc->hookless ? NULL : sc->hooked_why;
 	st->slow_stores_why = sc->store_fast ? NULL : sc->store_why;
 	if (!st->seconds && sc->t_start)
 		st->seconds = sc_now() - sc->t_start;

@@ -3,6 +3,8 @@
 #ifndef ZV_HV_SOFTCPU_INT_H
 #define ZV_HV_SOFTCPU_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,18 @@
 struct sc_report {
 	char key[ZV_GUEST_REPORT_KEY_MAX + 1];
 	uint64_t val;
+};
+
+/* kicker.c: the thread that stops the CPU for what comes from outside */
+struct sc_kicker {
+	pthread_t thread;
+	bool started;
+	int efd;			/* wakes the thread: new state, quit */
+	int dev_fd, console_fd;		/* the machine's epoll set; console input */
+	atomic_bool quit, watch_console;
+	atomic_int in_run;		/* the CPU runs (uc_emu_start, not waiting) */
+	atomic_int kick;		/* a stop is wanted and not yet taken */
+	_Atomic uint64_t timer_at;	/* CLOCK_MONOTONIC ns of the next timer */
 };
 
 struct zv_softcpu {
@@ -45,6 +59,17 @@ struct zv_softcpu {
 					 * its target's own, not a trap */
 	uint8_t patch_byte;
 	bool intercepting;		/* hook_fetch traps (after the start-up probes) */
+
+	/* the run without a block hook (softcpu.c, kicker.c); hooked_why:
+	 * why there is one (counting, --hook-all, a Unicorn that fails the
+	 * probe) */
+	bool hookless;
+	const char *hooked_why;
+	struct sc_kicker kick;
+	uint8_t *no_exit;		/* Unicorn's no_exit_request (ucstate.c) */
+	bool probe_stop;		/* mmio_write stops the run (that probe) */
+	uint64_t probe_fetch_stop;	/* hook_fetch stops the run reading here */
+	uint64_t pause_pc;		/* where a paused run goes on */
 
 	bool stop;			/* the run is over */
 	bool pause;			/* back to the caller: an exit (cfg.exits) */
@@ -133,6 +158,7 @@ int sys_csst(struct zv_softcpu *sc, const uint8_t *insn, uint64_t mask, uint64_t
 #define UC_OFF_AREGS    640	/* uint32_t aregs[16] */
 #define UC_OFF_FPC      756	/* uint32_t */
 #define UC_OFF_PSW      784	/* mask, addr */
+#define UC_OFF_EX_VALUE 824	/* an EXECUTE's target, between the two */
 #define UC_OFF_PSA      840	/* the prefix */
 #define UC_OFF_PGM_CODE 848	/* uint32_t int_pgm_code, then int_pgm_ilen */
 #define UC_OFF_SVC_CODE 856	/* uint32_t int_svc_code, then int_svc_ilen */
@@ -142,6 +168,19 @@ uint64_t uc_env64(struct zv_softcpu *sc, unsigned off);
 int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_find(struct zv_softcpu *sc, char *err, size_t errlen);
 int ucstate_check_cregs(struct zv_softcpu *sc, char *err, size_t errlen);
+uint8_t *ucstate_find_no_exit(struct zv_softcpu *sc, const char **why);
+bool ucstate_check_no_exit(struct zv_softcpu *sc, uint8_t *flag);
+bool ucstate_check_ex_value(struct zv_softcpu *sc);
+
+/* kicker.c */
+int kicker_start(struct zv_softcpu *sc);
+void kicker_stop(struct zv_softcpu *sc);
+void kicker_enter(struct zv_softcpu *sc, uint64_t timer_at, bool watch_console);
+void kicker_rearm(struct zv_softcpu *sc, uint64_t timer_at);
+void kicker_leave(struct zv_softcpu *sc);
+bool kicker_take(struct zv_softcpu *sc);
+void kicker_insist(struct zv_softcpu *sc);
+uint64_t kicker_now_ns(void);
 
 /* ucstore.c: guest stores at TCG's full speed on pages without code */
 int ucstore_attach(struct zv_softcpu *sc);

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/be.h"
 #include "softcpu_int.h"
@@ -235,4 +236,130 @@ int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Unicorn's no_exit_request (uc_priv.h, struct uc_struct): on, Unicorn
+ * 2.0.1 leaves out the exit check it puts after every guest load and
+ * store. That check is what makes a uc_emu_stop() from another thread leave
+ * a block in its middle -- and then Unicorn resumes at the block's start,
+ * running its first instructions twice (rigs/unicorn-s390x/README.md). Off,
+ * a stop lands where QEMU's own TCG checks, at the start of the next block:
+ * exact. The flag has no API; it sits after fields whose values are known,
+ * in this order: target_page_size (4096) and target_page_align (4095),
+ * qemu_host_page_size and qemu_real_host_page_size (the host's page size),
+ * qemu_icache_linesize, cpu_context_size (uc_context_size() less its
+ * 16-byte header), next_pc, then the bools hook_insert, first_tb,
+ * no_exit_request and init_done (true once Unicorn is set up). Exactly one
+ * place in the engine's first 64 KiB must match; ucstate_check_no_exit()
+ * then proves the flag does what it should before the machine relies on it.
+ */
+uint8_t *ucstate_find_no_exit(struct zv_softcpu *sc, const char **why)
+{
+	uint8_t *u = (uint8_t *)sc->uc, *found = NULL;
+	uint64_t host_page = (uint64_t)sysconf(_SC_PAGESIZE), ctx = uc_context_size(sc->uc);
+	uintptr_t lo, hi;
+	unsigned n = 0;
+
+	if (!mapping_of(u, &lo, &hi)) {
+		*why = "the Unicorn engine is not in readable memory";
+		return NULL;
+	}
+	for (uint8_t *p = u; p + 48 <= (uint8_t *)hi && p < u + 65536; p += 4) {
+		uint32_t ps, pa;
+		uint64_t hp, rhp;
+		int32_t ctxs;
+
+		memcpy(&ps, p, 4);
+		memcpy(&pa, p + 4, 4);
+		memcpy(&hp, p + 8, 8);
+		memcpy(&rhp, p + 16, 8);
+		memcpy(&ctxs, p + 28, 4);
+		if (ps == 4096 && pa == 4095 && hp == host_page && rhp == host_page &&
+		    ctx > 16 && (uint64_t)ctxs == ctx - 16 && p[40] <= 1 && p[41] <= 1 &&
+		    p[42] <= 1 && p[43] == 1) {
+			found = p + 42;
+			n++;
+		}
+	}
+	if (n != 1) {
+		*why = n ? "Unicorn's exit-check flag is not one place in its state"
+			 : "Unicorn's exit-check flag is not where Unicorn 2.0.1 keeps it";
+		return NULL;
+	}
+	return found;
+}
+
+/*
+ * Turn the flag on and prove it: a store beyond RAM, whose callback stops
+ * the run (sc->probe_stop), must not cut its block short -- the next
+ * instruction runs -- and the run must stop at the start of the next block.
+ * Otherwise the flag goes off again and the answer is false. Uses RAM at
+ * 0x3000 and leaves it zeroed.
+ */
+bool ucstate_check_no_exit(struct zv_softcpu *sc, uint8_t *flag)
+{
+	static const uint8_t code[] = {
+		0x92, 0x5a, 0x10, 0x00,		/* mvi 0(%r1),0x5a: beyond RAM */
+		0xa7, 0x29, 0x00, 0x01,		/* lghi %r2,1 */
+		0xa7, 0xf4, 0x00, 0x00,		/* j . */
+	};
+	const uint64_t a = 0x3000;
+	uint64_t pc = 0;
+	bool ok;
+
+	*flag = 1;
+	memcpy(sc->ram + a, code, sizeof(code));
+	uc_ctl_remove_cache(sc->uc, a, a + sizeof(code));
+	sc_set_gpr(sc, 1, sc->ram_size);
+	sc_set_gpr(sc, 2, 0);
+	sc_set_psw(sc, 0x0000000180000000ULL, a);
+	sc->probe_stop = true;
+	/* a second's timeout: should the stop never land, the loop ends */
+	uc_emu_start(sc->uc, a, a + 0x100, 1000000, 0);
+	sc->probe_stop = false;
+	uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+	ok = sc_gpr(sc, 2) == 1 && pc == a + 8;
+	memset(sc->ram + a, 0, sizeof(code));
+	uc_ctl_remove_cache(sc->uc, a, a + 0x1000);
+	sc_set_gpr(sc, 1, 0);
+	sc_set_gpr(sc, 2, 0);
+	if (!ok)
+		*flag = 0;
+	return ok;
+}
+
+/*
+ * Where QEMU keeps an EXECUTE's target between the EXECUTE and the target's
+ * own block (ex_value: the target's bytes left-aligned, the EXECUTE's
+ * length in the low 4 bits). A stop can land between the two; an interruption must not
+ * be presented there (QEMU's s390_cpu_exec_interrupt() waits too), or the
+ * target would run at the handler's address. Found by stopping the run
+ * while EXRL reads its target (hook_fetch, sc->probe_fetch_stop): it stops
+ * at the target's block, with ex_value set. Uses RAM at 0x3000 and leaves
+ * it zeroed, and ex_value 0.
+ */
+bool ucstate_check_ex_value(struct zv_softcpu *sc)
+{
+	static const uint8_t code[] = {
+		0xc6, 0x00, 0x00, 0x00, 0x00, 0x03,	/* exrl %r0,.+6 */
+		0xa7, 0x29, 0x00, 0x07,			/* lghi %r2,7 (the target) */
+		0xa7, 0xf4, 0x00, 0x00,			/* j . */
+	};
+	const uint64_t a = 0x3000;
+	uint64_t v, pc = 0, zero = 0;
+
+	memcpy(sc->ram + a, code, sizeof(code));
+	uc_ctl_remove_cache(sc->uc, a, a + sizeof(code));
+	sc_set_gpr(sc, 2, 0);
+	sc_set_psw(sc, 0x0000000180000000ULL, a);
+	sc->probe_fetch_stop = a + 6;
+	uc_emu_start(sc->uc, a, a + 0x100, 1000000, 0);
+	sc->probe_fetch_stop = UINT64_MAX;
+	uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+	v = uc_env64(sc, UC_OFF_EX_VALUE);
+	memcpy(sc->env + UC_OFF_EX_VALUE, &zero, 8);
+	memset(sc->ram + a, 0, sizeof(code));
+	uc_ctl_remove_cache(sc->uc, a, a + 0x1000);
+	return pc == a && sc_gpr(sc, 2) == 0 && (v & 0xf) == 6 && v >> 32 == 0xa7290007;
 }

@@ -265,6 +265,47 @@ TEST(stores_are_fast_unless_asked_not_to_be)
 	fclose(cfg.console);
 }
 
+/* No hook on every block unless asked (counting, ZV_BLOCK_HOOK): the
+ * start-up probes of Unicorn's exit-check flag and EXECUTE state pass, and
+ * the guest runs to the same end either way; only a counted run knows its
+ * instructions. */
+TEST(blocks_are_hooked_only_when_counted)
+{
+	struct zv_softcpu_config cfg = { .mem_size = 16 << 20, .timeout_s = 60,
+					 .args = "mode=0 code=3" };
+	static const char *const want_why[] = { NULL, "counting instructions", "ZV_BLOCK_HOOK" };
+	struct zv_softcpu_stats st;
+	struct zv_softcpu *sc;
+	char err[256] = "";
+	int status;
+
+	cfg.console = fopen("/dev/null", "w");
+	for (int mode = 0; mode < 3; mode++) {
+		cfg.count_instructions = mode == 1;
+		if (mode == 2)
+			setenv("ZV_BLOCK_HOOK", "1", 1);
+		sc = zv_softcpu_create(&cfg, err, sizeof(err));
+		EXPECT(sc != NULL);
+		if (!sc)
+			break;
+		zv_softcpu_stats_get(sc, &st);
+		EXPECT_EQ(st.counted, mode != 0);
+		EXPECT(mode ? st.block_hook_why && strstr(st.block_hook_why, want_why[mode])
+			    : st.block_hook_why == NULL);
+		EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+		status = -1;
+		EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
+		EXPECT_EQ(status, 3);
+		zv_softcpu_stats_get(sc, &st);
+		EXPECT(mode ? st.instructions > 1000 && st.blocks > 100
+			    : st.instructions == 0 && st.blocks == 0);
+		EXPECT(st.intercepts > 0);
+		zv_softcpu_destroy(sc);
+	}
+	unsetenv("ZV_BLOCK_HOOK");
+	fclose(cfg.console);
+}
+
 /* A file of n bytes with "S390EP" at 0x10008 (when linux) and the command
  * line size maxcl at 0x10430 (when it is that long): the layout of an s390x
  * Linux image's head. */
