@@ -212,6 +212,20 @@ int guest_main(void)
 
 	self_modifying_code();
 
+	/* STCRW's operand goes through DAT too (Linux keeps the word on its
+	 * stack): no report pending, cc 1 and a zero word, at the alias */
+	{
+		static volatile uint32_t crw __attribute__((aligned(4))) = 0xdeadbeef;
+		int cc;
+
+		asm volatile("stcrw 0(%1)\n ipm %0\n srl %0,28"
+			     : "=d"(cc) : "a"((uintptr_t)&crw + VA_HI) : "cc", "memory");
+		CHECK(cc == 1 && crw == 0, "STCRW at the alias: cc %d word %#x", cc, crw);
+		pgm_expect();
+		asm volatile("stcrw 0(%0)" : : "a"(VA_RO) : "cc", "memory");
+		CHECK(pgm_code() == 0x04, "STCRW to a protected page: code %#x", pgm_seen.code);
+	}
+
 	asm volatile("stnsm %0,0xfb" : "=Q"(old_mask) : : "memory");	/* DAT off */
 	(void)v;
 	printf("dat: %u failures\n", test_failures);

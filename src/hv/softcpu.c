@@ -843,10 +843,10 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		rc = sys_diag(sc, b);
 		break;
 	case OP_STCRW:
-		rc = sys_stcrw(sc, b, addr_s(sc, b, mask));
+		rc = sys_stcrw(sc, b, mask, addr_s(sc, b, mask));
 		break;
 	case OP_CHSC:
-		rc = sys_chsc(sc, b);
+		rc = sys_chsc(sc, b, mask);
 		break;
 	case OP_CLOCK:
 		rc = clock_insn(sc, b[1], mask, addr_s(sc, b, mask), b[2] >> 4);

@@ -151,34 +151,51 @@ int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
 	}
 }
 
-/* STCRW: store a pending channel report word; cc 1 and zeros if none. */
-int sys_stcrw(struct zv_softcpu *sc, const uint8_t *b, uint64_t addr)
+/* STCRW: store a pending channel report word; cc 1 and zeros if none. The
+ * operand is a logical address (Linux keeps the word on its stack); it is
+ * translated before the report is taken, so an access exception keeps it
+ * pending. */
+int sys_stcrw(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask, uint64_t addr)
 {
 	uint32_t crw = 0;
+	uint64_t abs;
 	uint8_t v[4];
-	bool have = zv_crw_take(sc->m, &crw);
+	bool have;
+	int rc;
 
-	(void)b;
 	if (addr & 3)
 		return PGM_SPECIFICATION;
+	rc = sc_translate(sc, mask, addr, b[2] >> 4, SC_WRITE, &abs);
+	if (rc)
+		return rc;
+	have = zv_crw_take(sc->m, &crw);
 	be32_put(v, have ? crw : 0);
-	if (!sc_write(sc, addr, v, 4))
+	if (!sc_write(sc, abs, v, 4))
 		return PGM_ADDRESSING;
 	sc_set_cc(sc, have ? 0 : 1);
 	return 0;
 }
 
-/* CHSC: only Store Event Information (0x000e) is provided. */
-int sys_chsc(struct zv_softcpu *sc, const uint8_t *b)
+/* CHSC: only Store Event Information (0x000e) is provided. The block's
+ * address in R1 is logical (QEMU's ioinst_handle_chsc reads it through
+ * DAT); the block is a page, so one translation covers it. */
+int sys_chsc(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 {
-	uint64_t a = sc_gpr(sc, b[3] >> 4);	/* CHSC: the block address is in R1 */
+	uint64_t a = sc_gpr(sc, b[3] >> 4), abs;	/* CHSC: the block address is in R1 */
 	uint8_t *blk, rq[16];
 	uint16_t len, cmd;
+	int rc;
 
+	if (!(mask & ZV_PSW_MASK_EA))
+		a &= mask & ZV_PSW_MASK_BA ? 0x7fffffff : 0xffffff;
 	if (a & 0xfff)
 		return PGM_SPECIFICATION;
-	if (!sc_read(sc, a, rq, sizeof(rq)) || a + 4096 > sc->ram_size)
+	rc = sc_translate(sc, mask, a, b[3] >> 4, SC_WRITE, &abs);
+	if (rc)
+		return rc;
+	if (!sc_read(sc, abs, rq, sizeof(rq)) || abs + 4096 > sc->ram_size)
 		return PGM_ADDRESSING;
+	a = abs;
 	len = be16_get(rq);
 	cmd = be16_get(rq + 2);
 	if (len < 16 || len > 4088 || (len & 7))
