@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -251,7 +252,7 @@ int ucstate_probe(struct zv_softcpu *sc, char *err, size_t errlen)
  * qemu_icache_linesize, cpu_context_size (uc_context_size() less its
  * 16-byte header), next_pc, then the bools hook_insert, first_tb,
  * no_exit_request and init_done (true once Unicorn is set up). Exactly one
- * place in the engine's first 64 KiB must match; ucstate_check_no_exit()
+ * place in the engine's allocation (its first 64 KiB) must match; ucstate_check_no_exit()
  * then proves the flag does what it should before the machine relies on it.
  */
 uint8_t *ucstate_find_no_exit(struct zv_softcpu *sc, const char **why)
@@ -260,12 +261,17 @@ uint8_t *ucstate_find_no_exit(struct zv_softcpu *sc, const char **why)
 	uint64_t host_page = (uint64_t)sysconf(_SC_PAGESIZE), ctx = uc_context_size(sc->uc);
 	uintptr_t lo, hi;
 	unsigned n = 0;
+	size_t size;
 
 	if (!mapping_of(u, &lo, &hi)) {
 		*why = "the Unicorn engine is not in readable memory";
 		return NULL;
 	}
-	for (uint8_t *p = u; p + 48 <= (uint8_t *)hi && p < u + 65536; p += 4) {
+	/* uc_open() callocs the engine: only its own bytes are looked at */
+	size = malloc_usable_size(u);
+	if (size > 65536)
+		size = 65536;
+	for (uint8_t *p = u; p + 48 <= (uint8_t *)hi && p + 48 <= u + size; p += 4) {
 		uint32_t ps, pa;
 		uint64_t hp, rhp;
 		int32_t ctxs;
