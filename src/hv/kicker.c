@@ -30,6 +30,7 @@
 #include "softcpu_int.h"
 
 #define RETRY_NS 1000000ULL	/* a lost stop is repeated after this */
+#define IDLE_NS  1000000ULL	/* while the CPU waits: how often to look */
 
 static uint64_t mono_ns(void)
 {
@@ -85,7 +86,11 @@ static void *kicker_main(void *arg)
 		uint64_t at, now;
 
 		if (!atomic_load(&k->in_run)) {
-			wait_efd(k, fds, 1, UINT64_MAX);
+			/* the machine waits (and watches the devices itself) or
+			 * is between runs; a wait ends without a poke, so that
+			 * the interrupt it presents is not delayed by a system
+			 * call: the next look is at most IDLE_NS away */
+			wait_efd(k, fds, 1, IDLE_NS);
 			continue;
 		}
 		if (atomic_load(&k->kick)) {	/* not taken yet: stop again */
@@ -146,14 +151,15 @@ void kicker_stop(struct zv_softcpu *sc)
 	k->started = false;
 }
 
-void kicker_enter(struct zv_softcpu *sc, uint64_t timer_at, bool watch_console)
+void kicker_enter(struct zv_softcpu *sc, uint64_t timer_at, bool watch_console, bool wake)
 {
 	struct sc_kicker *k = &sc->kick;
 
 	atomic_store(&k->timer_at, timer_at);
 	atomic_store(&k->watch_console, watch_console && k->console_fd >= 0);
 	atomic_store(&k->in_run, 1);
-	poke(k);
+	if (wake)
+		poke(k);
 }
 
 void kicker_rearm(struct zv_softcpu *sc, uint64_t timer_at)
@@ -162,9 +168,11 @@ void kicker_rearm(struct zv_softcpu *sc, uint64_t timer_at)
 	poke(&sc->kick);
 }
 
-void kicker_leave(struct zv_softcpu *sc)
+void kicker_leave(struct zv_softcpu *sc, bool wake)
 {
 	atomic_store(&sc->kick.in_run, 0);
+	if (wake)	/* off the devices' file descriptors it polls */
+		poke(&sc->kick);
 }
 
 bool kicker_take(struct zv_softcpu *sc)

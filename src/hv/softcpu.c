@@ -544,10 +544,10 @@ static void wait_for_interrupt(struct zv_softcpu *sc, uint64_t mask, uint64_t ad
 {
 	/* the waiting thread watches the devices itself */
 	if (sc->hookless)
-		kicker_leave(sc);
+		kicker_leave(sc, true);
 	wait_body(sc, mask, addr);
-	if (sc->hookless)
-		kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof);
+	if (sc->hookless)	/* no system call between the event and its handler */
+		kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof, false);
 }
 
 static void wait_body(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
@@ -1572,7 +1572,7 @@ static bool run_between(struct zv_softcpu *sc)
 	}
 	if (sc->stop || sc->pause)
 		return false;
-	kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof);
+	kicker_enter(sc, next_timer(sc), sc->con_in_len == 0 && !sc->con_in_eof, true);
 	return true;
 }
 
@@ -1615,7 +1615,7 @@ ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
 		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
 		e = uc_emu_start(sc->uc, pc, UINT64_MAX, 0, 0);
 		if (sc->hookless) {
-			kicker_leave(sc);
+			kicker_leave(sc, false);
 			if (sc->pause && !sc->stop)
 				uc_reg_write(sc->uc, UC_S390X_REG_PC, &sc->pause_pc);
 		}

@@ -175,9 +175,9 @@ bool ucstate_check_ex_value(struct zv_softcpu *sc);
 /* kicker.c */
 int kicker_start(struct zv_softcpu *sc);
 void kicker_stop(struct zv_softcpu *sc);
-void kicker_enter(struct zv_softcpu *sc, uint64_t timer_at, bool watch_console);
+void kicker_enter(struct zv_softcpu *sc, uint64_t timer_at, bool watch_console, bool wake);
 void kicker_rearm(struct zv_softcpu *sc, uint64_t timer_at);
-void kicker_leave(struct zv_softcpu *sc);
+void kicker_leave(struct zv_softcpu *sc, bool wake);
 bool kicker_take(struct zv_softcpu *sc);
 void kicker_insist(struct zv_softcpu *sc);
 uint64_t kicker_now_ns(void);
