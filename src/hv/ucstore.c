@@ -160,18 +160,31 @@ ZV_INTERPOSE void tlb_set_page_with_attrs_s390x(void *cpu, uint64_t vaddr, uint6
 		e->addr_write = page;
 }
 
+/* libunicorn's tlb_protect_code (protect) or tlb_unprotect_code, then the
+ * machine whose RAM page ram_addr is; NULL when none is. */
+static struct zv_softcpu *code_call(void *uc, uint64_t ram_addr, bool protect)
+{
+	struct zv_softcpu *sc;
+	code_fn *fn;
+
+	pthread_once(&real_once, find_real);
+	fn = protect ? real.protect : real.unprotect;
+	if (!fn)
+		abort();	/* nothing to forward to: libunicorn is not there */
+	fn(uc, ram_addr);
+	sc = lookup(uc, false);
+	if (!sc || !sc->code_pages || ram_addr >> PAGE_BITS >= sc->ram_size >> PAGE_BITS)
+		return NULL;
+	return sc;
+}
+
 void tlb_protect_code_s390x(void *uc, uint64_t ram_addr);
 ZV_INTERPOSE void tlb_protect_code_s390x(void *uc, uint64_t ram_addr)
 {
-	struct zv_softcpu *sc;
 	uint64_t page = ram_addr >> PAGE_BITS;
+	struct zv_softcpu *sc = code_call(uc, ram_addr, true);
 
-	pthread_once(&real_once, find_real);
-	if (!real.protect)
-		abort();
-	real.protect(uc, ram_addr);
-	sc = lookup(uc, false);
-	if (!sc || !sc->code_pages || page >= sc->ram_size >> PAGE_BITS)
+	if (!sc)
 		return;
 	sc->code_pages[page / 64] |= 1ULL << (page % 64);
 	sc->st.code_pages_marked++;
@@ -183,15 +196,10 @@ ZV_INTERPOSE void tlb_protect_code_s390x(void *uc, uint64_t ram_addr)
 void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr);
 ZV_INTERPOSE void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr)
 {
-	struct zv_softcpu *sc;
 	uint64_t page = ram_addr >> PAGE_BITS;
+	struct zv_softcpu *sc = code_call(uc, ram_addr, false);
 
-	pthread_once(&real_once, find_real);
-	if (!real.unprotect)
-		abort();
-	real.unprotect(uc, ram_addr);
-	sc = lookup(uc, false);
-	if (sc && sc->code_pages && page < sc->ram_size >> PAGE_BITS)
+	if (sc)
 		sc->code_pages[page / 64] &= ~(1ULL << (page % 64));
 }
 

@@ -21,6 +21,15 @@ driver_pkg() {
 	echo "${pkg/linux-image-/linux-headers-} $ver"
 }
 
+# driver_apt_update DIR ARCH: apt-get update of the private state in DIR
+# (APTOPTS point at it), once, or again with ZV_LINUX_REFRESH; log W/apt-ARCH.log
+driver_apt_update() {
+	[ -e "$1/updated" ] && [ -z "${ZV_LINUX_REFRESH:-}" ] && return 0
+	apt-get "${APTOPTS[@]}" update -q --error-on=any >>"$W/apt-$2.log" 2>&1 ||
+		{ echo "apt-get update ($2) failed (log: $W/apt-$2.log)" >&2; return 1; }
+	touch "$1/updated"
+}
+
 driver_fetch() {
 	local k=$1 deb=$2 hdr ver dep common kbuild harch
 	read -r hdr ver < <(driver_pkg "$deb") || { echo "cannot read $deb" >&2; return 1; }
@@ -29,11 +38,7 @@ driver_fetch() {
 		ls "$W/debs/${hdr}_$ver"_*.deb "$W/debs/${hdr%-s390x}-common_$ver"_*.deb \
 			"$W/debs/$(cat "$W/debs/$hdr.kbuild")_$ver"_*.deb >/dev/null 2>&1 && return 0
 	s390x_apt_init "$W" "${ZV_LINUX_MIRROR:-}" || return 1
-	if ! [ -e "$W/apt/updated" ] || [ -n "${ZV_LINUX_REFRESH:-}" ]; then
-		apt-get "${APTOPTS[@]}" update -q --error-on=any >>"$W/apt-s390x.log" 2>&1 ||
-			{ echo "apt-get update (s390x) failed (log: $W/apt-s390x.log)" >&2; return 1; }
-		touch "$W/apt/updated"
-	fi
+	driver_apt_update "$W/apt" s390x || return 1
 	(cd "$W/debs" && apt-get "${APTOPTS[@]}" download -q "$hdr=$ver") >>"$W/apt-s390x.log" 2>&1 ||
 		{ echo "cannot download $hdr $ver (log: $W/apt-s390x.log; ZV_LINUX_REFRESH=1 fetches the newest kernels and their headers)" >&2; return 1; }
 	# its Depends name the -common headers and the kbuild tools
@@ -47,11 +52,7 @@ driver_fetch() {
 	# architecture, from a second private apt state
 	harch=$(dpkg --print-architecture)
 	debian_apt_init "$W/apt-$harch" "$harch" "${ZV_LINUX_MIRROR:-}" || return 1
-	if ! [ -e "$W/apt-$harch/updated" ] || [ -n "${ZV_LINUX_REFRESH:-}" ]; then
-		apt-get "${APTOPTS[@]}" update -q --error-on=any >>"$W/apt-$harch.log" 2>&1 ||
-			{ echo "apt-get update ($harch) failed (log: $W/apt-$harch.log)" >&2; return 1; }
-		touch "$W/apt-$harch/updated"
-	fi
+	driver_apt_update "$W/apt-$harch" "$harch" || return 1
 	(cd "$W/debs" && apt-get "${APTOPTS[@]}" download -q "$kbuild=$ver") >>"$W/apt-$harch.log" 2>&1 ||
 		{ echo "cannot download $kbuild $ver for $harch (log: $W/apt-$harch.log)" >&2; return 1; }
 	echo "$kbuild" >"$W/debs/$hdr.kbuild"
