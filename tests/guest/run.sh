@@ -43,6 +43,10 @@ expect bad-operands 0 $R --guest $G/badops.elf --device $D
 expect bad-operands-hook-all 0 $R --hook-all --guest $G/badops.elf --device $D
 expect dat-on 0 $R --guest $G/dat.elf --device $D
 expect dat-on-hook-all 0 $R --hook-all --guest $G/dat.elf --device $D
+# clock-comparator interruptions into a loop with no intercept: with no
+# block hook (the kicker stops the CPU) and with one (--count)
+expect timer-into-compute-loop 0 $R --guest $G/tick.elf
+expect timer-into-compute-loop-counted 0 $R --count --guest $G/tick.elf
 expect execute-of-intercepted 0 $R --guest $G/execute.elf --device $D
 expect execute-of-intercepted-hook-all 0 $R --hook-all --guest $G/execute.elf --device $D
 expect dma-budget-600-maps 0 $R --guest $G/dma.elf --device $D,maps=600 --args "mib=4 irqs=100 buf=1024"
