@@ -8,9 +8,9 @@
  * sum; a block run twice (a stop in a block's middle, where Unicorn 2.0.1
  * would resume at the block's start) or an instruction skipped would show
  * in either. Checks: the counts are exact, ticks arrived (at least one per
- * 100 ms of the loop, with room for a loaded machine), every old PSW the handler saw was inside the loop
- * (from its first instruction to the STNSM after it),
- * and the external-interruption code was 0x1004.
+ * 100 ms of the loop: room for a loaded machine), every old PSW the handler
+ * saw was inside the loop (from its first instruction to the STNSM after
+ * it), and the external-interruption code was 0x1004.
  *   n=N (default 100,000,000 iterations), us=P (period, default 100 us)
  */
 #include "guest.h"
