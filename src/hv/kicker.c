@@ -70,7 +70,6 @@ static bool wait_efd(struct sc_kicker *k, struct pollfd *fds, nfds_t n, uint64_t
 
 static void kick_now(struct zv_softcpu *sc)
 {
-
 	atomic_store(&sc->kick.kick, 1);
 	uc_emu_stop(sc->uc);
 }
