@@ -135,6 +135,13 @@ static unsigned ilen_of(uint8_t op0)
 	return zv_insn_length(op0);
 }
 
+bool sc_env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, "0");
+}
+
 double sc_now(void)
 {
 	struct timespec t;
@@ -291,6 +298,13 @@ static void inject_pgm(struct zv_softcpu *sc, uint64_t mask, uint16_t code, unsi
 	if (!(++sc->st.program_interrupts & 15))
 		check_deadline(sc);
 	load_new_psw(sc, LC_PGM_NEW_PSW);
+}
+
+/* Program exception code of the instruction of length ilen at addr: the
+ * old PSW at it when the exception nullifies, after it otherwise. */
+static void inject_at(struct zv_softcpu *sc, uint64_t mask, int code, unsigned ilen, uint64_t addr)
+{
+	inject_pgm(sc, mask, (uint16_t)code, ilen, rc_nullifies(code) ? addr : addr + ilen);
 }
 
 /*
@@ -612,7 +626,7 @@ static void do_lpswe(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, uns
 	}
 	rc = sc_vcopy(sc, mask, a, b[2] >> 4, psw, 16, SC_READ);
 	if (rc) {
-		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		inject_at(sc, mask, rc, ilen, addr);
 		return;
 	}
 	load_psw(sc, be64_get(psw), be64_get(psw + 8));
@@ -685,9 +699,8 @@ static void do_system_mask(struct zv_softcpu *sc, enum op op, uint64_t addr, con
 	int rc;
 
 	switch (op) {
-	case OP_STOSM:
-		a = addr_bd(sc, b[2] >> 4, (uint64_t)((b[2] & 0xf) << 8 | b[3]), mask);
-		rc = sc_vcopy(sc, mask, a, b[2] >> 4, &v, 1, SC_WRITE);
+	case OP_STOSM:		/* SI: B1D1 where S has B2D2 */
+		rc = sc_vcopy(sc, mask, addr_s(sc, b, mask), b[2] >> 4, &v, 1, SC_WRITE);
 		v |= b[1];
 		break;
 	case OP_SSM:
@@ -704,21 +717,19 @@ static void do_system_mask(struct zv_softcpu *sc, enum op op, uint64_t addr, con
 			return;
 		}
 		rc = sc_vcopy(sc, mask, a, b[2] >> 4, p, 8, SC_READ);
-		if (!rc && !(be32_get(p) & 0x00080000u)) {
+		if (rc)
+			break;
+		if (!(be32_get(p) & 0x00080000u)) {
 			inject_pgm(sc, mask, ZV_PGM_SPECIFICATION, ilen, addr + ilen);
 			return;
 		}
-		if (!rc) {
-			uint32_t m = be32_get(p), ia = be32_get(p + 4);
-
-			load_psw(sc, (uint64_t)(m & ~0x00080000u) << 32 |
-				 (ia & 0x80000000u ? ZV_PSW_MASK_BA : 0), ia & 0x7fffffff);
-			return;
-		}
-		break;
+		load_psw(sc, (uint64_t)(be32_get(p) & ~0x00080000u) << 32 |
+			 (be32_get(p + 4) & 0x80000000u ? ZV_PSW_MASK_BA : 0),
+			 be32_get(p + 4) & 0x7fffffff);
+		return;
 	}
 	if (rc) {
-		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		inject_at(sc, mask, rc, ilen, addr);
 		return;
 	}
 	mask = (mask & ~(0xffULL << 56)) | (uint64_t)v << 56;
@@ -752,7 +763,7 @@ static void do_lctl(struct zv_softcpu *sc, enum op op, uint64_t addr, const uint
 	}
 	rc = sc_vcopy(sc, mask, a, b[2] >> 4, buf, n * w, SC_READ);
 	if (rc) {
-		inject_pgm(sc, mask, (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		inject_at(sc, mask, rc, ilen, addr);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -877,7 +888,7 @@ done:
 	if (sc->stop)
 		return;
 	if (rc) {
-		inject_pgm(sc, sc_pswm(sc), (uint16_t)rc, ilen, rc_nullifies(rc) ? addr : addr + ilen);
+		inject_at(sc, sc_pswm(sc), rc, ilen, addr);
 		return;
 	}
 	resume(sc, sc_pswm(sc), addr + ilen);
@@ -1217,7 +1228,7 @@ static void interruption(uc_engine *uc, uint32_t intno, struct zv_softcpu *sc)
 	 * after the instruction unless the exception nullifies */
 	if (ilen != 2 && ilen != 4 && ilen != 6)
 		ilen = ilen_of(b[0]);
-	inject_pgm(sc, sc_pswm(sc), (uint16_t)code, ilen, rc_nullifies((int)code) ? pc : pc + ilen);
+	inject_at(sc, sc_pswm(sc), (int)code, ilen, pc);
 }
 
 /* ---- engine callbacks ---- */
@@ -1308,12 +1319,6 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		return NULL;
 	}
 	sc->cfg = *cfg;
-	sc->tbinfo = calloc(TBINFO, sizeof(*sc->tbinfo));
-	if (!sc->tbinfo) {
-		snprintf(err, errlen, "out of memory");
-		errno = ENOMEM;
-		goto err;
-	}
 	sc->debug_pgm = getenv("ZV_DEBUG_PGM") != NULL;
 	sc->ram_size = cfg->mem_size ? cfg->mem_size : 256ULL << 20;
 	sc->console = cfg->console ? cfg->console : stdout;
@@ -1374,13 +1379,13 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	/* a hook on every block (exact counts; about 1.6 times slower), or
 	 * none: the kicker (kicker.c) and the intercepts do its work */
 	if (ue == UC_ERR_OK) {
-		const char *why = NULL, *env = getenv("ZV_BLOCK_HOOK");
+		const char *why = NULL;
 
 		if (cfg->hook_all)
 			why = "--hook-all";
 		else if (cfg->count_instructions)
 			why = "counting instructions";
-		else if (env && strcmp(env, "0"))
+		else if (sc_env_flag("ZV_BLOCK_HOOK"))
 			why = "ZV_BLOCK_HOOK is set";
 		else if (!(sc->no_exit = ucstate_find_no_exit(sc, &why)))
 			;
@@ -1406,8 +1411,16 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	if (ue == UC_ERR_OK)
 		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
 	sc->intercepting = true;
-	if (ue == UC_ERR_OK && !sc->hookless)
+	if (ue == UC_ERR_OK && !sc->hookless) {
+		/* the counts the block hook adds, by block address */
+		sc->tbinfo = calloc(TBINFO, sizeof(*sc->tbinfo));
+		if (!sc->tbinfo) {
+			snprintf(err, errlen, "out of memory");
+			errno = ENOMEM;
+			goto err;
+		}
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
+	}
 	if (ue == UC_ERR_OK && cfg->hook_all)
 		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
@@ -1446,11 +1459,11 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 		return;
 	kicker_stop(sc);
 	zv_machine_destroy(sc->m);
+	ucstore_detach(sc);
 	/* Unicorn 2.0.1's uc_close() leaks the code bitmaps QEMU builds for
 	 * pages a guest writes code into (translate-all.c); a TB flush would
 	 * free them but costs ~170 ms a machine, so the leak is suppressed by
 	 * name in the tests instead (tests/sanitizers/) */
-	ucstore_detach(sc);
 	if (sc->uc)
 		uc_close(sc->uc);
 	if (sc->ram)
@@ -1557,7 +1570,6 @@ static uint64_t next_timer(struct zv_softcpu *sc)
 static bool run_between(struct zv_softcpu *sc)
 {
 	uint64_t pc = 0;
-
 
 	kicker_take(sc);
 	unpatch(sc);

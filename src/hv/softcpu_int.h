@@ -134,6 +134,8 @@ void sc_set_cc(struct zv_softcpu *sc, int cc);
 void sc_fault(struct zv_softcpu *sc, enum zv_run_end end, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 double sc_now(void);
+/* an environment variable set to anything but 0 */
+bool sc_env_flag(const char *name);
 /* absolute storage; false when outside RAM */
 bool sc_read(struct zv_softcpu *sc, uint64_t a, void *buf, size_t n);
 bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);

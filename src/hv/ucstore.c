@@ -330,7 +330,7 @@ void ucstore_setup(struct zv_softcpu *sc)
 	const char *why = NULL;
 
 	sc->store_fast = false;
-	if (getenv("ZV_SLOW_STORES") && strcmp(getenv("ZV_SLOW_STORES"), "0")) {
+	if (sc_env_flag("ZV_SLOW_STORES")) {
 		sc->store_why = "ZV_SLOW_STORES is set";
 		return;
 	}
