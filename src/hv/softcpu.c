@@ -1376,7 +1376,8 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	 * What reaches its callbacks is an absolute address beyond RAM. */
 	ue = uc_mmio_map(sc->uc, sc->ram_size, (size_t)(0ULL - sc->ram_size - 0x1000), mmio_read,
 			 sc, mmio_write, sc);
-	/* a hook on every block (exact counts; about 1.6 times slower), or
+	/* a hook on every block (exact counts; a Linux boot takes 1.8 to 2.6
+	 * times as long: docs/BENCHMARKS.md), or
 	 * none: the kicker (kicker.c) and the intercepts do its work */
 	if (ue == UC_ERR_OK) {
 		const char *why = NULL;
