@@ -27,7 +27,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 ZV_EXPORT_LDFLAGS := -Wl,--export-dynamic-symbol=tlb_set_page_with_attrs_s390x \
 	-Wl,--export-dynamic-symbol=tlb_protect_code_s390x \
 	-Wl,--export-dynamic-symbol=tlb_unprotect_code_s390x
-LIBS    := -lunicorn -lpthread $(ZV_EXPORT_LDFLAGS) $(LDLIBS)
+LIBS    := -lunicorn -llzma -lzstd -lpthread $(ZV_EXPORT_LDFLAGS) $(LDLIBS)
 # a fully static link takes libunicorn.a, whose definitions would clash:
 # stores then stay on Unicorn's own path
 ifneq ($(filter -static,$(LDFLAGS)),)

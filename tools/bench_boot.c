@@ -82,11 +82,12 @@ static void show_tail(const char *who, const struct watch *w)
 }
 
 static int boot_zvfio(const char *kernel, const char *initrd, const char *append, uint64_t mem,
-		      unsigned timeout, bool count, double *secs)
+		      unsigned timeout, bool count, bool guest_decompress, double *secs)
 {
 	static const cookie_io_functions_t io = { .write = console_write };
 	struct zv_softcpu_config cfg = { .mem_size = mem, .timeout_s = timeout,
-					 .count_instructions = count };
+					 .count_instructions = count,
+					 .guest_decompress = guest_decompress };
 	struct zv_softcpu_stats st;
 	struct watch w = { .len = 0 };
 	char err[256];
@@ -123,8 +124,16 @@ static int boot_zvfio(const char *kernel, const char *initrd, const char *append
 		printf("zvfio (counting): %.2f s to /init (%" PRIu64 " instructions, %.0f M/s, %" PRIu64
 		       " blocks; ", w.at, st.instructions,
 		       w.at > 0 ? (double)st.instructions / w.at / 1e6 : 0, st.blocks);
+	else if (guest_decompress)
+		printf("zvfio (the guest decompresses): %.2f s to /init (", w.at);
 	else
 		printf("zvfio: %.2f s to /init (", w.at);
+	if (st.payload_bytes)
+		printf("%s payload decompressed on the host in %.2f s, the guest's decompressor "
+		       "skipped after %.2f s; ", st.payload_format, st.payload_host_seconds,
+		       st.payload_guest_seconds);
+	else if (!guest_decompress && st.payload_why)
+		printf("decompressed by the guest: %s; ", st.payload_why);
 	printf("%" PRIu64 " instruction intercepts, %" PRIu64 " external interruptions, %" PRIu64
 	       " program interruptions)\n", st.intercepts, st.external_interrupts,
 	       st.program_interrupts);
@@ -218,13 +227,14 @@ int bench_boot(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "count", no_argument, NULL, 'C' },
+		{ "guest-decompress", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *qemu = NULL;
 	uint64_t mem = 0, v, timeout = 0;
-	double zs = 0, qs = 0, cs = 0;
-	bool count = false;
+	double zs = 0, qs = 0, cs = 0, gs = 0;
+	bool count = false, guest_decomp = false;
 	int c;
 
 	cli_cmd = "zvfio bench boot";
@@ -236,7 +246,8 @@ int bench_boot(int argc, char **argv)
 			if (!cli_no_operands(argc, argv, optind))
 				return EXIT_USAGE;
 			printf("usage: zvfio bench boot --kernel FILE [--initrd FILE] [--append STRING]\n"
-			       "                        [--qemu PATH] [--mem SIZE] [--timeout SEC] [--count]\n\n"
+			       "                        [--qemu PATH] [--mem SIZE] [--timeout SEC] [--count]\n"
+			       "                        [--guest-decompress]\n\n"
 			       "Boot the s390x Linux kernel FILE on zvfio's software machine and on\n"
 			       "qemu-system-s390x (TCG) with the same initramfs, command line and memory, one\n"
 			       "after the other, and print the seconds from start to the kernel's \"Run /init\n"
@@ -256,6 +267,11 @@ int bench_boot(int argc, char **argv)
 			       "      --count         boot on zvfio a second time, counting the instructions\n"
 			       "                      executed (a hook on every block; slower, so that boot\n"
 			       "                      is reported and not compared)\n"
+			       "      --guest-decompress\n"
+			       "                      boot on zvfio once more with the kernel's own\n"
+			       "                      decompressor doing its work (by default the host\n"
+			       "                      decompresses it: zvfio run --guest-decompress);\n"
+			       "                      reported, not compared\n"
 			       "  -h, --help          this help\n\n"
 			       "Exit status: 0, 1 when a boot does not reach the line, 2 for a bad command\n"
 			       "line.\n");
@@ -287,6 +303,11 @@ int bench_boot(int argc, char **argv)
 				return cli_usage_error("--count given twice");
 			count = true;
 			break;
+		case 'G':
+			if (guest_decomp)
+				return cli_usage_error("--guest-decompress given twice");
+			guest_decomp = true;
+			break;
 		case 't':
 			if (timeout)
 				return cli_usage_error("--timeout given twice");
@@ -310,9 +331,11 @@ int bench_boot(int argc, char **argv)
 		mem = 256ULL << 20;
 	if (!timeout)
 		timeout = 300;
-	c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, false, &zs);
+	c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, false, false, &zs);
 	if (!c && count)
-		c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, true, &cs);
+		c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, true, false, &cs);
+	if (!c && guest_decomp)
+		c = boot_zvfio(kernel, initrd, append, mem, (unsigned)timeout, false, true, &gs);
 	if (c)
 		return c;
 	if (boot_qemu(qemu, kernel, initrd, append, mem, (unsigned)timeout, &qs))

@@ -81,6 +81,12 @@ static void usage_run(FILE *f)
 "  -i, --initrd FILE     initial RAM disk for --kernel\n"
 "      --append STRING   kernel command line for --kernel (e.g.\n"
 "                        'console=ttysclp0 nosmp')\n"
+"      --guest-decompress\n"
+"                        let the kernel's boot code decompress the kernel. By\n"
+"                        default an XZ or zstd payload is decompressed on the\n"
+"                        host, beside the guest, and the guest's decompressor\n"
+"                        is skipped once it has begun to write the kernel (the\n"
+"                        summary says which happened, and why)\n"
 "  -d, --device SPEC     add a PCI function; repeatable, at most 64. SPEC is one of\n"
 "                          emu:dma[,vectors=N][,maps=N][,FUNCTION OPTIONS]\n"
 "                          vfio:DDDD:BB:DD.F[,iommu=auto|type1|iommufd][,FUNCTION OPTIONS]\n"
@@ -196,6 +202,13 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	else
 		fprintf(stderr, "  stores: all on Unicorn's slow path (%s)\n",
 			ss.slow_stores_why ? ss.slow_stores_why : "unknown");
+	if (ss.payload_bytes)
+		fprintf(stderr, "kernel: %s payload decompressed on the host (%" PRIu64 " bytes at %#"
+			PRIx64 ", %.2f s beside the guest); the guest's decompressor skipped after "
+			"%.3f s\n", ss.payload_format, ss.payload_bytes, ss.payload_addr,
+			ss.payload_host_seconds, ss.payload_guest_seconds);
+	else if (ss.payload_why)
+		fprintf(stderr, "kernel: decompressed by the guest (%s)\n", ss.payload_why);
 	if (ss.user_seconds)
 		fprintf(stderr, "first user-space instruction after %.2f s\n", ss.user_seconds);
 	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"
@@ -242,6 +255,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-ais", no_argument, NULL, 'A' },
 		{ "hook-all", no_argument, NULL, 'H' },
 		{ "count", no_argument, NULL, 'C' },
+		{ "guest-decompress", no_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -310,6 +324,7 @@ static int cmd_run(int argc, char **argv)
 		case 'A': cfg.facilities = ZV_FAC_ZPCI | ZV_FAC_AEN; break;
 		case 'H': cfg.hook_all = 1; break;
 		case 'C': cfg.count_instructions = 1; break;
+		case 'G': cfg.guest_decompress = 1; break;
 		case 'q': quiet = true; break;
 		case 'h': usage_run(stdout); return 0;
 		default: return cli_bad_option(c, argv, optind);
@@ -321,8 +336,9 @@ static int cmd_run(int argc, char **argv)
 		return cli_usage_error("--guest and --kernel exclude each other");
 	if (!guest && !kernel)
 		return cli_usage_error("--guest FILE or --kernel FILE is required");
-	if (!kernel && (initrd || append))
-		return cli_usage_error("%s needs --kernel", initrd ? "--initrd" : "--append");
+	if (!kernel && (initrd || append || cfg.guest_decompress))
+		return cli_usage_error("%s needs --kernel", initrd ? "--initrd" : append ? "--append" :
+				       "--guest-decompress");
 
 	struct progress prog_state = { .tty = !quiet && isatty(STDERR_FILENO) };
 	char err[256];

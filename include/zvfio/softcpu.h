@@ -57,6 +57,11 @@ struct zv_softcpu_config {
 	 * is then slower (a Linux boot takes 1.8 to 2.6 times as long). 0:
 	 * no such hook, nothing counted */
 	int count_instructions;
+	/* A kernel's compressed payload (XZ, zstd): 0 (default) decompresses
+	 * it on the host, beside the guest, and skips the guest's own
+	 * decompressor once that has shown where the kernel goes
+	 * (docs/GUEST-ABI.md, "OS guests"); 1: the guest decompresses it. */
+	int guest_decompress;
 };
 
 /* zPCI instructions: run returns ZV_RUN_INTERCEPT; the caller fetches the
@@ -114,6 +119,17 @@ struct zv_softcpu_stats {
 	 * run without one -- block_hook_why says which) */
 	bool counted;
 	const char *block_hook_why;	/* a constant string; NULL: no block hook */
+	/* A kernel's compressed payload (cfg.guest_decompress): its format
+	 * ("xz", "zstd"; NULL: none found), and when the host decompressed it
+	 * and the guest's decompressor was skipped, the bytes placed, where
+	 * (absolute), the host's time for them (a thread beside the guest) and
+	 * the time the guest's decompressor ran until the skip. payload_bytes
+	 * 0: the guest decompressed it, and payload_why says why (a string
+	 * owned by sc; NULL for an ELF guest and until the outcome is known). */
+	const char *payload_format;
+	uint64_t payload_bytes, payload_addr;
+	double payload_host_seconds, payload_guest_seconds;
+	const char *payload_why;
 };
 
 /*

@@ -118,5 +118,6 @@ int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, c
 		be64_put(sc->ram + KERN_INITRD_SIZE, isize);
 	}
 	sc->os = true;
+	sc->kernel_size = ksize;
 	return 0;
 }

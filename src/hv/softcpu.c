@@ -127,6 +127,7 @@ static bool untranslatable(const uint8_t *b)
  * QEMU's decode table (insn-data.def has no 0xa1xx and no 0xc1xx), of the
  * same length, so the translator reads exactly the same bytes after it.
  */
+#define TRAP_OP2 0x00
 #define TRAP_OP4 0xa1
 #define TRAP_OP6 0xc1
 
@@ -1041,6 +1042,13 @@ static bool hook_fetch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	}
 	/* a new translation: an EXECUTE run as it is before is over */
 	sc->ex_passed = UINT64_MAX;
+	/* a breakpoint (payload.c): the same trap, of the instruction's length */
+	if (!ex_read && sc->pl && sc->intercepting && payload_is_break(sc, addr)) {
+		sc->patch_at = abs;
+		sc->patch_byte = b[0];
+		sc->ram[abs] = ilen_of(b[0]) == 6 ? TRAP_OP6 : ilen_of(b[0]) == 4 ? TRAP_OP4 : TRAP_OP2;
+		return true;
+	}
 	if (ex_read ? !execute_family(b[0]) : classify(b) == OP_NONE)
 		return true;
 	/* the start-up probes run LCTLG and the like as Unicorn does */
@@ -1103,6 +1111,8 @@ static void periodic(struct zv_softcpu *sc)
 	clock_update(sc);
 	sclp_poll_input(sc);
 	zv_dispatch(sc->m);
+	if (sc->pl)
+		payload_poll(sc);
 	check_deadline(sc);
 	if (sc->cfg.progress && now >= sc->next_progress) {
 		sc->next_progress = now + 1.0;
@@ -1211,6 +1221,8 @@ static void interruption(uc_engine *uc, uint32_t intno, struct zv_softcpu *sc)
 	code = uc_env32(sc, UC_OFF_PGM_CODE) & 0xffff;
 	ilen = uc_env32(sc, UC_OFF_PGM_CODE + 4);
 	fetch(sc, pc, b);
+	if (code == ZV_PGM_OPERATION && sc->pl && payload_hit(sc, pc))
+		return;
 	/* a trap hook_fetch left (an operation exception), or, with
 	 * --hook-all, an intercepted privileged instruction in problem state */
 	if ((code == ZV_PGM_OPERATION || code == ZV_PGM_PRIVILEGED) && classify(b) != OP_NONE) {
@@ -1459,6 +1471,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 	if (!sc)
 		return;
 	kicker_stop(sc);
+	payload_free(sc);
 	zv_machine_destroy(sc->m);
 	ucstore_detach(sc);
 	/* Unicorn 2.0.1's uc_close() leaks the code bitmaps QEMU builds for
@@ -1506,6 +1519,7 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 		errlen = 0;
 	if (load_allowed(sc, path, "path", err, errlen))
 		return -1;
+	payload_free(sc);
 	if (elf_load(sc, path, err, errlen))
 		return -1;
 	sc->loaded = true;
@@ -1521,9 +1535,14 @@ ZV_API int zv_softcpu_load_kernel(struct zv_softcpu *sc, const char *kernel, con
 	if (load_allowed(sc, kernel, "kernel", err, errlen))
 		return -1;
 	sc->loaded = false;
+	payload_free(sc);
 	if (kernel_load(sc, kernel, initrd, cmdline, err, errlen))
 		return -1;
 	sc->loaded = true;
+	if (sc->cfg.guest_decompress)
+		sc->st.payload_why = "the guest decompresses its kernel (guest_decompress)";
+	else
+		payload_prepare(sc, sc->kernel_size);
 	return 0;
 }
 
@@ -1559,6 +1578,8 @@ static uint64_t next_timer(struct zv_softcpu *sc)
 		at = (uint64_t)(sc->next_progress * 1e9);
 	if (sc->deadline && (uint64_t)(sc->deadline * 1e9) < at)
 		at = (uint64_t)(sc->deadline * 1e9);
+	if (sc->pl && payload_next_ns(sc) < at)
+		at = payload_next_ns(sc);
 	return at;
 }
 
@@ -1625,6 +1646,8 @@ ZV_API enum zv_run_end zv_softcpu_run(struct zv_softcpu *sc, int *status)
 
 		if (sc->hookless && !run_between(sc))
 			break;
+		if (sc->pl)
+			payload_step(sc);
 		uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
 		e = uc_emu_start(sc->uc, pc, UINT64_MAX, 0, 0);
 		if (sc->hookless) {

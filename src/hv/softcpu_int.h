@@ -105,6 +105,7 @@ struct zv_softcpu {
 	size_t con_in_len;
 	bool con_in_eof;
 	bool os;			/* an OS image (kernel loaded) */
+	uint64_t kernel_size;		/* its image's bytes, at absolute 0 */
 	bool debug_pgm;			/* ZV_DEBUG_PGM: trace program interruptions */
 	double user_at;			/* first problem-state PSW, s after start */
 
@@ -119,6 +120,8 @@ struct zv_softcpu {
 	bool store_fast;
 	const char *store_why;		/* why not */
 	struct zv_softcpu *st_next;	/* ucstore.c's list of machines */
+
+	struct sc_payload *pl;		/* payload.c: the kernel decompressed on the host */
 
 	struct sc_report reports[MAX_REPORTS];
 	unsigned nreports;
@@ -227,6 +230,21 @@ void sclp_poll_input(struct zv_softcpu *sc);
 /* kernel.c */
 int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, const char *cmdline,
 		char *err, size_t errlen);
+
+/* payload.c: a kernel's compressed payload decompressed on the host, the
+ * guest's decompressor skipped (NULL sc->pl: nothing of it) */
+void payload_prepare(struct zv_softcpu *sc, uint64_t image_size);
+void payload_free(struct zv_softcpu *sc);
+/* hook_fetch: a breakpoint's address, to translate as a trap */
+bool payload_is_break(const struct zv_softcpu *sc, uint64_t addr);
+/* an operation exception at pc: true when it is a breakpoint's trap */
+bool payload_hit(struct zv_softcpu *sc, uint64_t pc);
+/* periodic(): has the guest begun to write the kernel? */
+void payload_poll(struct zv_softcpu *sc);
+/* CLOCK_MONOTONIC ns of the next poll the kicker stops the CPU for */
+uint64_t payload_next_ns(const struct zv_softcpu *sc);
+/* before the CPU runs again: translations to drop, the skip */
+void payload_step(struct zv_softcpu *sc);
 
 /* elf.c */
 int elf_load(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);

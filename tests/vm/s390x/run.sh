@@ -78,7 +78,8 @@ stage_deps() {
 
 have_debs() {
 	ls "$W"/debs/linux-image-*.deb "$W"/debs/busybox-static_*.deb \
-		"$W"/debs/libunicorn-dev_*.deb >/dev/null 2>&1
+		"$W"/debs/libunicorn-dev_*.deb "$W"/debs/liblzma-dev_*.deb "$W"/debs/libzstd-dev_*.deb \
+		>/dev/null 2>&1
 }
 
 stage_fetch() {
@@ -98,10 +99,10 @@ stage_fetch() {
 				awk '{ print $1 }' | grep -v -- '-dbg$' | grep 'deb12' | sort -V | tail -1)
 		fi
 		[ -n "$kpkg" ] || skip "no bookworm-backports s390x kernel package found"
-		log "downloading $kpkg busybox-static libunicorn-dev libunicorn2 (s390x)"
+		log "downloading $kpkg busybox-static libunicorn-dev libunicorn2 liblzma-dev libzstd-dev (s390x)"
 		rm -f "$W"/debs/*.deb
 		(cd "$W/debs" && apt-get "${APTOPTS[@]}" download -q "$kpkg" busybox-static \
-			libunicorn-dev libunicorn2) >>"$W/apt-s390x.log" 2>&1 ||
+			libunicorn-dev libunicorn2 liblzma-dev libzstd-dev) >>"$W/apt-s390x.log" 2>&1 ||
 			skip "cannot download the s390x packages (log: $W/apt-s390x.log)"
 	fi
 	have_debs || skip "s390x packages missing in $W/debs"
@@ -114,7 +115,7 @@ stage_fetch() {
 			case ${d##*/} in
 			linux-image-*) dpkg-deb -x "$d" "$W/kroot" ;;
 			busybox-static_*) dpkg-deb -x "$d" "$W/bb" ;;
-			libunicorn*) dpkg-deb -x "$d" "$W/sysroot" ;;
+			libunicorn* | liblzma-dev* | libzstd-dev*) dpkg-deb -x "$d" "$W/sysroot" ;;
 			esac || die "dpkg-deb -x $d failed"
 		done
 		echo "$stamp" >"$W/extracted.stamp"

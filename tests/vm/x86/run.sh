@@ -34,7 +34,7 @@ el() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 
 # ---------------------------------------------------------------- packages
 PKGS=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd make gcc libc6-dev
-      libunicorn-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu)
+      libunicorn-dev liblzma-dev libzstd-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu)
 "$ROOT/scripts/install-deps.sh" "${PKGS[@]}" >"$W/apt.log" 2>&1 ||
     skip "cannot install the packages it needs (see $W/apt.log)"
 
