@@ -52,6 +52,7 @@
 #define CHUNK		(1u << 20)	/* output between two looks at quit */
 #define POLL_NS		1000000ULL	/* how often the search is made */
 #define EVIDENCE	(16u << 10)	/* what the guest must have written */
+#define MEMLIMIT	(256u << 20)	/* liblzma's, for an XZ dictionary */
 
 /* ---- finding the payload and its decompressor ---- */
 
@@ -226,7 +227,7 @@ static int grow(uint8_t **buf, size_t *cap, size_t used, uint64_t max, char *err
 
 	if (*cap - used >= CHUNK || *cap >= max)
 		return 0;
-	want = *cap ? *cap * 2 : 16u << 20;
+	want = *cap ? *cap * 2 : CHUNK;
 	if (want > max)
 		want = (size_t)max;
 	n = realloc(*buf, want);
@@ -247,8 +248,9 @@ static int decode_xz(const uint8_t *in, size_t len, uint64_t max, uint8_t **out,
 	size_t cap = 0;
 	lzma_ret r;
 
-	/* one stream, no memory limit beyond the dictionary it declares */
-	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK) {
+	/* one stream; its dictionary at most MEMLIMIT (Linux's own
+	 * decoder takes any, but the host is not the place to find out) */
+	if (lzma_stream_decoder(&s, MEMLIMIT, 0) != LZMA_OK) {
 		snprintf(err, errlen, "liblzma cannot start a decoder");
 		return -1;
 	}
@@ -278,6 +280,7 @@ static int decode_xz(const uint8_t *in, size_t len, uint64_t max, uint8_t **out,
 			 r == LZMA_DATA_ERROR ? "corrupt data" : r == LZMA_FORMAT_ERROR ? "not XZ" :
 			 r == LZMA_OPTIONS_ERROR ? "unsupported options" :
 			 r == LZMA_BUF_ERROR ? "truncated stream" : r == LZMA_MEM_ERROR ? "out of memory" :
+			 r == LZMA_MEMLIMIT_ERROR ? "its dictionary needs more than 256 MiB" :
 			 "decoding failed");
 		goto fail;
 	}
