@@ -58,13 +58,16 @@ ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errl
 	}
 	if (n == 7 && !strncmp(spec, "emu:dma", 7)) {
 		d = emu_dma_open(opts, err, errlen);
+	} else if (n == 14 && !strncmp(spec, "emu:virtio-blk", 14)) {
+		d = emu_virtio_blk_open(opts, err, errlen);
 	} else if (n > 5 && !strncmp(spec, "vfio:", 5)) {
 		char addr[32];
 
 		snprintf(addr, sizeof(addr), "%.*s", (int)(n - 5 < 31 ? n - 5 : 31), spec + 5);
 		d = vfio_dev_open(addr, opts, err, errlen);
 	} else {
-		snprintf(err, errlen, "unknown device '%.*s' (known: emu:dma, vfio:DDDD:BB:DD.F)",
+		snprintf(err, errlen, "unknown device '%.*s' (known: emu:dma, emu:virtio-blk, "
+			 "vfio:DDDD:BB:DD.F)",
 			 (int)n, spec);
 		errno = ENODEV;
 		return NULL;

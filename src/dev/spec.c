@@ -35,6 +35,13 @@ static int parse_value(struct dev_opt *o, const char *v, char *err, size_t errle
 	uint64_t x;
 	enum num_err e;
 
+	if (o->str) {
+		if (!*v || strlen(v) >= o->str_size)
+			return fail(err, errlen, "option '%s': %s", o->key,
+				    *v ? "too long" : "an empty value");
+		strcpy(o->str, v);
+		return 0;
+	}
 	if (o->choices) {
 		for (unsigned i = 0; o->choices[i]; i++) {
 			if (!strcmp(o->choices[i], v)) {

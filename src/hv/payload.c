@@ -53,6 +53,7 @@
 #define POLL_NS		1000000ULL	/* how often the search is made */
 #define EVIDENCE	(16u << 10)	/* what the guest must have written */
 #define MEMLIMIT	(256u << 20)	/* liblzma's, for an XZ dictionary */
+#define GIVE_UP_S	60.0		/* searching longer: something else runs there */
 
 /* ---- finding the payload and its decompressor ---- */
 
@@ -434,8 +435,13 @@ static void give_up(struct zv_softcpu *sc, const char *fmt, const char *detail)
 	pl->state = PL_DONE;
 	pl->skip = false;
 	sc->st.payload_why = pl->why;
-	free(pl->out);
-	pl->out = NULL;
+	/* the thread's work is not wanted any more; its buffer is the
+	 * thread's until joined (payload_free() then frees it) */
+	atomic_store(&pl->quit, true);
+	if (pl->joined) {
+		free(pl->out);
+		pl->out = NULL;
+	}
 }
 
 void payload_prepare(struct zv_softcpu *sc, uint64_t image_size)
@@ -614,6 +620,10 @@ void payload_poll(struct zv_softcpu *sc)
 		}
 	}
 	at = search(sc);
+	if (!at && sc_now() - pl->t_enter > GIVE_UP_S) {
+		give_up(sc, "%s", "the guest's decompressor did not write the kernel within 60 s");
+		return;
+	}
 	if (at == 1) {
 		give_up(sc, "%s", "more than one page holds the start of the kernel: where it goes "
 			"cannot be told");
@@ -636,10 +646,16 @@ void payload_step(struct zv_softcpu *sc)
 {
 	struct sc_payload *pl = sc->pl;
 
+	uint64_t mask = sc_pswm(sc), abs;
+
 	for (unsigned i = 0; i < pl->nflush; i++) {
 		uint64_t a = pl->flush[i];
 
-		uc_ctl_remove_cache(sc->uc, a, a + 1);
+		/* Unicorn translates the address through the guest's DAT, and a
+		 * failed translation would store an exception's identification
+		 * into the lowcore: only addresses that translate */
+		if (!sc_translate(sc, mask, a, 0, SC_PROBE, &abs))
+			uc_ctl_remove_cache(sc->uc, a, a + 1);
 		/* once dropped, only a breakpoint still set traps there */
 		if (a == pl->pi.func && pl->state != PL_ARMED)
 			pl->func_trap = false;
@@ -650,6 +666,10 @@ void payload_step(struct zv_softcpu *sc)
 	if (!pl->skip || pl->state != PL_INSIDE)
 		return;
 	pl->skip = false;
+	if (mask & ZV_PSW_MASK_DAT) {
+		give_up(sc, "%s", "DAT went on inside the decompressor");
+		return;
+	}
 	/* the kernel where the guest's decoder writes it; code translated
 	 * from there before (none, normally) goes */
 	memcpy(sc->ram + pl->out_at, pl->out, pl->out_len);
