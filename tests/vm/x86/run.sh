@@ -83,10 +83,11 @@ if [ -s "$KD/vmlinux" ] && grep -qx CONFIG_PVH=y "$CFG"; then KERNEL=$KD/vmlinux
 else KERNEL=$KD/boot/vmlinuz-$KVER; fi
 
 # ---------------------------------------------------------------- zvfio
-# A static zvfio (libunicorn.a needs libm) in our own build directory; the
+# A static zvfio (libunicorn.a needs libm; liblzma and libzstd for the kernel
+# payload, src/hv/payload.c) in our own build directory; the
 # default build is untouched.
 log "building zvfio (static) and the guest images in $B"
-make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" LDFLAGS=-static LIBS="-lunicorn -lpthread -lm" \
+make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" LDFLAGS=-static LIBS="-lunicorn -llzma -lzstd -lpthread -lm" \
     "$B/zvfio" "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" "$B/guest/hostfail.elf" >"$W/build.log" 2>&1 ||
     { cat "$W/build.log"; echo "FAIL: build of the static zvfio"; exit 1; }
 
