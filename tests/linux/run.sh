@@ -23,6 +23,12 @@
 # recovery, and tests both again; driver.sh compares the driver's counts,
 # the measurement blocks and zvfio's summary. No headers or no module: FAIL.
 #
+# Then, per kernel, the I/O check (io.sh, io-init.sh): a second boot with two
+# emu:virtio-blk functions that Debian's own virtio_pci and virtio_blk
+# modules bind; dd writes 64 MiB and reads it back with O_DIRECT and through
+# the page cache, checksummed in the guest and in the host's file; an ext2
+# file system on the second disk.
+#
 # Exit 0 when every check passed. Skips (exit 0, a loud "SKIPPED: why" line)
 # only when not root or when the packages cannot be downloaded.
 # Environment:
@@ -31,6 +37,7 @@
 #   ZV_LINUX_REFRESH=1            download again (newest packages)
 #   ZV_LINUX_MIRROR=              Debian mirror (default: the host apt's)
 #   ZV_LINUX_TIMEOUT=300          seconds a boot may take
+#   ZV_LINUX_IO_MIB=64            MiB the I/O check writes each way
 #   ZV_LINUX_APPEND=              more kernel command line, e.g.
 #                                 zvtest.break=msix to see a check fail
 set -uo pipefail
@@ -41,6 +48,7 @@ W=${ZV_LINUX_WORK:-/tmp/zv-linux}
 ZVFIO=${ZVFIO:-$ROOT/build/zvfio}
 TIMEOUT=${ZV_LINUX_TIMEOUT:-300}
 ZV_LINUX_MUI=100	# the measurement blocks' update interval, ms (zvfio --mui)
+IO_MIB=${ZV_LINUX_IO_MIB:-64}	# MiB the I/O check writes each way (io.sh)
 pass=0
 fail=0
 
@@ -55,7 +63,7 @@ mkdir -p "$W" || exit 1
 exec 9>"$W/lock"
 flock -w 900 9 || { echo "linux: $W is locked by another run"; exit 1; }
 
-"$ROOT/scripts/install-deps.sh" cpio gzip debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
+"$ROOT/scripts/install-deps.sh" cpio gzip xz-utils debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
 	skip "cannot install host packages (log: $W/apt-host.log)"
 # the test driver's build: Debian's s390x cross compiler and what kbuild needs
 drv_deps=ok
@@ -67,44 +75,13 @@ drv_deps=ok
 . "$ROOT/tests/lib/s390x-apt.sh"
 # shellcheck source=driver.sh
 . "$HERE/driver.sh"
+# shellcheck source=kernels.sh
+. "$HERE/kernels.sh"
+# shellcheck source=io.sh
+. "$HERE/io.sh"
 
-fetch() {
-	local k61 k612
-	if ls "$W"/debs/linux-image-6.1.0-*.deb "$W"/debs/linux-image-6.12.*.deb \
-		"$W"/debs/busybox-static_*.deb >/dev/null 2>&1 && [ -z "${ZV_LINUX_REFRESH:-}" ]; then
-		return 0
-	fi
-	mkdir -p "$W/debs"
-	s390x_apt_init "$W" "${ZV_LINUX_MIRROR:-}" || skip "cannot set up the apt state in $W/apt"
-	log "private apt update (s390x; $APT_MIRROR)"
-	apt-get "${APTOPTS[@]}" update -q --error-on=any >"$W/apt-s390x.log" 2>&1 ||
-		skip "cannot reach the Debian archive (log: $W/apt-s390x.log)"
-	k61=$(apt-cache "${APTOPTS[@]}" search --names-only '^linux-image-6\.1\.0-[0-9]+-s390x$' |
-		awk '{ print $1 }' | sort -V | tail -1)
-	k612=$(apt-cache "${APTOPTS[@]}" search --names-only '^linux-image-6\.12\.[0-9]+.*-s390x$' |
-		awk '{ print $1 }' | grep -v -- '-dbg$' | sort -V | tail -1)
-	[ -n "$k61" ] && [ -n "$k612" ] || skip "no 6.1 or 6.12 s390x kernel package found"
-	log "downloading $k61 $k612 busybox-static (s390x)"
-	rm -f "$W"/debs/*.deb
-	(cd "$W/debs" && apt-get "${APTOPTS[@]}" download -q "$k61" "$k612" busybox-static) \
-		>>"$W/apt-s390x.log" 2>&1 || skip "cannot download the packages (log: $W/apt-s390x.log)"
-}
-fetch
-
-# ---- the kernels and the initramfs ------------------------------------------
-for d in "$W"/debs/*.deb; do
-	n=${d##*/}
-	case $n in
-	linux-image-6.1.0-*) t=$W/k6.1 ;;
-	linux-image-6.12.*) t=$W/k6.12 ;;
-	busybox-static_*) t=$W/bb ;;
-	*) continue ;;
-	esac
-	if [ "$(cat "$t.stamp" 2>/dev/null)" != "$n" ]; then
-		rm -rf "$t" && mkdir -p "$t" && dpkg-deb -x "$d" "$t" && echo "$n" >"$t.stamp" ||
-			{ bad "unpack $n"; exit 1; }
-	fi
-done
+linux_fetch
+linux_unpack || exit 1
 # the test driver for each kernel, then one initramfs each: busybox, /init
 # and its zvtest.ko
 declare -A drv_ko drv_why
@@ -216,6 +193,17 @@ for k in ${ZV_LINUX_KERNELS:-6.1 6.12}; do
 		bad "$k: test driver: ${drv_why[$k]}"
 	else
 		driver_check "$k" "$W/boot-$k.txt" "$W/boot-$k.host.log" 0001:00:00.0:0 0002:00:00.0:7
+	fi
+	# stock drivers: virtio_blk on two emu:virtio-blk functions (io.sh)
+	mkdir -p "$W/io-$k"
+	if io_initrd "$k" "$W/io-$k/initrd.gz"; then
+		log "booting ${img##*/} for the I/O check ($IO_MIB MiB each way)"
+		io_boot "$k" "$W/io-$k/initrd.gz" "$W/io-$k" "$IO_MIB"
+		io_check "$k" "$W/io-$k" "$IO_MIB" $?
+		echo "    $k io: $(io_summary "$IO_MIB" "$W/io-$k")"
+		rm -f "$W/io-$k"/vd?.img
+	else
+		bad "$k io: cannot build the initramfs"
 	fi
 done
 echo "linux: $pass passed, $fail failed"
