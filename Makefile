@@ -57,7 +57,7 @@ SHARED_REAL := $(O)/libzvfio.so.$(VERSION)
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool examples guest demo check check-unit check-guest check-vm check-fresh check-install \
+.PHONY: all lib tool examples guest demo demo-linux check check-unit check-guest check-vm check-fresh check-install \
 	unit-bins bench clean fuzz fuzz-bins deps install uninstall
 
 all: lib tool guest examples
@@ -146,6 +146,12 @@ check-install: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh $(O) $(GUEST_OUT)
+
+# Debian's s390x Linux on the software machine, its stock virtio_blk driver
+# doing I/O through emu:virtio-blk (root: fetches the kernel package)
+demo-linux: deps
+	@$(MAKE) --no-print-directory tool
+	@tests/demo-linux.sh $(O)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
