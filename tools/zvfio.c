@@ -25,6 +25,7 @@ static const char *prog = "zvfio";
 int bench_rpcit(int argc, char **argv);
 int bench_steps(int argc, char **argv);
 int bench_boot(int argc, char **argv);
+int bench_linux_io(int argc, char **argv);
 int bench_irq(int argc, char **argv, const char *guest);
 int cmd_list(int argc, char **argv, const char *prog);
 
@@ -421,6 +422,8 @@ static void usage_bench(FILE *f)
 "            bounded work per intercept\n"
 "  boot      seconds to a Linux kernel's /init on zvfio's software machine\n"
 "            against qemu-system-s390x (TCG)\n"
+"  linux-io  Linux's virtio_blk driver and dd on emu:virtio-blk against QEMU's\n"
+"            virtio-blk-pci on its zPCI bus: MiB/s, RPCITs and map calls per MiB\n"
 "\n"
 "Run `%s bench NAME --help` for a benchmark's options.\n", prog, prog);
 }
@@ -440,7 +443,7 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 
 	cli_cmd = "zvfio bench";
 	if (argc < 2)
-		return cli_usage_error("which benchmark? (rpcit, irq, steps, boot)");
+		return cli_usage_error("which benchmark? (rpcit, irq, steps, boot, linux-io)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc > 2)
 			return cli_usage_error("unexpected argument '%s'", argv[2]);
@@ -453,11 +456,13 @@ static int cmd_bench(int argc, char **argv, const char *argv0)
 		return bench_steps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "boot"))
 		return bench_boot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "linux-io"))
+		return bench_linux_io(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "irq")) {
 		default_guest(guest, sizeof(guest), argv0, "irqlat.elf");
 		return bench_irq(argc - 1, argv + 1, guest);
 	}
-	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq, steps, boot)", argv[1]);
+	return cli_usage_error("unknown benchmark '%s' (known: rpcit, irq, steps, boot, linux-io)", argv[1]);
 }
 
 /* `zvfio help [COMMAND [NAME]]` */
@@ -493,6 +498,10 @@ static int cmd_help(int argc, char **argv)
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "boot")) {
 		help[0] = argv[2];
 		return bench_boot(2, help);
+	}
+	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "linux-io")) {
+		help[0] = argv[2];
+		return bench_linux_io(2, help);
 	}
 	if (!strcmp(argv[1], "bench") && argc == 3 && !strcmp(argv[2], "irq")) {
 		help[0] = argv[2];

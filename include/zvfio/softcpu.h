@@ -62,6 +62,10 @@ struct zv_softcpu_config {
 	 * decompressor once that has shown where the kernel goes
 	 * (docs/GUEST-ABI.md, "OS guests"); 1: the guest decompresses it. */
 	int guest_decompress;
+	/* ZV_MACHINE_* flags of the machine it creates (zv_machine_config's
+	 * flags): ZV_MACHINE_DMA_PER_PAGE for QEMU's way of RPCIT, the
+	 * baseline of `zvfio bench linux-io` */
+	uint32_t machine_flags;
 };
 
 /* zPCI instructions: run returns ZV_RUN_INTERCEPT; the caller fetches the

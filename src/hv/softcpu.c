@@ -1444,7 +1444,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	mem = (struct zv_mem_region){ .gpa = 0, .size = sc->ram_size, .host = sc->ram };
 	struct zv_machine_config mc = {
 		.mem = &mem, .n_mem = 1, .hv = &softcpu_hv_ops, .hv_opaque = sc,
-		.facilities = cfg->facilities, .mui_ms = cfg->mui_ms,
+		.facilities = cfg->facilities, .mui_ms = cfg->mui_ms, .flags = cfg->machine_flags,
 	};
 	sc->m = zv_machine_create(&mc);
 	if (!sc->m) {
