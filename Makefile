@@ -57,7 +57,7 @@ SHARED_REAL := $(O)/libzvfio.so.$(VERSION)
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool examples guest demo demo-linux check check-unit check-guest check-vm check-fresh check-install \
+.PHONY: all lib tool examples guest demo demo-linux check check-vm-linux check-unit check-guest check-vm check-fresh check-install \
 	unit-bins bench clean fuzz fuzz-bins deps install uninstall
 
 all: lib tool guest examples
@@ -131,6 +131,12 @@ check-guest: $(TOOL) guest
 # the VM suites alone: real kernels under QEMU (root; installs what they need)
 check-vm:
 	@tests/vm/run.sh
+
+# Debian's s390x Linux on the software machine inside the x86 VM, its nvme
+# driver on QEMU's NVMe through VFIO: nested under TCG, slow (root; not in
+# make check; docs/TESTING.md)
+check-vm-linux:
+	@BOOTS=linux bash tests/vm/x86/run.sh
 
 # `make demo` (FRESH_FULL=1: and `make check`) in a new minimal Debian 12
 # chroot with only make and git added: the README's promise, tested (root)

@@ -31,8 +31,8 @@ case $K in 6.1 | 6.12) ;; *) skip "ZV_DEMO_KERNEL=$K: 6.1 or 6.12" ;; esac
 mkdir -p "$W" || exit 1
 exec 9>"$W/lock"
 flock -w 900 9 || skip "$W is locked by another run"
-"$ROOT/scripts/install-deps.sh" cpio gzip xz-utils debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
-	skip "cannot install cpio, gzip, xz-utils (log: $W/apt-host.log)"
+"$ROOT/scripts/install-deps.sh" cpio gzip xz-utils kmod debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
+	skip "cannot install cpio, gzip, xz-utils, kmod (log: $W/apt-host.log)"
 # shellcheck source=lib/s390x-apt.sh
 . "$ROOT/tests/lib/s390x-apt.sh"
 # shellcheck source=linux/kernels.sh

@@ -23,9 +23,7 @@ up() {
 		/proc/timer_list 2>/dev/null || cut -d' ' -f1 /proc/uptime
 }
 # the modules the initramfs holds, in dependency order
-for m in virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk crc16 crc32c_generic mbcache \
-	jbd2 ext4; do
-	[ -f "/lib/$m.ko" ] || continue
+for m in $(cat /lib/order); do
 	if insmod "/lib/$m.ko"; then echo "ZVIO module $m"; else echo "ZVIO module $m failed"; fi
 done
 i=0

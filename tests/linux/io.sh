@@ -9,27 +9,45 @@
 # the unpacked kernels and busybox: kernels.sh), HERE (tests/linux), ZVFIO
 # and TIMEOUT.
 
-# the modules io-init.sh loads, in that order; those a kernel has built in
-# (6.12's virtio_pci) are simply not there
-IO_MODULES="drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
-	drivers/virtio/virtio_pci drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2
-	fs/ext4/ext4"
+# the modules the I/O check needs (with what they depend on; those a
+# kernel has built in, as 6.12 has virtio_pci, are simply not there)
+IO_MODULES="virtio_pci virtio_blk ext4 crc32c_generic"
 
-# io_initrd K OUT: busybox, io-init.sh as /init and kernel K's modules
-# (decompressed: busybox's insmod takes plain ones) into the gzip'd cpio OUT
-io_initrd() {
-	local k=$1 out=$2 rd=$W/io-initramfs m f
-	rm -rf "$rd" && mkdir -p "$rd"/{bin,lib,proc,sys,dev,tmp,mnt} || return 1
-	cp "$W/bb/bin/busybox" "$rd/bin/" && install -m 755 "$HERE/io-init.sh" "$rd/init" || return 1
-	for m in $IO_MODULES; do
-		f=$(ls "$W/k$k"/lib/modules/*/kernel/"$m".ko* 2>/dev/null | head -1)
-		[ -n "$f" ] || continue
+# io_modules K DIR NAME...: kernel K's modules NAME and their dependencies
+# (modinfo), decompressed (busybox's insmod takes plain ones), into DIR, and
+# their load order into DIR/order
+io_modules() {
+	local k=$1 dir=$2 m
+	local -A seen=()
+	shift 2
+	: >"$dir/order"
+	_io_resolve() {
+		local m=$1 f dep
+		[ -n "${seen[$m]:-}" ] && return 0
+		seen[$m]=1
+		f=$(find "$W/k$k"/lib/modules/*/kernel -name "${m//[-_]/[-_]}.ko*" | head -1)
+		[ -n "$f" ] || return 0
+		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do _io_resolve "$dep" || return 1; done
 		case $f in
-		*.xz) xz -dc "$f" >"$rd/lib/${m##*/}.ko" ;;
-		*.zst) zstd -dcq "$f" >"$rd/lib/${m##*/}.ko" ;;
-		*) cp "$f" "$rd/lib/${m##*/}.ko" ;;
+		*.xz) xz -dc "$f" >"$dir/$m.ko" ;;
+		*.zst) zstd -dcq "$f" >"$dir/$m.ko" ;;
+		*) cp "$f" "$dir/$m.ko" ;;
 		esac || return 1
-	done
+		echo "$m" >>"$dir/order"
+	}
+	for m in "$@"; do _io_resolve "$m" || return 1; done
+}
+
+# io_initrd K OUT [INIT [MODULE...]]: busybox, INIT (default io-init.sh) as
+# /init and kernel K's MODULEs (default IO_MODULES) in /lib, into the gzip'd
+# cpio OUT
+io_initrd() {
+	local k=$1 out=$2 init=${3:-$HERE/io-init.sh} rd=$W/io-initramfs
+	shift 3 2>/dev/null || shift $#
+	rm -rf "$rd" && mkdir -p "$rd"/{bin,lib,proc,sys,dev,tmp,mnt} || return 1
+	cp "$W/bb/bin/busybox" "$rd/bin/" && install -m 755 "$init" "$rd/init" || return 1
+	# shellcheck disable=SC2086
+	io_modules "$k" "$rd/lib" ${*:-$IO_MODULES} || return 1
 	(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1 >"$out")
 }
 

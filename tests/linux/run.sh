@@ -63,7 +63,7 @@ mkdir -p "$W" || exit 1
 exec 9>"$W/lock"
 flock -w 900 9 || { echo "linux: $W is locked by another run"; exit 1; }
 
-"$ROOT/scripts/install-deps.sh" cpio gzip xz-utils debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
+"$ROOT/scripts/install-deps.sh" cpio gzip xz-utils kmod debian-archive-keyring >"$W/apt-host.log" 2>&1 ||
 	skip "cannot install host packages (log: $W/apt-host.log)"
 # the test driver's build: Debian's s390x cross compiler and what kbuild needs
 drv_deps=ok

@@ -8,6 +8,11 @@
 #           zvfio bench rpcit on the real device when it takes --device
 #   boot 2: vfio_iommu_type1.dma_entry_limit=64: the NVMe run again; it must
 #           go through "insufficient resources" (cc 1 status 16) and finish
+#   boot "linux" (only when asked: BOOTS=linux, `make check-vm-linux`):
+#           Debian's s390x Linux 6.1 on the software machine inside the VM,
+#           its own nvme driver on QEMU's NVMe through VFIO: dd writes and
+#           reads back ZV_VM_LINUX_MIB (16) MiB, checked in the guest and in
+#           the host's image (tests/vm/x86/linux-init.sh); nested under TCG
 # Single entry point: bash tests/vm/x86/run.sh. Exit 0 when every check
 # passed (or with a loud "SKIPPED: <why>" when not root or packages cannot be
 # installed), non-zero otherwise.
@@ -15,7 +20,7 @@
 #   ZV_VM_WORK=/dir      work dir (default /tmp/zvfio-vm-x86); the kernel
 #                        extracted from Debian's .deb is cached there
 #   KPKG=linux-image-6.1.0-56-amd64   pin the kernel package
-#   BOOTS="full limit"   which boots to run
+#   BOOTS="full limit"   which boots to run (also: linux)
 #   TIMEOUT=600          seconds per boot
 #   KAPPEND=... QEMU_EXTRA=...        extra kernel / qemu arguments
 set -euo pipefail
@@ -114,6 +119,29 @@ resolve() {   # module $1 and its dependencies, in load order
 }
 for m in vfio vfio_iommu_type1 vfio-pci; do resolve "$m"; done
 strip -o "$I/bin/zvfio" "$B/zvfio"
+# the "linux" boot: Debian's s390x kernel and an initramfs with its nvme
+# driver (tests/linux/kernels.sh and io.sh fetch and build them)
+LINUX_MIB=${ZV_VM_LINUX_MIB:-16}
+LINUX_TIMEOUT=${ZV_VM_LINUX_TIMEOUT:-3000}
+if [[ " ${BOOTS:-full limit} " == *" linux "* ]]; then
+    mkdir -p "$I/s390x"
+    (
+        set +e +u
+        W=${ZV_LINUX_WORK:-/tmp/zv-linux} HERE=$ROOT/tests/linux
+        bad() { echo "FAIL: $*"; }
+        skip() { echo "FAIL: $*"; exit 1; }
+        mkdir -p "$W"
+        # shellcheck source=../../lib/s390x-apt.sh
+        . "$ROOT/tests/lib/s390x-apt.sh"
+        # shellcheck source=../../linux/kernels.sh
+        . "$ROOT/tests/linux/kernels.sh"
+        # shellcheck source=../../linux/io.sh
+        . "$ROOT/tests/linux/io.sh"
+        linux_fetch && linux_unpack && cp "$(linux_image 6.1)" "$I/s390x/vmlinuz" &&
+            io_initrd 6.1 "$I/s390x/initrd.gz" "$ROOT/tests/vm/x86/linux-init.sh" \
+                crct10dif_generic crc64_rocksoft_generic nvme
+    ) || { echo "FAIL: the s390x kernel and initramfs for the linux boot"; exit 1; }
+fi
 cp "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" \
     "$B/guest/hostfail.elf" "$I/"
 install -m 755 "$HERE/init.sh" "$I/init"
@@ -125,8 +153,8 @@ install -m 755 "$HERE/init.sh" "$I/init"
 boot() {   # boot NAME KAPPEND...
     local name=$1 rc t0 glog; shift
     glog=$W/$name.log
-    rm -f "$W/nvme.img" && truncate -s 16M "$W/nvme.img"
-    local q=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 1G
+    rm -f "$W/nvme.img" && truncate -s "${NVME_SIZE:-16M}" "$W/nvme.img"
+    local q=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m "${VM_MEM:-1G}"
              -device intel-iommu,intremap=on
              -kernel "$KERNEL" -initrd "$W/initrd.cpio"
              -append "console=ttyS0 intel_iommu=on panic=-1 quiet zvt.mode=$name zvt.serial=$SERIAL $* ${KAPPEND:-}"
@@ -150,6 +178,22 @@ for b in ${BOOTS:-full limit}; do
     case $b in
         full)  boot full || fails=$((fails + 1)) ;;
         limit) boot limit vfio_iommu_type1.dma_entry_limit=64 || fails=$((fails + 1)) ;;
+        linux)
+            # the guest's RAM (512 MiB) beside the VM's own; the pattern
+            # written must be in the host's image afterwards
+            if VM_MEM=2G NVME_SIZE=$((LINUX_MIB + 16))M TIMEOUT=$((LINUX_TIMEOUT + 300)) \
+                boot linux "zvt.mib=$LINUX_MIB zvt.linux_timeout=$LINUX_TIMEOUT"; then
+                pat=$(sed -n 's/^ZVT: *ZVN pattern .* md5=//p' "$W/linux.log")
+                if [ -n "$pat" ] && [ "$(dd if="$W/nvme.img" bs=1M count="$LINUX_MIB" 2>/dev/null |
+                    md5sum | cut -d' ' -f1)" = "$pat" ]; then
+                    echo "PASS: the host's NVMe image holds what the s390x guest wrote"
+                else
+                    echo "FAIL: the host's NVMe image differs from what the s390x guest wrote"
+                    fails=$((fails + 1))
+                fi
+            else
+                fails=$((fails + 1))
+            fi ;;
         *) echo "FAIL: unknown boot $b"; fails=$((fails + 1)) ;;
     esac
 done
