@@ -9,20 +9,16 @@
  * is faster).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "qemu_s390x.h"
 #include "zvfio/softcpu.h"
 
 #define MARKER " as init process"
@@ -144,68 +140,25 @@ out:
 	return rc;
 }
 
+static bool qemu_feed(void *ctx, const char *buf, size_t n)
+{
+	struct watch *w = ctx;
+
+	watch_feed(w, buf, n);
+	return w->seen;
+}
+
 static int boot_qemu(const char *qemu, const char *kernel, const char *initrd, const char *append,
 		     uint64_t mem, unsigned timeout, double *secs)
 {
-	char memarg[32];
-	const char *argv[32];
+	struct qemu_s390x q = { .qemu = qemu, .kernel = kernel, .initrd = initrd, .append = append,
+				.mem = mem, .timeout = timeout };
 	struct watch w = { .len = 0 };
-	int p[2], n = 0, status;
-	pid_t pid;
+	double wall;
 
-	snprintf(memarg, sizeof(memarg), "%" PRIu64 "M", mem >> 20);
-	argv[n++] = qemu;
-	argv[n++] = "-M"; argv[n++] = "s390-ccw-virtio";
-	argv[n++] = "-accel"; argv[n++] = "tcg";
-	argv[n++] = "-cpu"; argv[n++] = "max";
-	argv[n++] = "-smp"; argv[n++] = "1";
-	argv[n++] = "-m"; argv[n++] = memarg;
-	argv[n++] = "-nographic"; argv[n++] = "-nic"; argv[n++] = "none";
-	argv[n++] = "-no-reboot";
-	argv[n++] = "-kernel"; argv[n++] = kernel;
-	if (initrd) {
-		argv[n++] = "-initrd";
-		argv[n++] = initrd;
-	}
-	argv[n++] = "-append"; argv[n++] = append;
-	argv[n] = NULL;
-	if (pipe2(p, O_CLOEXEC)) {
-		fprintf(stderr, "zvfio bench boot: pipe: %s\n", strerror(errno));
-		return 1;
-	}
 	w.t0 = now();
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "zvfio bench boot: fork: %s\n", strerror(errno));
-		close(p[0]);
-		close(p[1]);
+	if (qemu_s390x_run("zvfio bench boot", &q, qemu_feed, &w, &wall))
 		return 1;
-	}
-	if (!pid) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(127);
-		execvp(qemu, (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	while (!w.seen && now() - w.t0 < timeout) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		char buf[4096];
-		ssize_t r;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		r = read(p[0], buf, sizeof(buf));
-		if (r <= 0)
-			break;
-		watch_feed(&w, buf, (size_t)r);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	close(p[0]);
 	if (!w.seen) {
 		show_tail("qemu", &w);
 		return 1;

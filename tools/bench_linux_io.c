@@ -18,16 +18,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "qemu_s390x.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
@@ -203,77 +201,38 @@ out:
 	return rc;
 }
 
+static bool qemu_feed(void *ctx, const char *buf, size_t n)
+{
+	struct io_run *r = ctx;
+
+	feed(r, buf, n);
+	return strstr(r->con, "ZVIO done") != NULL;
+}
+
 static int run_qemu(const char *qemu, const char *kernel, const char *initrd, const char *append,
 		    uint64_t mem, unsigned timeout, char disk[2][64], struct io_run *r)
 {
-	char memarg[32], drv[2][160];
-	const char *argv[48];
-	int p[2], n = 0, status;
-	double t0;
-	pid_t pid;
+	char drv[2][160];
+	const char *extra[16];
+	struct qemu_s390x q = { .qemu = qemu, .kernel = kernel, .initrd = initrd, .append = append,
+				.mem = mem, .extra = extra, .timeout = timeout };
+	int n = 0;
 
-	snprintf(memarg, sizeof(memarg), "%" PRIu64 "M", mem >> 20);
-	argv[n++] = qemu;
-	argv[n++] = "-M"; argv[n++] = "s390-ccw-virtio";
-	argv[n++] = "-accel"; argv[n++] = "tcg";
-	argv[n++] = "-cpu"; argv[n++] = "max";
-	argv[n++] = "-smp"; argv[n++] = "1";
-	argv[n++] = "-m"; argv[n++] = memarg;
-	argv[n++] = "-nographic"; argv[n++] = "-nic"; argv[n++] = "none";
-	argv[n++] = "-no-reboot";
-	argv[n++] = "-kernel"; argv[n++] = kernel;
-	argv[n++] = "-initrd"; argv[n++] = initrd;
-	argv[n++] = "-append"; argv[n++] = append;
 	for (int i = 0; i < 2; i++) {
 		/* the same files, raw; on the zPCI bus (uid i+1), modern only
 		 * (zPCI cannot size an I/O BAR), DMA through the zPCI IOMMU */
 		snprintf(drv[i], sizeof(drv[i]), "if=none,id=d%d,file=%s,format=raw", i, disk[i]);
-		argv[n++] = "-drive"; argv[n++] = drv[i];
-		argv[n++] = "-device";
-		argv[n++] = i ? "zpci,uid=2,fid=2,target=blk1" : "zpci,uid=1,fid=1,target=blk0";
-		argv[n++] = "-device";
-		argv[n++] = i ? "virtio-blk-pci,id=blk1,drive=d1,disable-legacy=on,iommu_platform=on"
-			      : "virtio-blk-pci,id=blk0,drive=d0,disable-legacy=on,iommu_platform=on";
+		extra[n++] = "-drive";
+		extra[n++] = drv[i];
+		extra[n++] = "-device";
+		extra[n++] = i ? "zpci,uid=2,fid=2,target=blk1" : "zpci,uid=1,fid=1,target=blk0";
+		extra[n++] = "-device";
+		extra[n++] = i ? "virtio-blk-pci,id=blk1,drive=d1,disable-legacy=on,iommu_platform=on"
+			       : "virtio-blk-pci,id=blk0,drive=d0,disable-legacy=on,iommu_platform=on";
 	}
-	argv[n] = NULL;
-	if (pipe2(p, O_CLOEXEC)) {
-		fprintf(stderr, "zvfio bench linux-io: pipe: %s\n", strerror(errno));
+	extra[n] = NULL;
+	if (qemu_s390x_run("zvfio bench linux-io", &q, qemu_feed, r, &r->wall))
 		return 1;
-	}
-	t0 = now();
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "zvfio bench linux-io: fork: %s\n", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return 1;
-	}
-	if (!pid) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(127);
-		execvp(qemu, (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	while (now() - t0 < timeout && !strstr(r->con, "ZVIO done")) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		char buf[4096];
-		ssize_t k;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		k = read(p[0], buf, sizeof(buf));
-		if (k <= 0)
-			break;
-		feed(r, buf, (size_t)k);
-	}
-	r->wall = now() - t0;
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	close(p[0]);
 	parse(r);
 	return 0;
 }

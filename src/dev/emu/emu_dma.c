@@ -8,32 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "arch/be.h"
 #include "arch/pci.h"
 #include "dev/dev.h"
 #include "dev/spec.h"
+#include "emu_base.h"
 #include "emu_dma.h"
-#include "iommu.h"
 
 struct emu_dma {
-	struct zv_device dev;
+	struct emu_base b;		/* rbytes, wbytes: since creation, for the host */
 	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
 	uint32_t bar_mask[6];		/* size masks for BAR sizing */
 	uint8_t regs[EMU_DMA_BAR0_SIZE];
 	uint8_t msix_bar[EMU_DMA_BAR2_SIZE];
-	unsigned nvec;
-	int *irq_fds;
-	struct emu_iommu iommu;
-	int err_fd;
-	struct dev_fault fault;
-	bool fault_pending;
-	uint64_t rbytes, wbytes;	/* since creation, for the host's counters */
 	uint64_t rbytes_at_reset, wbytes_at_reset;	/* the registers count from reset */
 	uint8_t *bounce;		/* COPY staging, EMU_DMA_BOUNCE bytes */
-	bool dma_blocked;
 };
 
 #define EMU_DMA_BOUNCE (1u << 20)
@@ -65,7 +55,7 @@ static void build_config(struct emu_dma *e)
 	e->bar_mask[2] = ~(EMU_DMA_BAR2_SIZE - 1);
 	cap[0] = PCI_CAP_ID_MSIX;
 	cap[1] = 0;
-	le16_put(cap + PCI_MSIX_FLAGS, (uint16_t)(e->nvec - 1));
+	le16_put(cap + PCI_MSIX_FLAGS, (uint16_t)(e->b.nvec - 1));
 	le32_put(cap + PCI_MSIX_TABLE, EMU_DMA_MSIX_TABLE | EMU_DMA_MSIX_BAR);
 	le32_put(cap + PCI_MSIX_PBA, EMU_DMA_MSIX_PBA | EMU_DMA_MSIX_BAR);
 	set_reg32(e, EMU_DMA_REG_ID, EMU_DMA_ID_MAGIC);
@@ -74,9 +64,7 @@ static void build_config(struct emu_dma *e)
 
 static int emu_region_info(struct zv_device *d, unsigned idx, struct dev_region_info *ri)
 {
-	struct emu_dma *e = to_emu(d);
-
-	(void)e;
+	(void)d;
 	ri->flags = DEV_REGION_READ | DEV_REGION_WRITE;
 	switch (idx) {
 	case 0: ri->size = EMU_DMA_BAR0_SIZE; break;
@@ -87,37 +75,13 @@ static int emu_region_info(struct zv_device *d, unsigned idx, struct dev_region_
 	return 0;
 }
 
-static int check_range(uint64_t size, uint64_t off, size_t len)
-{
-	if (!size || off >= size || len > size - off) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Signal one MSI-X vector through its eventfd, if the engine attached one
- * (a VFIO device with no trigger drops the interrupt too). */
-static void raise_vector(struct emu_dma *e, unsigned vec, uint64_t times)
-{
-	if (vec >= e->nvec || e->irq_fds[vec] < 0 || !times)
-		return;
-	if (write(e->irq_fds[vec], &times, sizeof(times)) == sizeof(times))
-		dev_hint(&e->dev);
-}
-
 static void dma_fault(struct emu_dma *e, uint64_t iova, bool is_write, bool prot)
 {
-	uint64_t one = 1;
+	struct dev_fault f = { .iova = iova, .write = is_write, .prot = prot };
 
 	set_reg32(e, EMU_DMA_REG_STATUS, EMU_DMA_ST_FAULT);
 	set_reg64(e, EMU_DMA_REG_FAULT, iova);
-	if (!e->fault_pending) {
-		e->fault = (struct dev_fault){ .iova = iova, .write = is_write, .prot = prot };
-		e->fault_pending = true;
-		if (write(e->err_fd, &one, sizeof(one)) == sizeof(one))
-			dev_hint(&e->dev);
-	}
+	emu_report_fault(&e->b, &f);
 }
 
 /* Walk [iova, iova+len) through the IOMMU, calling fn on each contiguous
@@ -132,7 +96,7 @@ static bool dma_walk(struct emu_dma *e, uint64_t iova, uint64_t len, bool is_wri
 	while (done < len) {
 		uint64_t run;
 		bool prot;
-		uint8_t *p = emu_iommu_translate(&e->iommu, iova + done, len - done, is_write, &run,
+		uint8_t *p = emu_iommu_translate(&e->b.iommu, iova + done, len - done, is_write, &run,
 						 &prot);
 
 		if (!p) {
@@ -142,9 +106,9 @@ static bool dma_walk(struct emu_dma *e, uint64_t iova, uint64_t len, bool is_wri
 		fn(e, p, run, done, ctx);
 		done += run;
 		if (is_write)
-			e->wbytes += run;
+			e->b.wbytes += run;
 		else
-			e->rbytes += run;
+			e->b.rbytes += run;
 	}
 	return true;
 }
@@ -212,12 +176,12 @@ static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
 
 	switch (cmd & 0xff) {
 	case EMU_DMA_OP_IRQ:
-		raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, len);
+		emu_raise(&e->b, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, len);
 		return EMU_DMA_ST_OK;
 	case EMU_DMA_OP_IRQ_SET:
-		for (unsigned v = 0; v < 64 && v < e->nvec; v++)
+		for (unsigned v = 0; v < 64 && v < e->b.nvec; v++)
 			if (len >> v & 1)
-				raise_vector(e, v, 1);
+				emu_raise(&e->b, v, 1);
 		return EMU_DMA_ST_OK;
 	case EMU_DMA_OP_COPY:
 	case EMU_DMA_OP_FILL:
@@ -228,7 +192,7 @@ static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
 	}
 	if (!(command & PCI_COMMAND_MASTER))
 		return EMU_DMA_ST_NOMASTER;
-	if (e->dma_blocked)
+	if (e->b.dma_blocked)
 		return EMU_DMA_ST_BLOCKED;
 	if ((cmd & 0xff) == EMU_DMA_OP_FILL)
 		return dma_walk(e, dst, len, true, fill_run, NULL) ? EMU_DMA_ST_OK : EMU_DMA_ST_FAULT;
@@ -259,7 +223,7 @@ static int emu_region_read(struct zv_device *d, unsigned idx, uint64_t off, void
 	struct dev_region_info ri;
 
 	emu_region_info(d, idx, &ri);
-	if (check_range(ri.size, off, len))
+	if (emu_check_range(ri.size, off, len))
 		return -1;
 	switch (idx) {
 	case 0: memcpy(buf, e->regs + off, len); break;
@@ -299,7 +263,7 @@ static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, con
 	struct dev_region_info ri;
 
 	emu_region_info(d, idx, &ri);
-	if (check_range(ri.size, off, len))
+	if (emu_check_range(ri.size, off, len))
 		return -1;
 	if (idx == EMU_DMA_MSIX_BAR) {
 		memcpy(e->msix_bar + off, buf, len);
@@ -325,45 +289,12 @@ static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, con
 
 		set_reg32(e, EMU_DMA_REG_STATUS, st);
 		set_reg64(e, EMU_DMA_REG_DONE, reg64(e, EMU_DMA_REG_DONE) + 1);
-		set_reg64(e, EMU_DMA_REG_RBYTES, e->rbytes - e->rbytes_at_reset);
-		set_reg64(e, EMU_DMA_REG_WBYTES, e->wbytes - e->wbytes_at_reset);
+		set_reg64(e, EMU_DMA_REG_RBYTES, e->b.rbytes - e->rbytes_at_reset);
+		set_reg64(e, EMU_DMA_REG_WBYTES, e->b.wbytes - e->wbytes_at_reset);
 		if (cmd & EMU_DMA_CMD_IRQ && (cmd & 0xff) != EMU_DMA_OP_IRQ)
-			raise_vector(e, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, 1);
+			emu_raise(&e->b, (cmd >> EMU_DMA_CMD_VEC_SHIFT) & EMU_DMA_CMD_VEC_MASK, 1);
 	}
 	return 0;
-}
-
-static int emu_set_msix(struct zv_device *d, unsigned start, unsigned count, const int *fds)
-{
-	struct emu_dma *e = to_emu(d);
-
-	if (count == 0) {
-		for (unsigned i = 0; i < e->nvec; i++)
-			e->irq_fds[i] = -1;
-		return 0;
-	}
-	if (start >= e->nvec || count > e->nvec - start) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (unsigned i = 0; i < count; i++)
-		e->irq_fds[start + i] = fds[i];
-	return 0;
-}
-
-static int emu_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write)
-{
-	return emu_iommu_map(&to_emu(d)->iommu, iova, size, vaddr, write);
-}
-
-static int emu_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
-{
-	return emu_iommu_unmap(&to_emu(d)->iommu, iova, size);
-}
-
-static uint64_t emu_dma_avail(struct zv_device *d)
-{
-	return emu_iommu_avail(&to_emu(d)->iommu);
 }
 
 static int emu_reset(struct zv_device *d)
@@ -376,50 +307,18 @@ static int emu_reset(struct zv_device *d)
 	memset(e->msix_bar, 0, sizeof(e->msix_bar));
 	memset(e->cfg, 0, sizeof(e->cfg));
 	build_config(e);
-	e->fault_pending = false;
-	e->rbytes_at_reset = e->rbytes;
-	e->wbytes_at_reset = e->wbytes;
+	e->b.fault_pending = false;
+	e->rbytes_at_reset = e->b.rbytes;
+	e->wbytes_at_reset = e->b.wbytes;
 	return 0;
-}
-
-static void emu_set_dma_blocked(struct zv_device *d, bool blocked)
-{
-	to_emu(d)->dma_blocked = blocked;
-}
-
-static int emu_err_fd(struct zv_device *d)
-{
-	return to_emu(d)->err_fd;
-}
-
-static int emu_take_fault(struct zv_device *d, struct dev_fault *f)
-{
-	struct emu_dma *e = to_emu(d);
-	uint64_t v;
-
-	if (read(e->err_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -1;
-	if (!e->fault_pending)
-		return 0;
-	*f = e->fault;
-	e->fault_pending = false;
-	return 1;
-}
-
-static void emu_dma_counters(struct zv_device *d, uint64_t *r, uint64_t *w)
-{
-	*r = to_emu(d)->rbytes;
-	*w = to_emu(d)->wbytes;
 }
 
 static void emu_destroy(struct zv_device *d)
 {
 	struct emu_dma *e = to_emu(d);
 
-	emu_iommu_fini(&e->iommu);
-	close(e->err_fd);
+	emu_base_fini(&e->b);
 	free(e->bounce);
-	free(e->irq_fds);
 	free(e);
 }
 
@@ -428,15 +327,15 @@ static const struct dev_ops emu_dma_ops = {
 	.region_info = emu_region_info,
 	.region_read = emu_region_read,
 	.region_write = emu_region_write,
-	.set_msix = emu_set_msix,
-	.dma_map = emu_dma_map,
-	.dma_unmap = emu_dma_unmap,
-	.dma_avail = emu_dma_avail,
+	.set_msix = emu_op_set_msix,
+	.dma_map = emu_op_dma_map,
+	.dma_unmap = emu_op_dma_unmap,
+	.dma_avail = emu_op_dma_avail,
 	.reset = emu_reset,
-	.set_dma_blocked = emu_set_dma_blocked,
-	.err_fd = emu_err_fd,
-	.take_fault = emu_take_fault,
-	.dma_counters = emu_dma_counters,
+	.set_dma_blocked = emu_op_set_dma_blocked,
+	.err_fd = emu_op_err_fd,
+	.take_fault = emu_op_take_fault,
+	.dma_counters = emu_op_dma_counters,
 	.destroy = emu_destroy,
 };
 
@@ -453,27 +352,17 @@ struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		goto err;
-	e->err_fd = -1;
-	e->nvec = (unsigned)o[0].val;
-	e->irq_fds = malloc(e->nvec * sizeof(int));
-	e->bounce = malloc(EMU_DMA_BOUNCE);
-	if (!e->irq_fds || !e->bounce)
-		goto err_free;
-	for (unsigned i = 0; i < e->nvec; i++)
-		e->irq_fds[i] = -1;
-	e->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (e->err_fd < 0)
-		goto err_free;
-	e->dev.ops = &emu_dma_ops;
-	snprintf(e->dev.name, sizeof(e->dev.name), "emu:dma");
-	emu_iommu_init(&e->iommu, o[1].val);
-	build_config(e);
-	return &e->dev;
+	if (emu_base_init(&e->b, &emu_dma_ops, "emu:dma", (unsigned)o[0].val, o[1].val) ||
+	    !(e->bounce = malloc(EMU_DMA_BOUNCE))) {
+		int en = errno;
 
-err_free:
-	free(e->bounce);
-	free(e->irq_fds);
-	free(e);
+		emu_destroy(&e->b.dev);
+		errno = en;
+		goto err;
+	}
+	build_config(e);
+	return &e->b.dev;
+
 err:
 	if (err && errlen)
 		snprintf(err, errlen, "emu:dma: cannot allocate the device: %s", strerror(errno));

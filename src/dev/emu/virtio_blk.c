@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -30,7 +29,7 @@
 #include "arch/pci.h"
 #include "dev/dev.h"
 #include "dev/spec.h"
-#include "iommu.h"
+#include "emu_base.h"
 #include "virtio.h"
 #include "virtio_blk.h"
 #include "virtq.h"
@@ -40,17 +39,11 @@
 #define MAX_DISCARD	(1u << 22)	/* sectors per discard segment: 2 GiB */
 
 struct vblk {
-	struct zv_device dev;
+	struct emu_base b;
 	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
 	uint32_t bar_mask[6];
 	uint8_t msix_bar[VBLK_BAR2_SIZE];
 	uint8_t devcfg[VBLK_DEVCFG_LEN];
-	int irq_fds[VBLK_VECTORS];
-	struct emu_iommu iommu;
-	int err_fd;
-	struct dev_fault fault;
-	bool fault_pending;
-	bool dma_blocked;
 
 	int fd;
 	bool ro;
@@ -65,7 +58,6 @@ struct vblk {
 	uint8_t status, isr;
 	struct virtq q;
 
-	uint64_t rbytes, wbytes;
 	struct virtq_chain chain;
 	struct iovec iov[IOV_BATCH];
 };
@@ -143,36 +135,15 @@ static int vblk_region_info(struct zv_device *d, unsigned idx, struct dev_region
 	return 0;
 }
 
-static int check_range(uint64_t size, uint64_t off, size_t len)
-{
-	if (!size || off >= size || len > size - off) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 static void raise_vector(struct vblk *v, uint16_t vec)
 {
-	uint64_t one = 1;
-
-	if (vec >= VBLK_VECTORS || v->irq_fds[vec] < 0)
-		return;
-	if (write(v->irq_fds[vec], &one, sizeof(one)) == sizeof(one))
-		dev_hint(&v->dev);
+	emu_raise(&v->b, vec, 1);
 }
 
 /* An IOMMU fault: the device stops, the engine hears of it. */
 static void dma_fault(struct vblk *v, const struct dev_fault *f)
 {
-	uint64_t one = 1;
-
-	if (v->fault_pending)
-		return;
-	v->fault = *f;
-	v->fault_pending = true;
-	if (write(v->err_fd, &one, sizeof(one)) == sizeof(one))
-		dev_hint(&v->dev);
+	emu_report_fault(&v->b, f);
 }
 
 /* The driver broke the rules: VIRTIO 1.2, 2.1.2 -- DEVICE_NEEDS_RESET and
@@ -217,7 +188,7 @@ static enum xfer_res xfer(struct vblk *v, const struct virtq_chain *c, bool to_g
 		while (left) {
 			uint64_t run;
 			bool prot;
-			uint8_t *p = emu_iommu_translate(&v->iommu, iova, left, to_guest, &run, &prot);
+			uint8_t *p = emu_iommu_translate(&v->b.iommu, iova, left, to_guest, &run, &prot);
 
 			if (!p) {
 				struct dev_fault f = { .iova = iova, .write = to_guest, .prot = prot };
@@ -237,9 +208,9 @@ static enum xfer_res xfer(struct vblk *v, const struct virtq_chain *c, bool to_g
 				if (r < 0 || (uint64_t)r != batch)
 					return XF_IOERR;
 				if (to_guest)
-					v->wbytes += batch;
+					v->b.wbytes += batch;
 				else
-					v->rbytes += batch;
+					v->b.rbytes += batch;
 				file_off += batch;
 				batch = 0;
 				niov = 0;
@@ -266,8 +237,8 @@ static int stream_copy(struct vblk *v, const struct virtq_chain *c, bool writabl
 			continue;
 		}
 		k = b->len - off < n ? b->len - off : n;
-		if (writable ? virtq_dma_write(&v->iommu, b->iova + off, buf, k, &f)
-			     : virtq_dma_read(&v->iommu, b->iova + off, buf, k, &f)) {
+		if (writable ? virtq_dma_write(&v->b.iommu, b->iova + off, buf, k, &f)
+			     : virtq_dma_read(&v->b.iommu, b->iova + off, buf, k, &f)) {
 			dma_fault(v, &f);
 			return -1;
 		}
@@ -381,7 +352,7 @@ static bool request(struct vblk *v, const struct virtq_chain *c)
 	/* the status: the last byte the device may write */
 	if (stream_copy(v, c, true, c->wlen - 1, &st, 1))
 		return false;
-	if (virtq_push(&v->iommu, &v->q, c->head, written + 1, &f)) {
+	if (virtq_push(&v->b.iommu, &v->q, c->head, written + 1, &f)) {
 		dma_fault(v, &f);
 		return false;
 	}
@@ -393,13 +364,13 @@ static void process(struct vblk *v)
 	unsigned done = 0;
 
 	if ((v->status & (VIRTIO_ST_DRIVER_OK | VIRTIO_ST_NEEDS_RESET)) != VIRTIO_ST_DRIVER_OK ||
-	    !(le16_get(v->cfg + PCI_COMMAND) & PCI_COMMAND_MASTER) || v->dma_blocked ||
-	    v->fault_pending)
+	    !(le16_get(v->cfg + PCI_COMMAND) & PCI_COMMAND_MASTER) || v->b.dma_blocked ||
+	    v->b.fault_pending)
 		return;
 	for (;;) {
 		struct dev_fault f;
 		const char *why = NULL;
-		enum virtq_res r = virtq_pop(&v->iommu, &v->q, &v->chain, &f, &why);
+		enum virtq_res r = virtq_pop(&v->b.iommu, &v->q, &v->chain, &f, &why);
 
 		if (r == VQ_EMPTY)
 			break;
@@ -415,7 +386,7 @@ static void process(struct vblk *v)
 			break;
 		done++;
 	}
-	if (done && virtq_notify_wanted(&v->iommu, &v->q)) {
+	if (done && virtq_notify_wanted(&v->b.iommu, &v->q)) {
 		v->isr |= 1;
 		raise_vector(v, v->q.msix);
 	}
@@ -571,9 +542,9 @@ static void pci_cfg_access(struct vblk *v, bool write)
 	if ((len != 1 && len != 2 && len != 4) || off % len || (bar != 0 && bar != VBLK_MSIX_BAR))
 		return;
 	if (write)
-		vblk_region_write(&v->dev, bar, off, cap + VIRTIO_CAP_DATA, len);
+		vblk_region_write(&v->b.dev, bar, off, cap + VIRTIO_CAP_DATA, len);
 	else
-		vblk_region_read(&v->dev, bar, off, cap + VIRTIO_CAP_DATA, len);
+		vblk_region_read(&v->b.dev, bar, off, cap + VIRTIO_CAP_DATA, len);
 }
 
 static void config_write(struct vblk *v, uint64_t off, const uint8_t *buf, size_t len)
@@ -611,7 +582,7 @@ static int vblk_region_read(struct zv_device *d, unsigned idx, uint64_t off, voi
 	struct dev_region_info ri;
 
 	vblk_region_info(d, idx, &ri);
-	if (check_range(ri.size, off, len))
+	if (emu_check_range(ri.size, off, len))
 		return -1;
 	if (idx == 0)
 		return bar0_read(v, off, buf, len);
@@ -632,7 +603,7 @@ static int vblk_region_write(struct zv_device *d, unsigned idx, uint64_t off, co
 	struct dev_region_info ri;
 
 	vblk_region_info(d, idx, &ri);
-	if (check_range(ri.size, off, len))
+	if (emu_check_range(ri.size, off, len))
 		return -1;
 	if (idx == 0)
 		bar0_write(v, off, buf, len);
@@ -645,39 +616,6 @@ static int vblk_region_write(struct zv_device *d, unsigned idx, uint64_t off, co
 
 /* ---- the rest of the ops ---- */
 
-static int vblk_set_msix(struct zv_device *d, unsigned start, unsigned count, const int *fds)
-{
-	struct vblk *v = to_vblk(d);
-
-	if (count == 0) {
-		for (unsigned i = 0; i < VBLK_VECTORS; i++)
-			v->irq_fds[i] = -1;
-		return 0;
-	}
-	if (start >= VBLK_VECTORS || count > VBLK_VECTORS - start) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (unsigned i = 0; i < count; i++)
-		v->irq_fds[start + i] = fds[i];
-	return 0;
-}
-
-static int vblk_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write)
-{
-	return emu_iommu_map(&to_vblk(d)->iommu, iova, size, vaddr, write);
-}
-
-static int vblk_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size)
-{
-	return emu_iommu_unmap(&to_vblk(d)->iommu, iova, size);
-}
-
-static uint64_t vblk_dma_avail(struct zv_device *d)
-{
-	return emu_iommu_avail(&to_vblk(d)->iommu);
-}
-
 static int vblk_reset(struct zv_device *d)
 {
 	struct vblk *v = to_vblk(d);
@@ -687,47 +625,15 @@ static int vblk_reset(struct zv_device *d)
 	virtio_reset(v);
 	memset(v->msix_bar, 0, sizeof(v->msix_bar));
 	build_config(v);
-	v->fault_pending = false;
+	v->b.fault_pending = false;
 	return 0;
-}
-
-static void vblk_set_dma_blocked(struct zv_device *d, bool blocked)
-{
-	to_vblk(d)->dma_blocked = blocked;
-}
-
-static int vblk_err_fd(struct zv_device *d)
-{
-	return to_vblk(d)->err_fd;
-}
-
-static int vblk_take_fault(struct zv_device *d, struct dev_fault *f)
-{
-	struct vblk *v = to_vblk(d);
-	uint64_t n;
-
-	if (read(v->err_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return -1;
-	if (!v->fault_pending)
-		return 0;
-	*f = v->fault;
-	v->fault_pending = false;
-	return 1;
-}
-
-static void vblk_dma_counters(struct zv_device *d, uint64_t *r, uint64_t *w)
-{
-	*r = to_vblk(d)->rbytes;
-	*w = to_vblk(d)->wbytes;
 }
 
 static void vblk_destroy(struct zv_device *d)
 {
 	struct vblk *v = to_vblk(d);
 
-	emu_iommu_fini(&v->iommu);
-	if (v->err_fd >= 0)
-		close(v->err_fd);
+	emu_base_fini(&v->b);
 	if (v->fd >= 0)
 		close(v->fd);
 	free(v);
@@ -738,15 +644,15 @@ static const struct dev_ops vblk_ops = {
 	.region_info = vblk_region_info,
 	.region_read = vblk_region_read,
 	.region_write = vblk_region_write,
-	.set_msix = vblk_set_msix,
-	.dma_map = vblk_dma_map,
-	.dma_unmap = vblk_dma_unmap,
-	.dma_avail = vblk_dma_avail,
+	.set_msix = emu_op_set_msix,
+	.dma_map = emu_op_dma_map,
+	.dma_unmap = emu_op_dma_unmap,
+	.dma_avail = emu_op_dma_avail,
 	.reset = vblk_reset,
-	.set_dma_blocked = vblk_set_dma_blocked,
-	.err_fd = vblk_err_fd,
-	.take_fault = vblk_take_fault,
-	.dma_counters = vblk_dma_counters,
+	.set_dma_blocked = emu_op_set_dma_blocked,
+	.err_fd = emu_op_err_fd,
+	.take_fault = emu_op_take_fault,
+	.dma_counters = emu_op_dma_counters,
 	.destroy = vblk_destroy,
 };
 
@@ -774,32 +680,30 @@ struct zv_device *emu_virtio_blk_open(const char *opts, char *err, size_t errlen
 		snprintf(err, errlen, "emu:virtio-blk: cannot allocate the device: %s", strerror(errno));
 		return NULL;
 	}
-	v->err_fd = -1;
-	emu_iommu_init(&v->iommu, o[2].val);
+	v->fd = -1;
+	if (emu_base_init(&v->b, &vblk_ops, "emu:virtio-blk", VBLK_VECTORS, o[2].val)) {
+		int e = errno;
+
+		snprintf(err, errlen, "emu:virtio-blk: cannot make the device: %s", strerror(e));
+		vblk_destroy(&v->b.dev);
+		errno = e;
+		return NULL;
+	}
 	v->ro = o[1].set && o[1].val;
 	v->fd = open(path, (v->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (v->fd < 0 || fstat(v->fd, &st)) {
 		int e = errno;
 
 		snprintf(err, errlen, "emu:virtio-blk: %s: %s", path, strerror(e));
-		vblk_destroy(&v->dev);
+		vblk_destroy(&v->b.dev);
 		errno = e;
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)SECTOR) {
 		snprintf(err, errlen, "emu:virtio-blk: %s: %s", path,
 			 S_ISREG(st.st_mode) ? "smaller than one 512-byte sector" : "not a regular file");
-		vblk_destroy(&v->dev);
+		vblk_destroy(&v->b.dev);
 		errno = EINVAL;
-		return NULL;
-	}
-	v->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (v->err_fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "emu:virtio-blk: eventfd: %s", strerror(e));
-		vblk_destroy(&v->dev);
-		errno = e;
 		return NULL;
 	}
 	v->sectors = (uint64_t)st.st_size / SECTOR;
@@ -817,11 +721,7 @@ struct zv_device *emu_virtio_blk_open(const char *opts, char *err, size_t errlen
 	le32_put(v->devcfg + VIRTIO_BLK_CFG_MAX_DISCARD, MAX_DISCARD);
 	le32_put(v->devcfg + VIRTIO_BLK_CFG_DISCARD_SEG, 1);
 	le32_put(v->devcfg + VIRTIO_BLK_CFG_DISCARD_ALIGN, 8);	/* 4 KiB */
-	for (unsigned i = 0; i < VBLK_VECTORS; i++)
-		v->irq_fds[i] = -1;
-	v->dev.ops = &vblk_ops;
-	snprintf(v->dev.name, sizeof(v->dev.name), "emu:virtio-blk");
 	virtio_reset(v);
 	build_config(v);
-	return &v->dev;
+	return &v->b.dev;
 }
