@@ -155,7 +155,7 @@ static int run_zvfio(const char *kernel, const char *initrd, const char *append,
 	struct zv_softcpu_config cfg = { .mem_size = mem, .timeout_s = timeout,
 					 .machine_flags = flags };
 	struct zv_softcpu *sc;
-	char err[256], spec[128];
+	char err[256], spec[192];
 	FILE *con = fopencookie(r, "w", io);
 	enum zv_run_end end;
 	double t0;
@@ -212,7 +212,7 @@ static bool qemu_feed(void *ctx, const char *buf, size_t n)
 static int run_qemu(const char *qemu, const char *kernel, const char *initrd, const char *append,
 		    uint64_t mem, unsigned timeout, char disk[2][64], struct io_run *r)
 {
-	char drv[2][160];
+	char drv[2][200];
 	const char *extra[16];
 	struct qemu_s390x q = { .qemu = qemu, .kernel = kernel, .initrd = initrd, .append = append,
 				.mem = mem, .extra = extra, .timeout = timeout };
