@@ -447,6 +447,18 @@ static bool model_update(struct fz *z, unsigned fi, uint64_t first, uint64_t las
 	return !ok;
 }
 
+/* After model_update() walked a range (z->scan): whether the backend maps
+ * every valid page there as the tables say. */
+static bool mapped_exactly(struct fz *z, unsigned fi)
+{
+	size_t nsorted = sort_maps(z, z->x.dev[fi]);
+
+	for (size_t i = 0; i < z->nscan; i++)
+		if (sorted_lookup(z, nsorted, z->scan[i].iova) != z->scan[i].val)
+			return false;
+	return true;
+}
+
 /* ---- RPCIT, however it is issued ---------------------------------------------- */
 
 struct rpre {
@@ -496,7 +508,7 @@ static void rpcit_post(struct fz *z, const struct rpre *p, int rc, unsigned r1)
 {
 	const struct zv_function *f;
 	struct fnst *s;
-	bool unmapfail, shortfall;
+	bool unmapfail, shortfall, step_nospace, walk_fault = false;
 	enum upd how;
 	uint64_t fault;
 	int cc;
@@ -509,9 +521,9 @@ static void rpcit_post(struct fz *z, const struct rpre *p, int rc, unsigned r1)
 	unmapfail = z->x.m->st.unmap_failures != p->unmapf;
 	shortfall = z->x.m->st.map_failures != p->mapf || z->x.dev[p->fi]->map_nospace != p->nospace;
 	how = unmapfail ? UNION : REPLACE;
+	step_nospace = z->x.dev[p->fi]->map_nospace != p->nospace;
 	if (!p->resumed)
 		s->seq_nospace = false;
-	s->seq_nospace |= z->x.dev[p->fi]->map_nospace != p->nospace;
 	if (cc == 0 || cc == 2) {
 		uint64_t end = p->lastc;
 
@@ -524,10 +536,19 @@ static void rpcit_post(struct fz *z, const struct rpre *p, int rc, unsigned r1)
 			end = f->dma.resume_next - 1;
 		}
 		if (model_update(z, (unsigned)p->fi, p->first, end, how, !unmapfail && !shortfall &&
-				 !f->dma.zombies, &fault) && !s->model_lost)
+				 !f->dma.zombies, &fault) && !s->model_lost) {
+			walk_fault = true;
 			fz_fail("RPCIT refreshed [%#llx, %#llx] with cc %d over a table entry that "
 				"cannot be translated at %#llx", (unsigned long long)p->first,
 				(unsigned long long)end, cc, (unsigned long long)fault);
+		}
+		/* out of mappings, the engine compacts and applies the step
+		 * again: when that maps the step's every valid page, the
+		 * shortage is over; otherwise the refresh must end in status
+		 * 16, however many steps follow */
+		if (step_nospace && (unmapfail || z->x.m->st.map_failures != p->mapf || walk_fault ||
+				     s->model_lost || !mapped_exactly(z, (unsigned)p->fi)))
+			s->seq_nospace = true;
 		if (cc == 0 && s->seq_nospace)
 			fz_fail("RPCIT(%#llx, %#llx) ran out of host mappings in a step, and answered cc 0",
 				(unsigned long long)p->start, (unsigned long long)p->len);
