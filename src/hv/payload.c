@@ -53,7 +53,9 @@
 #define POLL_NS		1000000ULL	/* how often the search is made */
 #define EVIDENCE	(16u << 10)	/* what the guest must have written */
 #define MEMLIMIT	(256u << 20)	/* liblzma's, for an XZ dictionary */
-#define GIVE_UP_S	60.0		/* searching longer: something else runs there */
+#define GIVE_UP_S	60		/* seconds searching: then something else runs there */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 /* ---- finding the payload and its decompressor ---- */
 
@@ -621,7 +623,8 @@ void payload_poll(struct zv_softcpu *sc)
 	}
 	at = search(sc);
 	if (!at && sc_now() - pl->t_enter > GIVE_UP_S) {
-		give_up(sc, "%s", "the guest's decompressor did not write the kernel within 60 s");
+		give_up(sc, "%s", "the guest's decompressor did not write the kernel within "
+			STR(GIVE_UP_S) " s");
 		return;
 	}
 	if (at == 1) {
@@ -645,9 +648,12 @@ uint64_t payload_next_ns(const struct zv_softcpu *sc)
 void payload_step(struct zv_softcpu *sc)
 {
 	struct sc_payload *pl = sc->pl;
+	uint64_t mask, abs;
 
-	uint64_t mask = sc_pswm(sc), abs;
-
+	/* before every run of the CPU: nothing to do, nothing read */
+	if (!pl->nflush && !pl->skip)
+		return;
+	mask = sc_pswm(sc);
 	for (unsigned i = 0; i < pl->nflush; i++) {
 		uint64_t a = pl->flush[i];
 
