@@ -237,6 +237,10 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 	fprintf(stderr, "interrupts: %" PRIu64 " MSI-X forwarded, %" PRIu64
 		" adapter interruptions requested, %" PRIu64 " presented to the guest\n",
 		st.irqs_forwarded, st.irqs_injected, ss.io_interrupts);
+	if (st.irqs_pending_pba || st.irqs_suppressed)
+		fprintf(stderr, "  %" PRIu64 " held while the vector was masked, %" PRIu64
+			" not requested (summary bit already set or interruptions suppressed)\n",
+			st.irqs_pending_pba, st.irqs_suppressed);
 	fprintf(stderr, "events: %" PRIu64 " error events, %" PRIu64 " IOMMU faults, %" PRIu64
 		" machine checks\n", st.error_events, st.iommu_faults, ss.mchecks);
 	if (st.events_coalesced || st.events_dropped)

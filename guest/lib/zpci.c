@@ -680,6 +680,56 @@ int zpci_msix_enable(struct zdev *z, unsigned nvec)
 }
 
 /*
+ * MSI-X in the order Linux 6.1's msix_capability_init() and the irq core
+ * use (drivers/pci/msi/msi.c): enable with the function mask set, every
+ * entry masked and then programmed, the function mask cleared -- all
+ * vectors still masked -- and each vector unmasked on its own later
+ * (zpci_msix_unmask(), what request_irq() does). zpci_msix_disable() is
+ * pci_free_irq_vectors()'s part: the enable bit cleared.
+ */
+int zpci_msix_enable_masked(struct zdev *z, unsigned nvec)
+{
+	uint32_t tbl;
+	uint16_t ctl;
+
+	z->msix_cap = (uint16_t)zpci_cap(z, 0x11);
+	if (!z->msix_cap)
+		return -1;
+	ctl = (uint16_t)cfg_read(z, z->msix_cap + 2, 2);
+	if ((ctl & 0x7ffu) + 1 < nvec)
+		return -1;
+	tbl = cfg_read(z, z->msix_cap + 4, 4);
+	z->msix_bar = tbl & 7;
+	z->msix_table = tbl & ~7u;
+	cfg_write(z, z->msix_cap + 2, 2, (ctl & 0x3fffu) | 0xc000);	/* enable + function mask */
+	for (unsigned v = 0; v < nvec; v++) {
+		uint64_t e = z->msix_table + 16 * v;
+
+		bar_write(z, z->msix_bar, e + 12, 4, 1);	/* masked first */
+		bar_write(z, z->msix_bar, e + 0, 4, (uint32_t)z->msia);
+		bar_write(z, z->msix_bar, e + 4, 4, (uint32_t)(z->msia >> 32));
+		bar_write(z, z->msix_bar, e + 8, 4, v);
+		(void)bar_read(z, z->msix_bar, e + 8, 4);	/* flush, as Linux does */
+	}
+	ctl = (uint16_t)cfg_read(z, z->msix_cap + 2, 2);
+	cfg_write(z, z->msix_cap + 2, 2, (ctl & ~0x4000u) & 0xffffu);	/* function mask off */
+	return 0;
+}
+
+void zpci_msix_unmask(struct zdev *z, unsigned v)
+{
+	bar_write(z, z->msix_bar, z->msix_table + 16 * v + 12, 4, 0);
+	(void)bar_read(z, z->msix_bar, z->msix_table + 16 * v + 12, 4);
+}
+
+void zpci_msix_disable(struct zdev *z)
+{
+	uint16_t ctl = (uint16_t)cfg_read(z, z->msix_cap + 2, 2);
+
+	cfg_write(z, z->msix_cap + 2, 2, ctl & ~0x8000u & 0xffffu);
+}
+
+/*
  * The adapter-interruption handler. The summary bit i names zdevs[i]; its
  * AIBV word holds one bit per vector (ZPCI_MAX_VECS is 64). Summary and
  * vector words are fetched and cleared with interlocked exchanges, and

@@ -142,6 +142,10 @@ extern volatile uint64_t dma_insufficient, dma_flushes;
 int zpci_irq_register(struct zdev *z, unsigned nvec, zdev_irq_fn handler);
 int zpci_irq_deregister(struct zdev *z);
 int zpci_msix_enable(struct zdev *z, unsigned nvec);
+/* Linux's order: enabled, every vector programmed and left masked */
+int zpci_msix_enable_masked(struct zdev *z, unsigned nvec);
+void zpci_msix_unmask(struct zdev *z, unsigned v);
+void zpci_msix_disable(struct zdev *z);
 void zpci_adapter_interrupt(unsigned isc);	/* called by the I/O handler */
 extern volatile uint64_t adapter_interrupts;
 

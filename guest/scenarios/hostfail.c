@@ -11,7 +11,8 @@
  *   unmap  RPCIT invalidating a mapping: error state, SERR, the device
  *          fenced; recovery that cannot unmap -> permanent error (0x3b)
  *   read   PCILG, write PCISTG: cc 1 status 8, SERR; recovery works
- *   irqs   MSI-X unmask the host cannot route: error state, SERR
+ *   irqs   MSI-X switched on, which the host cannot do (the device goes
+ *          into MSI-X mode when the guest enables it): error state, SERR
  *   reset  CLP disable: response 0x0106, permanent error (0x3b)
  */
 #include "emu_dma_drv.h"
@@ -91,17 +92,12 @@ int guest_main(void)
 		/* a vector the host cannot route: the guest is told, it does not
 		 * wait for interrupts that never come */
 		unsigned cap = zpci_cap(z, 0x11);
-		uint32_t tbl;
 
 		CHECK_EQ(zpci_irq_register(z, 1, NULL), 0);
 		CHECK(cap != 0, "MSI-X capability");
-		tbl = cfg_read(z, cap + 4, 4);
-		cfg_write(z, cap + 2, 2, 0x8000);	/* MSI-X on, function unmasked */
-		bar_write(z, tbl & 7, (tbl & ~7u) + 0, 4, (uint32_t)z->msia);
-		bar_write(z, tbl & 7, (tbl & ~7u) + 4, 4, (uint32_t)(z->msia >> 32));
-		bar_write(z, tbl & 7, (tbl & ~7u) + 8, 4, 0);
-		/* unmask vector 0: the host cannot route it */
-		cc = pcistg(0, z->fh, (uint8_t)(tbl & 7), 4, (tbl & ~7u) + 12, &st);
+		/* MSI-X on, every vector masked (Linux's order): the device
+		 * must go into MSI-X mode now, and the host cannot do it */
+		cc = pcistg(0x0080, z->fh, PCIAS_CFG, 2, cap + 2, &st);	/* LE 0x8000 */
 		saw("cc", (uint64_t)cc);
 		saw("pec", z->last_pec);
 		saw("state", state());

@@ -8,11 +8,58 @@
  * it; the machine stops), 6 (EXRL of an invalid opcode in an intercepted
  * family: the target's operation exception, presented with the EXRL's
  * length and the PSW after it -- the machine used to run the EXECUTE
- * again for ever)
+ * again for ever), 7 ms=N (sleep N ms of guest time on the clock
+ * comparator in an enabled wait, then exit 0: whether host time passes
+ * too depends on the machine's devices)
  */
 #include "guest.h"
 
 int guest_main(void);
+
+/* mode 7's external-interruption handler: the comparator to "never", the
+ * old PSW out of its wait state, back */
+extern const uint64_t ckc_never;
+const uint64_t ckc_never = ~0ULL;
+void sleep_ext(void);
+asm(".pushsection .text\n"
+    ".globl sleep_ext\n"
+    "sleep_ext:\n"
+    "	stg	%r1,0x1180\n"
+    "	larl	%r1,ckc_never\n"
+    "	sckc	0(%r1)\n"
+    "	ni	0x131,0xfd\n"			/* the old PSW's wait bit */
+    "	lg	%r1,0x1180\n"
+    "	lpswe	0x130\n"
+    ".popsection\n");
+
+static uint64_t stck(void)
+{
+	uint64_t t;
+
+	asm volatile("stck %0" : "=Q"(t) : : "cc");
+	return t;
+}
+
+static int sleep_ms(uint64_t ms)
+{
+	static uint64_t wpsw[2] __attribute__((aligned(8))) = { 0x0102000180000000ULL, 0 };
+	uint64_t cr0, ckc, t0 = stck();
+
+	*(volatile uint64_t *)(lowcore + 0x1b0) = 0x0000000180000000ULL;
+	*(volatile uint64_t *)(lowcore + 0x1b8) = (uintptr_t)sleep_ext;
+	asm volatile("stctg %%c0,%%c0,%0" : "=Q"(cr0));
+	cr0 |= 0x800;				/* clock-comparator subclass */
+	asm volatile("lctlg %%c0,%%c0,%0" : : "Q"(cr0) : "memory");
+	ckc = t0 + (ms * 1000 << 12);		/* TOD bit 51 is a microsecond */
+	asm volatile("sckc %0" : : "Q"(ckc));
+	/* an enabled wait for external interruptions; resumes at 0: */
+	asm volatile("larl %%r1,0f\n"
+		     "	stg %%r1,8(%0)\n"
+		     "	lpswe 0(%0)\n"
+		     "0:" : : "a"(wpsw) : "r1", "memory", "cc");
+	printf("machine: slept %lu ms of guest time\n", (unsigned long)((stck() - t0) >> 12) / 1000);
+	return stck() - t0 >= ms * 1000 << 12 ? 0 : 1;
+}
 
 int guest_main(void)
 {
@@ -63,6 +110,8 @@ int guest_main(void)
 		}
 		return 0;
 	}
+	case 7:
+		return sleep_ms(arg_u64("ms", 100));
 	}
 	return 3;
 }

@@ -13,6 +13,11 @@
  *   seed=N     varies the pattern between runs (default 1)
  *   irq=0|1    1 (default): completions by MSI-X -> adapter interruption;
  *              0: poll the completion queue
+ *   msix=linux MSI-X set up as Linux's nvme driver and PCI core do: one
+ *              vector, programmed masked and unmasked once the admin queue
+ *              exists; before the I/O queues the vectors are freed
+ *              (masked, MSI-X off, interrupts deregistered) and two
+ *              allocated the same way (on a NORESIZE host: a new count)
  *   expect16=1 the run must have met "insufficient resources" (cc 1
  *              status 16) from RPCIT
  * Data buffers are scattered pages (every other page), mapped per command
@@ -64,7 +69,7 @@ struct queue {
 
 static struct zdev *z;
 static unsigned dstrd;
-static bool use_irq;
+static bool use_irq, linux_msix;
 static uint16_t next_cid;
 static uint64_t commands;
 
@@ -176,12 +181,14 @@ int guest_main(void)
 	struct queue aq = { 0 }, ioq = { 0 };
 	uint8_t cmd[64] __attribute__((aligned(8))), *id, *pool;
 	uint64_t *prpl;
-	char serial[32], want_serial[32], model[48];
+	char serial[32], want_serial[32], model[48], msix_arg[16] = "";
 	unsigned to_ms, mdts_pages, lba_shift, npages, chunk;
 	uint32_t st, vs, nn;
 	int rc;
 
 	use_irq = arg_u64("irq", 1) != 0;
+	linux_msix = arg_str("msix", msix_arg, sizeof(msix_arg)) &&
+		     !strncmp(msix_arg, "linux", sizeof(msix_arg));
 	if (kib == 0 || kib % 4)
 		panic("nvme: kib must be a positive multiple of 4");
 	z = zpci_find(0x1b36, 0x0010);
@@ -191,9 +198,9 @@ int guest_main(void)
 		panic("nvme bring-up failed at step %d", rc);
 	if (use_irq) {
 		/* vector 0: admin completions, vector 1: I/O completions */
-		if ((rc = zpci_irq_register(z, 2, NULL)))
+		if ((rc = zpci_irq_register(z, linux_msix ? 1 : 2, NULL)))
 			panic("nvme: MPCIFC register interrupts: %d", rc);
-		if (zpci_msix_enable(z, 2))
+		if (linux_msix ? zpci_msix_enable_masked(z, 1) : zpci_msix_enable(z, 2))
 			panic("nvme: MSI-X enable failed");
 		irq_disable();	/* interrupts come in wait_for_interrupt() */
 	}
@@ -226,6 +233,8 @@ int guest_main(void)
 		panic("nvme: controller did not become ready");
 	if (!use_irq)	/* polling: no pin interrupt nobody would handle */
 		bar_write(z, 0, REG_INTMS, 4, 0xffffffff);
+	else if (linux_msix)	/* request_irq() for the admin queue */
+		zpci_msix_unmask(z, 0);
 
 	/* IDENTIFY controller */
 	id = queue_mem(PAGE, &id_iova);
@@ -258,6 +267,18 @@ int guest_main(void)
 	if (slba + (kib << 10 >> lba_shift) > nsze)
 		panic("nvme: %lu KiB from block %lu do not fit the namespace", (unsigned long)kib,
 		      (unsigned long)slba);
+
+	if (use_irq && linux_msix) {
+		/* nvme_setup_io_queues(): free the one vector, allocate two */
+		bar_write(z, z->msix_bar, z->msix_table + 12, 4, 1);
+		zpci_msix_disable(z);
+		if ((rc = zpci_irq_deregister(z)) || (rc = zpci_irq_register(z, 2, NULL)))
+			panic("nvme: MPCIFC interrupts again: %d", rc);
+		if (zpci_msix_enable_masked(z, 2))
+			panic("nvme: MSI-X enable (2 vectors) failed");
+		zpci_msix_unmask(z, 0);
+		zpci_msix_unmask(z, 1);
+	}
 
 	/* an I/O completion queue (vector 1) and its submission queue */
 	ioq.qid = 1;

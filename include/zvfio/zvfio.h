@@ -431,6 +431,13 @@ ZV_API int zv_dispatch_wait(struct zv_machine *m, int timeout_ms);
  * call on its fast path. vfio: devices never hint; poll zv_poll_fd() for
  * them. A plain flag, set inside zv_intercept(): ask from its thread. */
 ZV_API bool zv_events_hinted(const struct zv_machine *m);
+/* How many functions have a device that works on its own in host time
+ * (vfio:): its completions arrive whenever the device finishes, not inside
+ * the intercept that started the work, as emu: devices' do. A binding that
+ * fast-forwards an idle guest's clock to its next timer must not while
+ * this is nonzero -- the guest would see its device time out -- but wait
+ * in host time (zv_dispatch_wait()). Any thread that owns the machine. */
+ZV_API unsigned zv_host_time_devices(const struct zv_machine *m);
 
 /*
  * CHSC Store Event Information, notification type 2 (PCI): take the oldest

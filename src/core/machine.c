@@ -351,6 +351,15 @@ ZV_API bool zv_events_hinted(const struct zv_machine *m)
 	return m->hint != 0;
 }
 
+ZV_API unsigned zv_host_time_devices(const struct zv_machine *m)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < m->nfns; i++)
+		n += m->fns[i] && m->fns[i]->dev->host_time;
+	return n;
+}
+
 static void handle_err(struct zv_function *f)
 {
 	struct dev_fault fl;

@@ -5,7 +5,8 @@
  * the backend one trigger eventfd per vector in use, incrementally: a
  * vector is attached the first time the guest unmasks it with MSI-X
  * enabled (runs of vectors in one call), and stays attached until MSI-X is
- * disabled. Masking never touches the backend — an event on a masked
+ * disabled; vector 0 is attached when MSI-X is enabled, so the device is
+ * in MSI-X mode whenever the guest's view says so. Masking never touches the backend — an event on a masked
  * vector is held in the PBA and delivered on unmask (kvmtool's reasoning:
  * no SET_IRQS per mask change, so no interrupt lost in a trigger swap).
  */
@@ -101,6 +102,23 @@ static bool is_attached(const struct fn_msix *x, unsigned v)
 	return (x->attached[v / 64] >> (v % 64)) & 1;
 }
 
+/* Hand the backend the fds of vectors [v, v+n). */
+static void attach(struct zv_function *f, unsigned v, unsigned n)
+{
+	struct fn_msix *x = &f->msix;
+
+	if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0) {
+		for (unsigned k = v; k < v + n; k++)
+			x->attached[k / 64] |= 1ULL << (k % 64);
+	} else {
+		/* the host gave no vectors: the guest must know, or it waits
+		 * for interrupts that never come -- the error state with an
+		 * event; tried again on the next unmask */
+		f->m->st.irq_route_failures++;
+		fn_set_error(f, ZPCI_PEC_SERR, v, true);
+	}
+}
+
 /* Hand the backend the fds of every unmasked vector it does not have yet,
  * runs of consecutive vectors in one call. */
 static void attach_unmasked(struct zv_function *f)
@@ -120,18 +138,17 @@ static void attach_unmasked(struct zv_function *f)
 			v++;
 			continue;
 		}
-		if (f->dev->ops->set_msix(f->dev, v, n, x->fds + v) == 0) {
-			for (unsigned k = v; k < v + n; k++)
-				x->attached[k / 64] |= 1ULL << (k % 64);
-		} else {
-			/* the host gave no vectors: the guest must know, or it
-			 * waits for interrupts that never come -- the error
-			 * state with an event; tried again on the next unmask */
-			f->m->st.irq_route_failures++;
-			fn_set_error(f, ZPCI_PEC_SERR, v, true);
-		}
+		attach(f, v, n);
 		v += n;
 	}
+}
+
+static bool any_attached(const struct fn_msix *x)
+{
+	for (unsigned w = 0; w < (unsigned)(x->nvec + 63) / 64; w++)
+		if (x->attached[w])
+			return true;
+	return false;
 }
 
 static bool pba_test_clear(struct fn_msix *x, unsigned v)
@@ -227,6 +244,19 @@ void msix_ctrl_write(struct zv_function *f, uint16_t ctrl)
 		memset(x->pba, 0, (x->nvec + 63) / 64 * sizeof(uint64_t));
 	}
 	attach_unmasked(f);
+	/*
+	 * MSI-X switched on with every vector masked (Linux's
+	 * pci_alloc_irq_vectors(); request_irq() unmasks later): the device
+	 * itself must be in MSI-X mode now, as the guest sees it, not at the
+	 * first unmask -- a device may decide at that moment how it will
+	 * interrupt (QEMU's NVMe marks a completion queue's vector usable
+	 * only if MSI-X is on when the queue is made, and the admin queue is
+	 * made before Linux's driver unmasks its vector). So vector 0 goes to
+	 * the backend at once, as QEMU's vfio_msix_enable() does; its events
+	 * wait in the PBA while it is masked.
+	 */
+	if (!was && now && !any_attached(x))
+		attach(f, 0, 1);
 	flush_pending(f);
 }
 

@@ -116,6 +116,10 @@ struct zv_device {
 	 * map costs time per page (VFIO pins them); 0: a map costs the same
 	 * whatever its size (emu:dma). */
 	uint64_t map_step_pages;
+	/* The device works on its own in host time (vfio: a real device, or
+	 * one emulated by another program): its completions come whenever it
+	 * finishes, not inside the intercept that started the work. */
+	bool host_time;
 };
 
 static inline void dev_hint(struct zv_device *d)

@@ -214,6 +214,7 @@ struct zv_device *fault_wrap(struct zv_device *in, const char *opts, char *err, 
 #undef KEEP
 	f->pub.ops = &f->ops;
 	f->pub.map_step_pages = in->map_step_pages;
+	f->pub.host_time = in->host_time;
 	snprintf(f->pub.name, sizeof(f->pub.name), "%.36s+fail", in->name);
 	f->in = in;
 	f->op = (unsigned)o[0].val;

@@ -8,7 +8,8 @@
  *
  * Virtual time runs with the host's monotonic clock while the guest runs
  * and jumps ahead while it waits for a timer with nothing else to do (idle
- * fast-forward: a guest that sleeps for a second costs no second). The TOD
+ * fast-forward: a guest that sleeps for a second costs no second; not with
+ * a device that works in host time, see wait_body()). The TOD
  * clock starts at the host's time of day (bit 51 = 1 microsecond, epoch
  * 1900-01-01), so a guest's date is right. The engine's measurement timer
  * (FMB updates) reads the same virtual time, through clock_ns().

@@ -550,7 +550,8 @@ static uint64_t addr_s(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 /*
  * An enabled wait: device events in host time, and the timers the wait
  * enables in virtual time, which jumps to the earliest of them when
- * nothing else is pending (idle fast-forward).
+ * nothing else is pending (idle fast-forward) -- unless a device works in
+ * host time (vfio:), when the wait lasts until the timer in host time too.
  */
 static void wait_body(struct zv_softcpu *sc, uint64_t mask, uint64_t addr);
 static uint64_t next_timer(struct zv_softcpu *sc);
@@ -596,6 +597,14 @@ static void wait_body(struct zv_softcpu *sc, uint64_t mask, uint64_t addr)
 
 			poll(p, 2, ns > 50000000 ? 50 : (int)(ns / 1000000));
 			zv_dispatch_wait(sc->m, 0);
+		} else if (zv_host_time_devices(sc->m)) {
+			/* a device working in host time may be busy: the
+			 * guest's clock must not run ahead of it (a skip to
+			 * the next timer can be a skip to the driver's
+			 * timeout for the command the device is doing) */
+			uint64_t ms = (ns + 999999) / 1000000;
+
+			zv_dispatch_wait(sc->m, ms > 50 ? 50 : (int)ms);
 		} else if (zv_dispatch_wait(sc->m, 0) == 0) {
 			clock_skip(sc, ns);	/* the devices are quiet: on to the timer */
 		}

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/clp.h"
 #include "arch/codes.h"
@@ -1136,19 +1137,23 @@ TEST(msix_enable_hands_eventfds_to_device)
 
 	for (unsigned v = 0; v < 8; v++)
 		EXPECT(x.dev[0]->fds[v] < 0);
-	/* enabled with every vector masked (their reset state): nothing in
-	 * use yet, nothing attached */
+	/* enabled with every vector masked (their reset state, and Linux's
+	 * pci_alloc_irq_vectors()): the device goes into MSI-X mode at once,
+	 * with vector 0 alone attached -- a device may decide then how it
+	 * interrupts, long before the driver unmasks a vector */
 	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x0080), 0);
 	EXPECT_EQ(fx_cc(&x), 0);
-	EXPECT_EQ(x.dev[0]->set_msix_calls, calls);
-	/* unmasking vector 3 attaches exactly vector 3, in one call */
-	EXPECT_EQ(fx_pcistg(&x, fh, 2, 4, 16 * 3 + 12, 0), 0);
 	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 1);
 	for (unsigned v = 0; v < 8; v++)
-		EXPECT((x.dev[0]->fds[v] >= 0) == (v == 3));
+		EXPECT((x.dev[0]->fds[v] >= 0) == (v == 0));
+	/* unmasking vector 3 attaches exactly vector 3, in one call */
+	EXPECT_EQ(fx_pcistg(&x, fh, 2, 4, 16 * 3 + 12, 0), 0);
+	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 2);
+	for (unsigned v = 0; v < 8; v++)
+		EXPECT((x.dev[0]->fds[v] >= 0) == (v == 0 || v == 3));
 	/* masking it again does not detach it (an event goes to the PBA) */
 	EXPECT_EQ(fx_pcistg(&x, fh, 2, 4, 16 * 3 + 12, 0x01000000), 0);
-	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 1);
+	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 2);
 	EXPECT(x.dev[0]->fds[3] >= 0);
 	/* vectors 0-7 unmasked while the function is masked: attached when
 	 * the function mask goes, the ones not yet attached in runs */
@@ -1162,7 +1167,7 @@ TEST(msix_enable_hands_eventfds_to_device)
 			EXPECT(x.dev[0]->fds[u] != x.dev[0]->fds[v]);
 	}
 	unsigned after = x.dev[0]->set_msix_calls;
-	EXPECT(after > calls + 1);
+	EXPECT(after > calls + 2);
 	/* writing enable again is not a new attach */
 	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x0080), 0);
 	EXPECT_EQ(x.dev[0]->set_msix_calls, after);
@@ -1171,6 +1176,43 @@ TEST(msix_enable_hands_eventfds_to_device)
 	EXPECT_EQ(x.dev[0]->set_msix_calls, after + 1);
 	for (unsigned v = 0; v < 8; v++)
 		EXPECT(x.dev[0]->fds[v] < 0);
+	fx_fini(&x);
+}
+
+/* Linux's order: MSI-X enabled with every vector masked; the device is in
+ * MSI-X mode from then on (vector 0 attached), an event on the masked
+ * vector waits in the PBA, and disabling takes the vector back and
+ * forgets the pending bit. */
+TEST(msix_enable_masked_puts_device_in_msix_mode)
+{
+	struct fx x;
+	uint32_t fh = setup(&x);
+	unsigned calls = x.dev[0]->set_msix_calls;
+	uint64_t one = 1, pba;
+	struct zv_stats st;
+
+	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x00c0), 0);	/* enable + mask all */
+	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 1);
+	for (unsigned v = 0; v < 8; v++)
+		EXPECT((x.dev[0]->fds[v] >= 0) == (v == 0));
+	EXPECT_EQ(write(x.dev[0]->fds[0], &one, sizeof(one)), (ssize_t)sizeof(one));
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
+	EXPECT_EQ(pba, 1ULL << 56);	/* bit 0: byte 0 of the little-endian PBA */
+	zv_stats_get(x.m, &st);
+	EXPECT_EQ(st.irqs_forwarded, 0);
+	EXPECT_EQ(st.irqs_pending_pba, 1);
+	/* the function mask off, vector 0 still masked: still pending */
+	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x0080), 0);
+	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 1);
+	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
+	EXPECT_EQ(pba, 1ULL << 56);
+	/* off: the backend lets go, the pending bit is forgotten */
+	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x0000), 0);
+	EXPECT_EQ(x.dev[0]->set_msix_calls, calls + 2);
+	EXPECT(x.dev[0]->fds[0] < 0);
+	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
+	EXPECT_EQ(pba, 0);
 	fx_fini(&x);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dev/dev.h"
 #include "harness.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
@@ -399,4 +400,52 @@ TEST(load_kernel_refuses_what_it_cannot_boot)
 	unlink(k);
 	unlink(nl);
 	unlink(small);
+}
+
+/* The clock fast-forwards an idle guest to its next timer -- unless a
+ * function's device works in host time (vfio:), whose work the guest's
+ * timeouts must measure in host time: then a sleep of the guest's lasts
+ * as long on the host. machine.elf mode 7 sleeps on the clock comparator
+ * in an enabled wait; the device is an emu:dma marked as a vfio: one is. */
+static double sleep_run(uint64_t ms, bool host_time, unsigned *count)
+{
+	struct zv_softcpu_config cfg = { .mem_size = 16 << 20, .timeout_s = 60 };
+	struct zv_softcpu_stats st;
+	struct zv_softcpu *sc;
+	struct zv_device *d;
+	char err[256] = "", args[64];
+	int status = -1;
+
+	snprintf(args, sizeof(args), "mode=7 ms=%lu", (unsigned long)ms);
+	cfg.args = args;
+	cfg.console = fopen("/dev/null", "w");
+	sc = zv_softcpu_create(&cfg, err, sizeof(err));
+	d = zv_device_open("emu:dma", err, sizeof(err));
+	EXPECT(sc && d);
+	d->host_time = host_time;
+	EXPECT(zv_function_add(zv_softcpu_machine(sc), d, 1, 0) != NULL);
+	*count = zv_host_time_devices(zv_softcpu_machine(sc));
+	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
+	EXPECT_EQ(status, 0);
+	zv_softcpu_stats_get(sc, &st);
+	zv_softcpu_destroy(sc);
+	fclose(cfg.console);
+	return st.seconds;
+}
+
+TEST(idle_guest_fast_forwarded_unless_a_device_works_in_host_time)
+{
+	unsigned n;
+	double s;
+
+	/* 5 s of guest sleep with emu: devices only: far less on the host
+	 * (a slow machine, valgrind included, starts in well under that) */
+	s = sleep_run(5000, false, &n);
+	EXPECT_EQ(n, 0);
+	EXPECT(s < 4.0);
+	/* 300 ms with a host-time device: at least 300 ms on the host */
+	s = sleep_run(300, true, &n);
+	EXPECT_EQ(n, 1);
+	EXPECT(s >= 0.3);
 }

@@ -258,6 +258,7 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	/* type1 and iommufd pin every page they map: at most 16 MiB of pins
 	 * per intercept (well under a millisecond on a host; dma.c) */
 	v->pub.map_step_pages = 4096;
+	v->pub.host_time = true;
 	v->fd = v->err_efd = v->req_efd = -1;
 	snprintf(v->addr, sizeof(v->addr), "%s", addr);
 	snprintf(v->pub.name, sizeof(v->pub.name), "vfio %s", addr);
