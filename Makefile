@@ -21,6 +21,23 @@ LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(wildcard src/arch/*.c src/core/*.c src/dev/*.c src/dev/emu/*.c src/dev/vfio/*.c src/util/*.c src/hv/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+
+# The KVM binding (src/hv/kvm_s390.c) speaks s390's KVM uAPI. An s390x
+# compiler has it in its own headers; elsewhere it comes from Debian's
+# linux-libc-dev-s390x-cross, staged so that <linux/kvm.h>, <asm/kvm.h> and
+# what they include are s390x's for the binding and its test alone.
+KVM_UAPI_SRC ?= /usr/s390x-linux-gnu/include
+ifeq ($(findstring s390x,$(shell $(CC) -dumpmachine 2>/dev/null)),)
+KVM_UAPI := $(O)/kvm-uapi
+KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390
+$(KVM_USERS): CFLAGS_ALL += -I$(KVM_UAPI)
+$(KVM_USERS): | $(KVM_UAPI)/linux/kvm.h
+$(KVM_UAPI)/linux/kvm.h:
+	@test -f $(KVM_UAPI_SRC)/linux/kvm.h || { echo "no s390x KVM headers in $(KVM_UAPI_SRC):" \
+		"install linux-libc-dev-s390x-cross (scripts/install-deps.sh does)"; exit 1; }
+	@mkdir -p $(KVM_UAPI)
+	$(Q)for d in linux asm asm-generic; do ln -sfn $(KVM_UAPI_SRC)/$$d $(KVM_UAPI)/$$d; done
+endif
 # LDLIBS: extra libraries, linked last (a static cross build adds -lm)
 # a program linking libzvfio.a exports the functions zvfio puts before
 # libunicorn's own (src/hv/ucstore.c: guest stores at full speed)

@@ -4,7 +4,7 @@
 # theirs). Needs root (or sudo) only when something must be installed;
 # exits non-zero when it cannot.
 set -eu
-PKGS="${*:-make gcc g++ clang libclang-rt-14-dev llvm-14 valgrind libunicorn-dev liblzma-dev libzstd-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu pkg-config man-db groff-base}"
+PKGS="${*:-make gcc g++ clang libclang-rt-14-dev llvm-14 valgrind libunicorn-dev liblzma-dev libzstd-dev gcc-s390x-linux-gnu binutils-s390x-linux-gnu linux-libc-dev-s390x-cross pkg-config man-db groff-base}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -224,6 +224,11 @@ ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_
 /* Guest RAM (absolute 0, cfg->mem_size bytes) as the host sees it; it
  * belongs to sc and stays at this address until zv_softcpu_destroy(). */
 ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc);
+/* Make an adapter interruption pending for isc, as a device of another
+ * machine would (a binding under test, such as the KVM binding on a
+ * simulated kernel, whose machine is not this one). From the machine's
+ * thread, between runs or in a callback. */
+ZV_API void zv_softcpu_inject_adapter(struct zv_softcpu *sc, uint8_t isc);
 /* Values the guest reported with ZV_HC_REPORT, by index in the order of the
  * keys' first reports: returns the key (owned by sc) and stores its total
  * in *value; NULL past the end (*value untouched). */

@@ -369,6 +369,34 @@ struct zv_irq_route {
  */
 ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 				 struct zv_irq_route *route);
+/*
+ * on: the binding delivers vector vec itself from now on (a KVM irqfd on
+ * the route's eventfd); zv_dispatch() leaves the vector alone -- no AIBV
+ * bit, no injection, no PBA bit. The kernel's irqfd reads the eventfd's
+ * counter as it is signalled, so the machine's epoll normally reports
+ * nothing; this makes sure a vector is never delivered twice however the
+ * wakeups interleave. off: zv_dispatch() delivers it
+ * again; turn it off after the irqfd is gone, before the next
+ * zv_dispatch(), so a signal in between is still delivered (or held in
+ * the PBA). Applies to the vector of MSI-X and of MSI alike; kept across
+ * MSI-X or MSI being switched off and on. -1 with EINVAL for f NULL or a
+ * vector beyond the MSI-X table and the MSI capability's 32.
+ */
+ZV_API int zv_function_irq_bypass(struct zv_function *f, unsigned vec, bool on);
+/* How many vectors zv_function_irq_route() may name now: the MSI-X table's
+ * size while MSI-X is on, else the MSI vectors the guest enabled, else 0. */
+ZV_API unsigned zv_function_irq_vectors(const struct zv_function *f);
+/* A number that changes whenever an answer of zv_function_irq_route() or
+ * zv_function_irq_vectors() for any of the machine's functions, or a
+ * function's state, may have changed (the guest's registrations, MSI-X
+ * tables and control, MSI capabilities): a binding rebuilds its routes
+ * only when it moved. */
+ZV_API uint64_t zv_irq_generation(const struct zv_machine *m);
+/* The file descriptor a KVM-VFIO device takes for the function's device
+ * (KVM_DEV_VFIO_GROUP_ADD, named FILE_ADD since Linux 6.6): its VFIO group
+ * (type1) or its device cdev (iommufd); it belongs to the device, never
+ * close it. -1 with ENODEV for a device that is no VFIO device (emu:). */
+ZV_API int zv_function_kvm_file(const struct zv_function *f);
 
 /* ---- intercepts -------------------------------------------------------- */
 

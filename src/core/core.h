@@ -60,6 +60,7 @@ struct fn_msix {
 	uint64_t *pba;		/* pending bits, one per vector */
 	int *fds;		/* trigger eventfd per vector */
 	uint64_t *attached;	/* vectors whose fd the backend has */
+	uint64_t *bypass;	/* vectors a binding delivers itself (irqfd) */
 };
 
 /* The guest's view of the function's MSI capability (used by functions
@@ -72,6 +73,7 @@ struct fn_msi {
 	uint8_t regs[24];	/* the capability from offset 0, PCI layout */
 	unsigned live;		/* vectors the backend has (0: disabled) */
 	uint32_t pending;
+	uint32_t bypass;	/* vectors a binding delivers itself (irqfd) */
 	int fds[PCI_MSI_MAX_VECS];
 };
 
@@ -154,6 +156,10 @@ struct zv_function {
  */
 #define ZV_EVENT_QUEUE_MAX 256
 
+/* Something an irqfd route depends on changed: a registration, an MSI-X
+ * table entry or control, the MSI capability, the function's state. */
+#define fn_irq_changed(f) ((f)->m->irq_gen++)
+
 /* AIS (facility 72) per-ISC suppression state, reference §5.4 */
 enum ais_mode { AIS_ALL, AIS_SINGLE, AIS_SUPPRESSED };
 
@@ -165,6 +171,8 @@ struct zv_machine {
 	uint32_t fac;
 	uint32_t flags;		/* ZV_MACHINE_* */
 	uint16_t mui;
+	/* grows whenever a zv_function_irq_route() answer may change */
+	uint64_t irq_gen;
 	struct zv_function **fns;	/* indexed by fh index */
 	size_t nfns;
 	struct zv_group groups[256];

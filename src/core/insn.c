@@ -256,6 +256,7 @@ static int reg_int(struct zv_function *f, struct zv_cpu *cpu, int r1, const stru
 	ir->aibv = fib->aibv;
 	ir->aisb = fib->aisb;
 	ir->registered = true;
+	fn_irq_changed(f);
 	set_cc(cpu, ZPCI_CC_OK);
 	return 0;
 }
@@ -304,6 +305,7 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		if (!f->irq.registered)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
 		f->irq = (struct fn_irq){0};
+		fn_irq_changed(f);
 		break;
 	case ZPCI_MOD_FC_REG_IOAT:
 	case ZPCI_MOD_FC_DEREG_IOAT:

@@ -122,6 +122,11 @@ bool msi_enabled(const struct zv_function *f)
 	return f->msi.cap && vectors_enabled(&f->msi);
 }
 
+unsigned msi_vectors(const struct zv_function *f)
+{
+	return f->msi.cap ? vectors_enabled(&f->msi) : 0;
+}
+
 /* The message vector vec sends, its eventfd and mask, for irqfd routes. */
 int msi_message(const struct zv_function *f, unsigned vec, uint64_t *addr, uint32_t *data,
 		int *fd, bool *masked)
@@ -193,7 +198,7 @@ void msi_event(struct zv_function *f, unsigned v)
 {
 	struct fn_msi *x = &f->msi;
 
-	if (v >= vectors_enabled(x))
+	if (v >= vectors_enabled(x) || (x->bypass & (1u << v)))	/* irqfd: see msix_event */
 		return;
 	if (mask_bits(x) & (1u << v)) {
 		x->pending |= 1u << v;	/* delivered on unmask */
@@ -211,6 +216,7 @@ void msi_reset(struct zv_function *f)
 		return;
 	memset(x->regs + PCI_MSI_FLAGS, 0, sizeof(x->regs) - PCI_MSI_FLAGS);
 	le16_put(x->regs + PCI_MSI_FLAGS, x->caps);
+	fn_irq_changed(f);
 	apply(f);
 	x->pending = 0;
 }
@@ -243,6 +249,7 @@ bool msi_cfg_access(struct zv_function *f, uint64_t off, uint8_t *buf, size_t le
 		return true;
 	}
 	old_mask = mask_bits(x);
+	fn_irq_changed(f);
 	for (size_t i = 0; i < len; i++) {
 		uint64_t o = off + i - x->cap;
 

@@ -34,8 +34,9 @@ int msix_init(struct zv_function *f)
 	x->table = calloc(x->nvec, PCI_MSIX_ENTRY_SIZE);
 	x->pba = calloc((x->nvec + 63) / 64, sizeof(uint64_t));
 	x->attached = calloc((x->nvec + 63) / 64, sizeof(uint64_t));
+	x->bypass = calloc((x->nvec + 63) / 64, sizeof(uint64_t));
 	x->fds = malloc(x->nvec * sizeof(int));
-	if (!x->table || !x->pba || !x->attached || !x->fds)
+	if (!x->table || !x->pba || !x->attached || !x->bypass || !x->fds)
 		goto err;
 	for (unsigned v = 0; v < x->nvec; v++)
 		x->fds[v] = -1;
@@ -84,10 +85,12 @@ void msix_fini(struct zv_function *f)
 	free(x->table);
 	free(x->pba);
 	free(x->attached);
+	free(x->bypass);
 	free(x->fds);
 	x->table = NULL;
 	x->pba = NULL;
 	x->attached = NULL;
+	x->bypass = NULL;
 	x->fds = NULL;
 }
 
@@ -212,6 +215,10 @@ void msix_event(struct zv_function *f, unsigned v)
 
 	if (v >= x->nvec || !(x->ctrl & PCI_MSIX_FLAGS_ENABLE))
 		return;
+	/* the binding's irqfd took it (the kernel read the eventfd; the
+	 * edge still woke the machine's epoll) */
+	if ((x->bypass[v / 64] >> (v % 64)) & 1)
+		return;
 	if (vec_masked(x, v)) {
 		x->pba[v / 64] |= 1ULL << (v % 64);
 		f->m->st.irqs_pending_pba++;
@@ -237,6 +244,7 @@ void msix_ctrl_write(struct zv_function *f, uint16_t ctrl)
 	if (!x->nvec)
 		return;
 	x->ctrl = ctrl;
+	fn_irq_changed(f);
 	if (was && !now) {
 		f->dev->ops->set_msix(f->dev, 0, 0, NULL);
 		memset(x->attached, 0, (x->nvec + 63) / 64 * sizeof(uint64_t));
@@ -267,6 +275,7 @@ void msix_reset(struct zv_function *f)
 	if (!x->nvec)
 		return;
 	msix_ctrl_write(f, 0);
+	fn_irq_changed(f);
 	memset(x->table, 0, x->nvec * PCI_MSIX_ENTRY_SIZE);
 	for (unsigned v = 0; v < x->nvec; v++)
 		x->table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
@@ -312,6 +321,7 @@ bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_
 				unsigned last = (unsigned)((t + (j - i) - 1) / PCI_MSIX_ENTRY_SIZE);
 
 				memcpy(x->table + t, buf + i, j - i);
+				fn_irq_changed(f);
 				attach_unmasked(f);
 				for (unsigned v = first; v <= last; v++)
 					if ((x->ctrl & PCI_MSIX_FLAGS_ENABLE) && !vec_masked(x, v) &&

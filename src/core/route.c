@@ -4,7 +4,9 @@
  * (zv_function_irq_route): the vector's eventfd and message, from the
  * MSI-X table or, for a function without MSI-X or with it off, from the
  * MSI capability, and where the interrupt logic (irq.c) sets the bits for
- * that message. Above msix.c and msi.c, which deliver into irq.c.
+ * that message; and the vectors a binding delivers itself
+ * (zv_function_irq_bypass), which msix.c and msi.c then leave alone. Above
+ * msix.c and msi.c, which deliver into irq.c.
  */
 #include <errno.h>
 
@@ -57,4 +59,42 @@ ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
 		.masked = masked,
 	};
 	return 0;
+}
+
+ZV_API int zv_function_irq_bypass(struct zv_function *f, unsigned vec, bool on)
+{
+	bool any = false;
+
+	if (!f) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (vec < f->msix.nvec) {
+		uint64_t bit = 1ULL << (vec % 64);
+
+		f->msix.bypass[vec / 64] = on ? f->msix.bypass[vec / 64] | bit
+					      : f->msix.bypass[vec / 64] & ~bit;
+		any = true;
+	}
+	if (f->msi.cap && vec < PCI_MSI_MAX_VECS) {
+		f->msi.bypass = on ? f->msi.bypass | 1u << vec : f->msi.bypass & ~(1u << vec);
+		any = true;
+	}
+	if (!any) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+ZV_API uint64_t zv_irq_generation(const struct zv_machine *m)
+{
+	return m->irq_gen;
+}
+
+ZV_API unsigned zv_function_irq_vectors(const struct zv_function *f)
+{
+	if (f->msix.nvec && (f->msix.ctrl & PCI_MSIX_FLAGS_ENABLE))
+		return f->msix.nvec;
+	return msi_vectors(f);
 }

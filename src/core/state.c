@@ -25,6 +25,7 @@ void fn_update_dma_block(struct zv_function *f)
 void fn_set_state(struct zv_function *f, enum zv_fn_state s)
 {
 	f->state = s;
+	fn_irq_changed(f);
 	fn_update_dma_block(f);
 }
 

@@ -1505,6 +1505,11 @@ ZV_API uint8_t *zv_softcpu_ram(struct zv_softcpu *sc)
 	return sc->ram;
 }
 
+ZV_API void zv_softcpu_inject_adapter(struct zv_softcpu *sc, uint8_t isc)
+{
+	cb_inject_adapter(sc, isc);
+}
+
 /* What both loaders check first: 0, or -1 with the message and errno. */
 static int load_allowed(struct zv_softcpu *sc, const char *path, const char *what, char *err,
 			size_t errlen)

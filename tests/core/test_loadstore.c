@@ -5,6 +5,7 @@
  * order (zpci-architecture.md §1.2-§1.6, §11), data placement (§1.4), and
  * the MSI-X table, PBA and message-control virtualization behind them.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1213,6 +1214,34 @@ TEST(msix_enable_masked_puts_device_in_msix_mode)
 	EXPECT(x.dev[0]->fds[0] < 0);
 	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
 	EXPECT_EQ(pba, 0);
+	fx_fini(&x);
+}
+
+/* An MSI-X vector the binding delivers itself (irqfd): zv_dispatch()
+ * leaves it alone, not even a PBA bit, until the bypass is off. */
+TEST(msix_vector_bypassed_for_an_irqfd_is_left_to_the_binding)
+{
+	struct fx x;
+	uint32_t fh = setup(&x);
+	uint64_t one = 1, pba;
+	struct zv_stats st;
+
+	EXPECT_EQ(fx_pcistg(&x, fh, PCIAS_CFG, 2, 0x42, 0x00c0), 0);	/* enable + mask all */
+	EXPECT_EQ(zv_function_irq_bypass(x.fn[0], 0, true), 0);
+	EXPECT_EQ(write(x.dev[0]->fds[0], &one, sizeof(one)), (ssize_t)sizeof(one));
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
+	EXPECT_EQ(pba, 0);
+	zv_stats_get(x.m, &st);
+	EXPECT_EQ(st.irqs_pending_pba, 0);
+	EXPECT_EQ(zv_function_irq_bypass(x.fn[0], 0, false), 0);
+	EXPECT_EQ(write(x.dev[0]->fds[0], &one, sizeof(one)), (ssize_t)sizeof(one));
+	zv_dispatch(x.m);
+	EXPECT_EQ(fx_pcilg(&x, fh, 2, 8, 0x800, &pba), 0);
+	EXPECT_EQ(pba, 1ULL << 56);
+	/* vector 8 is beyond the table of 8 (and the function has no MSI) */
+	EXPECT_EQ(zv_function_irq_bypass(x.fn[0], 8, true), -1);
+	EXPECT_EQ(errno, EINVAL);
 	fx_fini(&x);
 }
 

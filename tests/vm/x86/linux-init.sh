@@ -14,14 +14,11 @@ mkdir -p /tmp
 echo "ZVN user space $(cut -d' ' -f1 /proc/uptime)"
 MIB=$(sed -n 's/.*zvn\.mib=\([0-9]*\).*/\1/p' /proc/cmdline)
 MIB=${MIB:-16}
-# nested under TCG the machine runs hundreds of times slower than the
-# guest's clock, which keeps wall time: NVMe's 60 s admin and 30 s I/O
-# timeouts would expire while a command is still on its way
+# the driver as users run it: no module parameters, its own 60 s admin and
+# 30 s I/O timeouts (the machine does not fast-forward the guest's clock
+# while a VFIO device may be busy, so they measure the device's real time)
 for m in $(cat /lib/order); do
-	p=
-	case $m in nvme-core | nvme_core) p="admin_timeout=3000 io_timeout=3000" ;; esac
-	# shellcheck disable=SC2086
-	insmod "/lib/$m.ko" $p || echo "ZVN module $m failed"
+	insmod "/lib/$m.ko" || echo "ZVN module $m failed"
 done
 i=0
 while [ ! -b /dev/nvme0n1 ] && [ $i -lt 600 ]; do

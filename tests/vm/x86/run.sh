@@ -130,7 +130,7 @@ done
 # the "linux" boot: Debian's s390x kernel and an initramfs with its nvme
 # driver (tests/linux/kernels.sh and io.sh fetch and build them)
 LINUX_MIB=${ZV_VM_LINUX_MIB:-16}
-LINUX_TIMEOUT=${ZV_VM_LINUX_TIMEOUT:-3000}
+LINUX_TIMEOUT=${ZV_VM_LINUX_TIMEOUT:-1200}	# the whole boot: about 160 s
 if [[ " ${BOOTS:-full limit} " == *" linux "* ]]; then
     mkdir -p "$I/s390x"
     (

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zvfio under KVM on IBM Z: the binding a KVM-based VMM calls.
+ *
+ * The VMM owns the VM, its vCPUs, their kvm_run areas and the memory
+ * slots; it tells the binding where guest storage lives, hands it every
+ * KVM_EXIT_S390_SIEIC exit, and calls zv_kvm_dispatch() when
+ * zv_poll_fd(zv_kvm_machine(k)) is readable. The binding decodes the
+ * zPCI instruction intercepts for the engine (zv_intercept()), writes the
+ * result back into kvm_run (registers, the condition code in the PSW) or
+ * injects the program interruption, translates the guest's operand
+ * addresses (its DAT tables, and KVM_S390_MEM_OP for the access checks the
+ * kernel makes), routes MSI-X vectors as KVM irqfds with adapter routes so
+ * interrupts reach the guest without the VMM in the path, and registers
+ * each VFIO device with a KVM-VFIO device.
+ *
+ * Built on s390x only where KVM exists; the library carries it everywhere,
+ * and on other hosts it is tested against a simulation of the kernel's
+ * interface (docs/ARCHITECTURE.md says what is verified only so).
+ *
+ * Threads: as the rest of the API (zvfio.h): one thread at a time per
+ * binding and its machine; the VMM serializes vCPU threads around
+ * zv_kvm_handle_exit() and zv_kvm_dispatch().
+ */
+#ifndef ZVFIO_KVM_S390_H
+#define ZVFIO_KVM_S390_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zvfio/zvfio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kvm_run;
+struct zv_kvm;
+
+/* Deliver every interrupt through zv_kvm_dispatch() (no irqfd routes):
+ * for a VMM that keeps the VM's GSI routing table to itself. */
+#define ZV_KVM_NO_IRQFD  0x1u
+/* Never use zPCI interpretation, even where KVM offers it. */
+#define ZV_KVM_NO_INTERP 0x2u
+
+struct zv_kvm_config {
+	int vm_fd;			/* KVM_CREATE_VM's descriptor; stays the VMM's */
+	/* The FLIC the VMM created (KVM_CREATE_DEVICE, KVM_DEV_TYPE_FLIC; a
+	 * VM has one), or -1: the binding creates it */
+	int flic_fd;
+	/* guest absolute storage as the VMM's memory slots map it */
+	const struct zv_mem_region *mem;
+	unsigned n_mem;
+	uint32_t facilities;		/* ZV_FAC_*; 0: ZV_FAC_DEFAULT */
+	uint32_t flags;			/* ZV_KVM_* */
+	/* adapter ids the binding registers, one per ISC: base + ISC (0:
+	 * 8, QEMU's ids for PCI adapters, so virtio-ccw's 0-7 stay free) */
+	uint32_t adapter_id_base;
+	/* the first GSI of the binding's routes (routes are numbered from it) */
+	uint32_t gsi_base;
+	uint16_t mui_ms;		/* as zv_machine_config */
+};
+
+/*
+ * Bind zvfio to the VM cfg names: a machine over its memory, the FLIC
+ * (cfg->flic_fd, or one made here), a KVM-VFIO device. The binding owns
+ * the VM's GSI routing table while it routes vectors (KVM_SET_GSI_ROUTING
+ * replaces the whole table); pass ZV_KVM_NO_IRQFD to leave it alone. NULL
+ * with errno and a message in err: EINVAL (cfg NULL, vm_fd < 0, a bad
+ * memory layout), ENOMEM, or the errno of a KVM ioctl that failed.
+ */
+ZV_API struct zv_kvm *zv_kvm_create(const struct zv_kvm_config *cfg, char *err, size_t errlen);
+/* Undo everything: irqfds, routes, the machine (its functions and devices),
+ * the FLIC and KVM-VFIO devices the binding made. NULL is a no-op. */
+ZV_API void zv_kvm_destroy(struct zv_kvm *k);
+/* The engine's machine: for zv_poll_fd(), statistics and the function
+ * calls of zvfio.h. Owned by the binding. */
+ZV_API struct zv_machine *zv_kvm_machine(struct zv_kvm *k);
+
+/*
+ * Add a function from a device specification (zv_function_add_spec()) and,
+ * for a VFIO device, register its group or device file with the KVM-VFIO
+ * device (KVM_DEV_VFIO_GROUP_ADD). NULL with errno and a message: those of
+ * zv_function_add_spec(), or of the KVM-VFIO registration (the function is
+ * then removed again).
+ */
+ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *err,
+				      size_t errlen);
+
+/*
+ * Handle one exit of the vCPU vcpu_fd whose kvm_run is run. Returns 1 when
+ * it was a zPCI instruction intercept the binding completed (the vCPU can
+ * run again: registers and PSW are in run, a program interruption is
+ * injected), 0 when the exit is not the binding's (another reason, or
+ * another instruction: the VMM handles it), -1 with errno when a KVM
+ * ioctl failed (EINVAL for k or run NULL).
+ */
+ZV_API int zv_kvm_handle_exit(struct zv_kvm *k, int vcpu_fd, struct kvm_run *run);
+
+/*
+ * Process the machine's events (zv_dispatch()) and bring the irqfd routes
+ * up to date. Returns what zv_dispatch() returned, or -1 with errno.
+ */
+ZV_API int zv_kvm_dispatch(struct zv_kvm *k);
+
+enum zv_kvm_mode {
+	ZV_KVM_INTERCEPT,	/* every zPCI instruction intercepted */
+	ZV_KVM_INTERPRET,	/* zPCI interpretation (KVM_S390_ZPCI_OP) */
+};
+/* The mode the binding runs in and, in *why when why is not NULL, a static
+ * sentence saying why (which capability is missing, or what is not done). */
+ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why);
+
+struct zv_kvm_stats {
+	uint64_t exits;			/* zv_kvm_handle_exit() calls */
+	uint64_t intercepts;		/* ... that were zPCI instructions */
+	uint64_t program_interruptions;	/* injected by the binding or by KVM_S390_MEM_OP */
+	uint64_t routes;		/* vectors routed through an irqfd now */
+	uint64_t routing_updates;	/* KVM_SET_GSI_ROUTING calls */
+	uint64_t software_injections;	/* adapter interruptions injected by the binding */
+};
+ZV_API void zv_kvm_stats_get(const struct zv_kvm *k, struct zv_kvm_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

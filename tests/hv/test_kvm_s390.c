@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KVM binding (src/hv/kvm_s390.c) against a simulation of the kernel's
+ * interface: the binding is compiled into this test with ioctl() replaced
+ * by sim_ioctl(), which implements the part of KVM's s390 interface the
+ * binding uses with the kernel's argument checks (Linux's
+ * Documentation/virt/kvm/api.rst, virt/kvm/kvm_main.c, eventfd.c,
+ * irqchip.c, vfio.c, arch/s390/kvm/kvm-s390.c and interrupt.c) and
+ * records every call. No KVM runs here: what only a real kernel on IBM Z
+ * can show is named in docs/ARCHITECTURE.md.
+ *
+ * The replay tests run the project's guest images on the software machine
+ * with zPCI intercepts handed out (ZV_SOFTCPU_EXIT_ZPCI, as KVM_RUN hands
+ * exits to a VMM): each one becomes a KVM_EXIT_S390_SIEIC exit for the
+ * binding, the kernel's part (operand checks, program-interruption
+ * injection, irqfd adapter routes, adapter-interruption suppression) is
+ * the simulation's, and the guest must end exactly as it does on the
+ * software machine alone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int sim_ioctl(int fd, unsigned long req, ...);
+#define ioctl sim_ioctl
+#include "hv/kvm_s390.c"
+#undef ioctl
+
+#include <libgen.h>
+#include <limits.h>
+
+#include "harness.h"
+#include "zvfio/softcpu.h"
+
+/* ---- the simulated kernel -------------------------------------------------- */
+
+#define SIM_ADAPTERS 64		/* MAX_S390_IO_ADAPTERS: (MAX_ISC + 1) * 8 */
+#define SIM_IRQFDS 256
+#define SIM_PAGES 16
+
+static struct sim {
+	int vm_fd, vcpu_fd, flic_fd, vfio_fd;
+	bool has_zpci_op, has_ais;	/* KVM_CAP_S390_ZPCI_OP; facility 72 + KVM_CAP_S390_AIS */
+	struct kvm_run *run;
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct { bool used; struct kvm_s390_io_adapter a; } adapters[SIM_ADAPTERS];
+	uint8_t simm, nimm;		/* AIS: single mode, no-interruptions mode, per ISC */
+	struct kvm_irq_routing_entry *routes;
+	unsigned nroutes;
+	struct { bool used; int fd; uint32_t gsi; } irqfds[SIM_IRQFDS];
+	struct { uint64_t va, abs; bool prot; } pages[SIM_PAGES];	/* DAT on */
+	unsigned npages;
+	int vfio_files[4];		/* what KVM-VFIO accepts (VFIO group fds) */
+	unsigned nvfio_files;
+	/* what happened */
+	unsigned calls, memops, set_routing, irqfd_assign, irqfd_deassign, airq_injects;
+	unsigned route_deliveries, suppressed, floating_io;
+	unsigned pgm_injected;		/* KVM_S390_IRQ and MEM_OP's INJECT_EXCEPTION */
+	uint16_t last_pgm;
+	uint8_t pending_io;		/* ISCs with an I/O interruption injected */
+	int fail_req_errno;		/* > 0: the next call of fail_req fails so */
+	unsigned long fail_req;
+} S;
+
+static void sim_init(uint8_t *mem, uint64_t size)
+{
+	free(S.routes);
+	memset(&S, 0, sizeof(S));
+	S.vm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	S.vcpu_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	S.flic_fd = S.vfio_fd = -1;
+	S.mem = mem;
+	S.mem_size = size;
+}
+
+static void sim_fini(void)
+{
+	close(S.vm_fd);
+	close(S.vcpu_fd);
+	free(S.routes);
+	S.routes = NULL;
+}
+
+static bool in_mem(uint64_t a, uint64_t len)
+{
+	return a < S.mem_size && len <= S.mem_size - a;
+}
+
+/* kvm_s390_inject_airq(): adapter-interruption suppression, then a
+ * floating I/O interruption with the AI bit and the ISC */
+static void sim_airq(const struct kvm_s390_io_adapter *a)
+{
+	uint8_t bit = (uint8_t)(0x80u >> a->isc);
+
+	if (S.has_ais && (a->flags & KVM_S390_ADAPTER_SUPPRESSIBLE)) {
+		if (S.nimm & bit) {
+			S.suppressed++;
+			return;
+		}
+		if (S.simm & bit)
+			S.nimm |= bit;
+	}
+	S.pending_io |= bit;
+}
+
+static struct kvm_s390_io_adapter *sim_adapter(uint32_t id)
+{
+	for (unsigned i = 0; i < SIM_ADAPTERS; i++)
+		if (S.adapters[i].used && S.adapters[i].a.id == id)
+			return &S.adapters[i].a;
+	return NULL;
+}
+
+/* set_adapter_int(): the indicator bit, then the summary bit; an
+ * interruption only when the summary bit went 0 -> 1. Bit numbers count
+ * from the most significant bit (swap: the kernel's bit ^ 63 on a
+ * doubleword) from the address. */
+static void sim_route(const struct kvm_irq_routing_s390_adapter *r)
+{
+	struct kvm_s390_io_adapter *a = sim_adapter(r->adapter_id);
+	uint64_t ib = r->ind_offset, sb = r->summary_offset;
+	bool was;
+
+	if (!a || !in_mem(r->ind_addr + ib / 8, 1) || !in_mem(r->summary_addr + sb / 8, 1))
+		return;
+	S.mem[r->ind_addr + ib / 8] |= (uint8_t)(0x80u >> (ib % 8));
+	was = S.mem[r->summary_addr + sb / 8] & (0x80u >> (sb % 8));
+	S.mem[r->summary_addr + sb / 8] |= (uint8_t)(0x80u >> (sb % 8));
+	S.route_deliveries++;
+	if (!was)
+		sim_airq(a);
+}
+
+/* The kernel's irqfd work: an eventfd signalled, its counter read, the
+ * route of its GSI delivered. */
+static void sim_poll_irqfds(void)
+{
+	for (unsigned i = 0; i < SIM_IRQFDS; i++) {
+		uint64_t n;
+
+		if (!S.irqfds[i].used || read(S.irqfds[i].fd, &n, sizeof(n)) != sizeof(n) || !n)
+			continue;
+		for (unsigned j = 0; j < S.nroutes; j++)
+			if (S.routes[j].gsi == S.irqfds[i].gsi)
+				sim_route(&S.routes[j].u.adapter);
+	}
+}
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static int sim_memop(struct kvm_s390_mem_op *op)
+{
+	const uint64_t known = KVM_S390_MEMOP_F_CHECK_ONLY | KVM_S390_MEMOP_F_INJECT_EXCEPTION |
+			       KVM_S390_MEMOP_F_SKEY_PROTECTION;
+	uint64_t abs = op->gaddr, prefix = S.run->s.regs.prefix;
+	int code = 0;
+
+	S.memops++;
+	if (op->flags & ~known || !op->size || op->ar >= 16)
+		return fail(EINVAL);
+	if (op->size > 65536)				/* MEM_OP_MAX_SIZE */
+		return fail(E2BIG);
+	if (op->op != KVM_S390_MEMOP_LOGICAL_READ && op->op != KVM_S390_MEMOP_LOGICAL_WRITE)
+		return fail(EINVAL);
+	if (S.run->psw_mask & ZV_PSW_MASK_DAT) {
+		unsigned i;
+
+		for (i = 0; i < S.npages; i++)
+			if (S.pages[i].va == (op->gaddr & ~0xfffULL))
+				break;
+		if (i == S.npages)
+			code = DAT_PGM_PAGE;
+		else if (S.pages[i].prot && op->op == KVM_S390_MEMOP_LOGICAL_WRITE)
+			code = DAT_PGM_PROTECTION;
+		else
+			abs = S.pages[i].abs | (op->gaddr & 0xfff);
+	} else {
+		abs = dat_real_to_abs(prefix, op->gaddr);
+	}
+	if (!code && !in_mem(abs, op->size))
+		code = DAT_PGM_ADDRESSING;
+	if (code) {
+		if (op->flags & KVM_S390_MEMOP_F_INJECT_EXCEPTION) {
+			S.pgm_injected++;
+			S.last_pgm = (uint16_t)code;
+		}
+		return code;
+	}
+	if (!(op->flags & KVM_S390_MEMOP_F_CHECK_ONLY)) {
+		void *buf = (void *)(uintptr_t)op->buf;
+
+		if (op->op == KVM_S390_MEMOP_LOGICAL_READ)
+			memcpy(buf, S.mem + abs, op->size);
+		else
+			memcpy(S.mem + abs, buf, op->size);
+	}
+	return 0;
+}
+
+static int sim_flic_attr(const struct kvm_device_attr *at)
+{
+	void *p = (void *)(uintptr_t)at->addr;
+
+	switch (at->group) {
+	case KVM_DEV_FLIC_ADAPTER_REGISTER: {	/* register_io_adapter() */
+		struct kvm_s390_io_adapter a;
+
+		memcpy(&a, p, sizeof(a));
+		if (a.id >= SIM_ADAPTERS || a.isc > 7 || sim_adapter(a.id))
+			return fail(EINVAL);
+		for (unsigned i = 0; i < SIM_ADAPTERS; i++)
+			if (!S.adapters[i].used) {
+				S.adapters[i].used = true;
+				S.adapters[i].a = a;
+				return 0;
+			}
+		return fail(EINVAL);
+	}
+	case KVM_DEV_FLIC_AIRQ_INJECT: {	/* flic_inject_airq() */
+		struct kvm_s390_io_adapter *a = sim_adapter((uint32_t)at->attr);
+
+		if (!a)
+			return fail(EINVAL);
+		S.airq_injects++;
+		sim_airq(a);
+		return 0;
+	}
+	case KVM_DEV_FLIC_AISM: {		/* modify_ais_mode() */
+		struct kvm_s390_ais_req req;
+		uint8_t bit;
+
+		if (!S.has_ais)
+			return fail(EOPNOTSUPP);
+		memcpy(&req, p, sizeof(req));
+		if (req.isc > 7)
+			return fail(EINVAL);
+		bit = (uint8_t)(0x80u >> req.isc);
+		if (req.mode == 0) {
+			S.simm &= (uint8_t)~bit;
+			S.nimm &= (uint8_t)~bit;
+		} else if (req.mode == 1) {
+			S.simm |= bit;
+			S.nimm &= (uint8_t)~bit;
+		} else {
+			return fail(EINVAL);
+		}
+		return 0;
+	}
+	default:
+		return fail(ENXIO);
+	}
+}
+
+static int sim_vfio_attr(const struct kvm_device_attr *at)
+{
+	int32_t fd;
+
+	if (at->group != KVM_DEV_VFIO_GROUP ||
+	    (at->attr != KVM_DEV_VFIO_GROUP_ADD && at->attr != KVM_DEV_VFIO_GROUP_DEL))
+		return fail(ENXIO);
+	memcpy(&fd, (void *)(uintptr_t)at->addr, sizeof(fd));
+	for (unsigned i = 0; i < S.nvfio_files; i++)
+		if (S.vfio_files[i] == fd)
+			return 0;
+	return fail(EBADF);		/* not a VFIO file (kvm_vfio_file_add) */
+}
+
+static int sim_routing(const struct kvm_irq_routing *t)
+{
+	if (t->nr > MAX_ROUTES || t->flags)		/* kvm_vm_ioctl */
+		return fail(EINVAL);
+	for (unsigned i = 0; i < t->nr; i++) {
+		const struct kvm_irq_routing_entry *e = &t->entries[i];
+
+		if (e->gsi >= MAX_ROUTES || e->flags || e->type != KVM_IRQ_ROUTING_S390_ADAPTER)
+			return fail(EINVAL);
+		for (unsigned j = 0; j < i; j++)	/* one entry per non-irqchip GSI */
+			if (t->entries[j].gsi == e->gsi)
+				return fail(EINVAL);
+		if (!in_mem(e->u.adapter.ind_addr, 1) || !in_mem(e->u.adapter.summary_addr, 1))
+			return fail(EFAULT);		/* gmap_translate() */
+	}
+	free(S.routes);
+	S.routes = calloc(t->nr ? t->nr : 1, sizeof(*S.routes));
+	memcpy(S.routes, t->entries, t->nr * sizeof(*S.routes));
+	S.nroutes = t->nr;
+	S.set_routing++;
+	return 0;
+}
+
+static int sim_irqfd(const struct kvm_irqfd *q)
+{
+	if (q->flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
+		return fail(EINVAL);
+	if (q->flags & KVM_IRQFD_FLAG_RESAMPLE)
+		return fail(EINVAL);		/* s390 has no resampling irqchip */
+	if (q->flags & KVM_IRQFD_FLAG_DEASSIGN) {
+		S.irqfd_deassign++;
+		for (unsigned i = 0; i < SIM_IRQFDS; i++)
+			if (S.irqfds[i].used && S.irqfds[i].fd == (int)q->fd &&
+			    S.irqfds[i].gsi == q->gsi)
+				S.irqfds[i].used = false;
+		return 0;
+	}
+	for (unsigned i = 0; i < SIM_IRQFDS; i++)
+		if (S.irqfds[i].used && S.irqfds[i].fd == (int)q->fd)
+			return fail(EBUSY);
+	for (unsigned i = 0; i < SIM_IRQFDS; i++)
+		if (!S.irqfds[i].used) {
+			S.irqfds[i].used = true;
+			S.irqfds[i].fd = (int)q->fd;
+			S.irqfds[i].gsi = q->gsi;
+			S.irqfd_assign++;
+			return 0;
+		}
+	return fail(ENOSPC);
+}
+
+static int sim_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	S.calls++;
+	if (S.fail_req == req && S.fail_req_errno) {
+		int e = S.fail_req_errno;
+
+		S.fail_req_errno = 0;
+		return fail(e);
+	}
+	if (fd == S.vcpu_fd) {
+		switch (req) {
+		case KVM_S390_MEM_OP:
+			return sim_memop(arg);
+		case KVM_S390_IRQ: {
+			const struct kvm_s390_irq *irq = arg;
+
+			if (irq->type != KVM_S390_PROGRAM_INT)
+				return fail(EINVAL);
+			S.pgm_injected++;
+			S.last_pgm = irq->u.pgm.code;
+			return 0;
+		}
+		default:
+			return fail(ENOTTY);
+		}
+	}
+	if (fd == S.vm_fd) {
+		switch (req) {
+		case KVM_CHECK_EXTENSION:
+			return (uintptr_t)arg == KVM_CAP_S390_ZPCI_OP ? S.has_zpci_op : 0;
+		case KVM_CREATE_DEVICE: {
+			struct kvm_create_device *cd = arg;
+			int *slot;
+
+			if (cd->flags & ~KVM_CREATE_DEVICE_TEST)
+				return fail(EINVAL);
+			if (cd->type == KVM_DEV_TYPE_FLIC)
+				slot = &S.flic_fd;
+			else if (cd->type == KVM_DEV_TYPE_VFIO)
+				slot = &S.vfio_fd;
+			else
+				return fail(ENODEV);
+			if (*slot >= 0)		/* one per VM */
+				return fail(cd->type == KVM_DEV_TYPE_FLIC ? EINVAL : EBUSY);
+			*slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			cd->fd = (uint32_t)*slot;
+			return 0;
+		}
+		case KVM_SET_GSI_ROUTING:
+			return sim_routing(arg);
+		case KVM_IRQFD:
+			return sim_irqfd(arg);
+		case KVM_S390_INTERRUPT: {
+			const struct kvm_s390_interrupt *in = arg;
+
+			if ((in->type & ~0x0fffffffu) != 0 || !(in->type & (1u << 26)))
+				return fail(EINVAL);	/* only adapter I/O here */
+			S.floating_io++;
+			S.pending_io |= (uint8_t)(0x80u >> ((in->parm64 >> 27) & 7));
+			return 0;
+		}
+		default:
+			return fail(ENOTTY);
+		}
+	}
+	if (req == KVM_SET_DEVICE_ATTR && fd == S.flic_fd)
+		return sim_flic_attr(arg);
+	if (req == KVM_SET_DEVICE_ATTR && fd == S.vfio_fd)
+		return sim_vfio_attr(arg);
+	return fail(ENOTTY);
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static const char *image(const char *name)
+{
+	static char path[PATH_MAX + 64];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return name;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/../../guest/%s", dirname(exe), name);
+	return path;
+}
+
+static uint8_t *ram;
+#define RAM_SIZE (64ULL << 20)
+
+static struct zv_kvm *binding(uint32_t flags)
+{
+	struct zv_mem_region mem = { .gpa = 0, .size = RAM_SIZE, .host = ram };
+	struct zv_kvm_config cfg = {
+		.vm_fd = S.vm_fd, .flic_fd = -1, .mem = &mem, .n_mem = 1, .flags = flags,
+	};
+	char err[256] = "";
+	struct zv_kvm *k = zv_kvm_create(&cfg, err, sizeof(err));
+
+	if (!k)
+		th_fail(__FILE__, __LINE__, "zv_kvm_create: %s", err);
+	return k;
+}
+
+static void exit_for(struct kvm_run *run, uint16_t ipa, uint32_t ipb, const struct zv_cpu *cpu)
+{
+	memset(run, 0, sizeof(*run));
+	run->exit_reason = KVM_EXIT_S390_SIEIC;
+	run->s390_sieic.icptcode = ICPT_INSTRUCTION;
+	run->s390_sieic.ipa = ipa;
+	run->s390_sieic.ipb = ipb;
+	run->psw_mask = cpu->psw_mask;
+	run->psw_addr = cpu->psw_addr + zv_insn_length((uint8_t)(ipa >> 8));
+	run->kvm_valid_regs = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS | KVM_SYNC_PREFIX;
+	memcpy(run->s.regs.gprs, cpu->gpr, sizeof(cpu->gpr));
+	S.run = run;
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+TEST(create_makes_its_devices_and_says_its_mode)
+{
+	struct zv_kvm_config bad = { .vm_fd = -1 };
+	const char *why;
+	struct zv_kvm *k;
+	char err[128];
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	EXPECT(zv_kvm_create(NULL, err, sizeof(err)) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(zv_kvm_create(&bad, err, sizeof(err)) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+	bad.vm_fd = S.vm_fd;
+	bad.gsi_base = MAX_ROUTES;
+	EXPECT(zv_kvm_create(&bad, err, sizeof(err)) == NULL);
+	EXPECT_EQ(errno, EINVAL);
+
+	k = binding(0);
+	EXPECT(S.flic_fd >= 0 && S.vfio_fd >= 0);
+	EXPECT_EQ(zv_kvm_mode(k, &why), ZV_KVM_INTERCEPT);
+	EXPECT(strstr(why, "KVM_CAP_S390_ZPCI_OP") != NULL);
+	zv_kvm_destroy(k);
+	/* a second binding on the same VM: KVM has one FLIC per VM (a closed
+	 * descriptor does not end it), so the VMM passes its own in; the
+	 * kernel offers interpretation now */
+	S.has_zpci_op = true;
+	S.vfio_fd = -1;
+	S.flic_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	{
+		struct zv_mem_region mem = { .gpa = 0, .size = RAM_SIZE, .host = ram };
+		struct zv_kvm_config cfg = {
+			.vm_fd = S.vm_fd, .flic_fd = S.flic_fd, .mem = &mem, .n_mem = 1,
+		};
+
+		k = zv_kvm_create(&cfg, err, sizeof(err));
+		EXPECT(k != NULL);
+		EXPECT_EQ(zv_kvm_mode(k, &why), ZV_KVM_INTERCEPT);
+		EXPECT(strstr(why, "does not use yet") != NULL);
+		zv_kvm_destroy(k);
+		/* the FLIC is the VMM's: still open */
+		EXPECT(fcntl(S.flic_fd, F_GETFD) >= 0);
+		cfg.flags = ZV_KVM_NO_INTERP;
+		S.vfio_fd = -1;
+		k = zv_kvm_create(&cfg, err, sizeof(err));
+		EXPECT_EQ(zv_kvm_mode(k, &why), ZV_KVM_INTERCEPT);
+		EXPECT(strstr(why, "ZV_KVM_NO_INTERP") != NULL);
+		zv_kvm_destroy(k);
+		/* a KVM-VFIO device already there: the kernel says EBUSY */
+		k = zv_kvm_create(&cfg, err, sizeof(err));
+		EXPECT(k == NULL);
+		EXPECT_EQ(errno, EBUSY);
+		EXPECT(strstr(err, "KVM-VFIO") != NULL);
+	}
+	close(S.flic_fd);
+	sim_fini();
+	free(ram);
+}
+
+TEST(exits_that_are_not_zpci_instructions_go_back_to_the_vmm)
+{
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA, .psw_addr = 0x1000 };
+	struct kvm_run run;
+	struct zv_kvm *k;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
+	run.exit_reason = KVM_EXIT_S390_STSI;
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
+	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
+	run.s390_sieic.icptcode = 8;		/* a program interruption */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
+	exit_for(&run, 0xb239, 0x00001000, &cpu);	/* STCRW: the VMM's */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
+	/* without synced registers the binding cannot work: it says so */
+	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
+	run.kvm_valid_regs = KVM_SYNC_GPRS;
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), -1);
+	EXPECT_EQ(errno, ENOTSUP);
+	EXPECT_EQ(zv_kvm_handle_exit(NULL, S.vcpu_fd, &run), -1);
+	EXPECT_EQ(errno, EINVAL);
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* PCILG in problem state: the engine answers privileged operation, the
+ * binding injects it (kernel: KVM_S390_IRQ) and leaves the registers; an
+ * operand the kernel finds inaccessible is injected by KVM_S390_MEM_OP
+ * itself, once. */
+TEST(program_interruptions_are_injected_once)
+{
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA | ZV_PSW_MASK_PSTATE,
+			      .psw_addr = 0x2000 };
+	struct kvm_run run;
+	struct zv_kvm *k;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	cpu.gpr[1] = 0x1234;
+	exit_for(&run, 0xb9d2, 0x00100000, &cpu);	/* PCILG r1, r0 */
+	run.s.regs.gprs[1] = 0x1234;
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(S.pgm_injected, 1);
+	EXPECT_EQ(S.last_pgm, ZV_PGM_PRIVILEGED);
+	EXPECT_EQ(run.s.regs.gprs[1], 0x1234);
+	EXPECT_EQ(run.kvm_dirty_regs & KVM_SYNC_GPRS, 0);
+	/* CLP with its request block past the end of storage: the kernel's
+	 * operand check finds an addressing exception and injects it */
+	cpu.psw_mask &= ~ZV_PSW_MASK_PSTATE;
+	cpu.gpr[2] = RAM_SIZE + 0x1000;
+	exit_for(&run, 0xb9a0, 0x00220000, &cpu);	/* CLP r2, r2 */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(S.pgm_injected, 2);
+	EXPECT_EQ(S.last_pgm, ZV_PGM_ADDRESSING);
+	EXPECT(S.memops >= 1);
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* Operands under DAT: the kernel judges the access (here: its own page
+ * list), the binding walks the guest's segment and page tables for the
+ * address -- both must agree, and an exception is the kernel's. */
+TEST(operands_under_dat_are_walked_and_checked)
+{
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA | ZV_PSW_MASK_DAT };
+	struct kvm_run run;
+	struct zv_kvm *k;
+	uint64_t abs = 0;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	/* a segment table at 0x10000 (2048 entries, type 0, length 3), the
+	 * page table of segment 1 at 0x20000, page 0 of it -> 0x300000 */
+	be64_put(ram + 0x10000 + 1 * 8, 0x20000);
+	be64_put(ram + 0x20000, 0x300000);
+	be64_put(ram + 0x20000 + 8, 0x301000 | 0x200);	/* page 1: protected */
+	for (unsigned i = 2; i < 256; i++)
+		be64_put(ram + 0x20000 + i * 8, 0x400);	/* invalid */
+	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
+	run.s.regs.crs[1] = 0x10000 | 3;
+	S.pages[0].va = 0x100000;
+	S.pages[0].abs = 0x300000;
+	S.pages[1].va = 0x101000;
+	S.pages[1].abs = 0x301000;
+	S.pages[1].prot = true;
+	S.npages = 2;
+	k->vcpu_fd = S.vcpu_fd;
+	k->run = &run;
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x100123, 0, false, &abs), 0);
+	EXPECT_EQ(abs, 0x300123);
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x101008, 0, false, &abs), 0);
+	EXPECT_EQ(abs, 0x301008);
+	EXPECT(!k->pgm_done);
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x101008, 0, true, &abs), ZV_PGM_PROTECTION);
+	EXPECT(k->pgm_done);
+	k->pgm_done = false;
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x102000, 0, false, &abs), DAT_PGM_PAGE);
+	EXPECT(k->pgm_done);
+	EXPECT_EQ(S.pgm_injected, 2);
+	/* DAT off: real, then prefixed (the lowcore swaps with the prefix) */
+	cpu.psw_mask &= ~ZV_PSW_MASK_DAT;
+	run.psw_mask = cpu.psw_mask;
+	run.s.regs.prefix = 0x40000;
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x100, 0, false, &abs), 0);
+	EXPECT_EQ(abs, 0x40100);
+	EXPECT_EQ(kvm_translate(k, &cpu, 0x40100, 0, false, &abs), 0);
+	EXPECT_EQ(abs, 0x100);
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* SIC reaches the kernel's suppression state too (KVM_DEV_FLIC_AISM);
+ * a VM without AIS enabled refuses, which is not an error. */
+TEST(sic_sets_the_kernels_suppression_mode)
+{
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA };
+	struct kvm_run run;
+	struct zv_kvm *k;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	S.has_ais = true;
+	k = binding(0);
+	cpu.gpr[1] = 1;			/* single */
+	cpu.gpr[3] = 3ULL << 27;	/* ISC 3 */
+	exit_for(&run, 0xeb13, 0x000000d1, &cpu);	/* SIC r1, r3 */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(S.simm, 0x80 >> 3);
+	cpu.gpr[1] = 0;
+	exit_for(&run, 0xeb13, 0x000000d1, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(S.simm, 0);
+	S.has_ais = false;
+	exit_for(&run, 0xeb13, 0x000000d1, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* ---- replay of guest runs ---------------------------------------------------- */
+
+struct outcome {
+	enum zv_run_end end;
+	int status;
+	char reports[1024];
+	struct zv_kvm_stats kst;
+	unsigned route_deliveries, airq_injects;
+	uint64_t engine_forwarded;	/* MSI-X the engine delivered itself */
+};
+
+static void reports_of(struct zv_softcpu *sc, char *out, size_t len)
+{
+	const char *key;
+	uint64_t v;
+	size_t n = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; (key = zv_softcpu_report(sc, i, &v)) && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s=%llu ", key, (unsigned long long)v);
+}
+
+static void deliver(struct zv_kvm *k, struct zv_softcpu *sc)
+{
+	sim_poll_irqfds();
+	EXPECT(zv_kvm_dispatch(k) >= 0);
+	for (unsigned isc = 0; isc < 8; isc++)
+		if (S.pending_io & (0x80u >> isc))
+			zv_softcpu_inject_adapter(sc, (uint8_t)isc);
+	S.pending_io = 0;
+}
+
+/* Run image on the software machine; through the binding when kvm. */
+static struct outcome run_guest(const char *img, const char *args, const char *spec, bool kvm,
+				uint32_t flags)
+{
+	struct zv_softcpu_config cfg = {
+		.mem_size = RAM_SIZE, .args = args, .timeout_s = 120,
+		.exits = kvm ? ZV_SOFTCPU_EXIT_ZPCI | ZV_SOFTCPU_EXIT_WAIT : 0,
+	};
+	struct outcome o = { .status = -1 };
+	struct zv_softcpu *sc;
+	struct zv_kvm *k = NULL;
+	char err[256] = "";
+
+	cfg.console = fopen("/dev/null", "w");
+	sc = zv_softcpu_create(&cfg, err, sizeof(err));
+	EXPECT(sc != NULL);
+	if (!sc)
+		return o;
+	if (kvm) {
+		ram = zv_softcpu_ram(sc);
+		sim_init(ram, RAM_SIZE);
+		S.has_ais = true;
+		k = binding(flags);
+		EXPECT(zv_kvm_add(k, spec, err, sizeof(err)) != NULL);
+	} else {
+		EXPECT(zv_function_add_spec(zv_softcpu_machine(sc), spec, err, sizeof(err)) != NULL);
+	}
+	EXPECT_EQ(zv_softcpu_load_elf(sc, image(img), err, sizeof(err)), 0);
+	for (;;) {
+		o.end = zv_softcpu_run(sc, &o.status);
+		if (o.end == ZV_RUN_INTERCEPT) {
+			struct zv_cpu cpu;
+			struct kvm_run run;
+			uint16_t ipa;
+			uint32_t ipb;
+			unsigned before = S.pgm_injected;
+
+			EXPECT_EQ(zv_softcpu_intercept_get(sc, &cpu, &ipa, &ipb), 0);
+			exit_for(&run, ipa, ipb, &cpu);
+			EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+			if (S.pgm_injected != before) {
+				zv_softcpu_intercept_done(sc, &cpu, S.last_pgm);
+			} else {
+				memcpy(cpu.gpr, run.s.regs.gprs, sizeof(cpu.gpr));
+				cpu.psw_mask = run.psw_mask;
+				zv_softcpu_intercept_done(sc, &cpu, 0);
+			}
+			deliver(k, sc);
+		} else if (o.end == ZV_RUN_WAIT) {
+			struct pollfd p = { .fd = zv_poll_fd(zv_kvm_machine(k)), .events = POLLIN };
+
+			/* the irqfds' eventfds are the kernel's business:
+			 * look at them now and then, as its wakeups would */
+			poll(&p, 1, 1);
+			deliver(k, sc);
+		} else {
+			break;
+		}
+	}
+	reports_of(sc, o.reports, sizeof(o.reports));
+	if (k) {
+		zv_kvm_stats_get(k, &o.kst);
+		o.route_deliveries = S.route_deliveries;
+		o.airq_injects = S.airq_injects;
+		{
+			struct zv_stats st;
+
+			zv_stats_get(zv_kvm_machine(k), &st);
+			o.engine_forwarded = st.irqs_forwarded;
+		}
+		zv_kvm_destroy(k);
+		sim_fini();
+	}
+	zv_softcpu_destroy(sc);
+	fclose(cfg.console);
+	return o;
+}
+
+static void same_outcome(const char *img, const char *args, const char *spec, uint32_t flags)
+{
+	struct outcome a = run_guest(img, args, spec, false, 0);
+	struct outcome b = run_guest(img, args, spec, true, flags);
+
+	EXPECT_EQ(a.end, ZV_RUN_EXIT);
+	EXPECT_EQ(b.end, ZV_RUN_EXIT);
+	EXPECT_EQ(a.status, 0);
+	EXPECT_EQ(b.status, a.status);
+	if (strcmp(a.reports, b.reports))
+		th_fail(__FILE__, __LINE__, "%s: software machine '%s', through KVM '%s'", img,
+			a.reports, b.reports);
+	EXPECT(b.kst.intercepts > 10);
+}
+
+/* DMA both ways and interrupt-signalled transfers: vectors routed through
+ * irqfds with adapter routes; the kernel (simulated) sets the bits and
+ * injects, nothing goes through the binding's software path */
+TEST(replay_dma_guest_through_irqfd_routes)
+{
+	struct outcome b;
+
+	same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", 0);
+	b = run_guest("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", true, 0);
+	EXPECT(b.kst.routing_updates >= 1);
+	EXPECT_EQ(b.kst.software_injections, 0);
+	EXPECT(b.route_deliveries >= 300);
+	EXPECT_EQ(b.airq_injects, 0);
+	EXPECT_EQ(b.engine_forwarded, 0);	/* bypassed while routed: never twice */
+}
+
+/* the same with irqfds off: every interrupt through zv_kvm_dispatch() and
+ * KVM_DEV_FLIC_AIRQ_INJECT */
+TEST(replay_dma_guest_through_the_software_path)
+{
+	struct outcome b;
+
+	same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", ZV_KVM_NO_IRQFD);
+	b = run_guest("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", true, ZV_KVM_NO_IRQFD);
+	EXPECT_EQ(b.kst.routing_updates, 0);
+	EXPECT(b.kst.software_injections > 0);
+	EXPECT_EQ(b.route_deliveries, 0);
+	EXPECT_EQ(b.airq_injects, b.kst.software_injections);
+}
+
+/* bring-up: CLP list, query, enable, config and BAR access, disable */
+TEST(replay_bringup_guest)
+{
+	same_outcome("bringup.elf", "", "emu:dma", 0);
+}
