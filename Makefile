@@ -29,8 +29,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 KVM_UAPI_SRC ?= /usr/s390x-linux-gnu/include
 ifeq ($(findstring s390x,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 KVM_UAPI := $(O)/kvm-uapi
-KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390
-$(KVM_USERS): CFLAGS_ALL += -I$(KVM_UAPI)
+KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390 $(O)/examples/kvm-vmm
+$(KVM_USERS): KVM_INC := -I$(KVM_UAPI)
 $(KVM_USERS): | $(KVM_UAPI)/linux/kvm.h
 $(KVM_UAPI)/linux/kvm.h:
 	@test -f $(KVM_UAPI_SRC)/linux/kvm.h || { echo "no s390x KVM headers in $(KVM_UAPI_SRC):" \
@@ -74,7 +74,7 @@ SHARED_REAL := $(O)/libzvfio.so.$(VERSION)
 SHARED  := $(O)/libzvfio.so
 TOOL    := $(O)/zvfio
 
-.PHONY: all lib tool examples guest demo demo-linux check check-vm-linux check-unit check-guest check-vm check-fresh check-install \
+.PHONY: all lib tool examples guest demo demo-linux check check-vm-linux cross-s390x check-unit check-guest check-vm check-fresh check-install \
 	unit-bins bench clean fuzz fuzz-bins deps install uninstall
 
 all: lib tool guest examples
@@ -88,7 +88,7 @@ Q := $(if $(V),,@)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(KVM_INC) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -111,14 +111,14 @@ $(TOOL): $(TOOL_OBJ) $(STATIC)
 $(O)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  EXAMPLE $@")
-	$(Q)$(CC) -std=c11 $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(CFLAGS) -MMD -MP -o $@ $< \
+	$(Q)$(CC) -std=c11 $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(KVM_INC) $(CFLAGS) -MMD -MP -o $@ $< \
 		$(STATIC) $(LIBS) $(LDFLAGS_ALL)
 
 # unit tests link the static library (internal symbols are visible there)
 $(O)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -Itests -MMD -MP -o $@ $< $(TEST_LIB_OBJ) $(STATIC) $(LIBS) $(LDFLAGS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) $(KVM_INC) -Itests -MMD -MP -o $@ $< $(TEST_LIB_OBJ) $(STATIC) $(LIBS) $(LDFLAGS_ALL)
 
 $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -269,6 +269,11 @@ uninstall:
 deps:
 	@scripts/install-deps.sh
 
+# the library (with the KVM binding), the tool and the examples for s390x
+# (static, into build-s390x/), as a VMM on IBM Z would link them
+cross-s390x:
+	@scripts/cross-s390x.sh
+
 clean:
-	rm -rf build build-san build-clang
+	rm -rf build build-san build-clang build-s390x
 .SECONDARY:

@@ -60,11 +60,26 @@ struct zv_kvm_config {
 	/* the first GSI of the binding's routes (routes are numbered from it) */
 	uint32_t gsi_base;
 	uint16_t mui_ms;		/* as zv_machine_config */
+	/*
+	 * zPCI events (errors, availability) reach the guest as a channel
+	 * report: the guest takes a channel-report machine check, then
+	 * STCRW and CHSC Store Event Information. A VMM with a channel
+	 * subsystem of its own sets crw_pending: it is called (with opaque)
+	 * when the machine has a report, and the VMM merges zv_crw_take()
+	 * and zv_chsc_sei_nt2() into its STCRW and CHSC answers. NULL: the
+	 * binding is the channel subsystem for these -- it injects the
+	 * machine check and zv_kvm_handle_exit() answers STCRW and CHSC
+	 * Store Event Information (for a VMM without one, as the example's).
+	 */
+	void (*crw_pending)(void *opaque);
+	void *opaque;
 };
 
 /*
  * Bind zvfio to the VM cfg names: a machine over its memory, the FLIC
- * (cfg->flic_fd, or one made here), a KVM-VFIO device. The binding owns
+ * (cfg->flic_fd, or one made here), a KVM-VFIO device, and the in-kernel
+ * irqchip enabled (KVM_CAP_S390_IRQCHIP; without it, every interrupt goes
+ * through zv_kvm_dispatch(): zv_kvm_irq_path() says so). The binding owns
  * the VM's GSI routing table while it routes vectors (KVM_SET_GSI_ROUTING
  * replaces the whole table); pass ZV_KVM_NO_IRQFD to leave it alone. NULL
  * with errno and a message in err: EINVAL (cfg NULL, vm_fd < 0, a bad
@@ -90,7 +105,8 @@ ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *
 
 /*
  * Handle one exit of the vCPU vcpu_fd whose kvm_run is run. Returns 1 when
- * it was a zPCI instruction intercept the binding completed (the vCPU can
+ * it was a zPCI instruction intercept -- or, without cfg->crw_pending,
+ * STCRW or CHSC Store Event Information -- the binding completed (the vCPU can
  * run again: registers and PSW are in run, a program interruption is
  * injected), 0 when the exit is not the binding's (another reason, or
  * another instruction: the VMM handles it), -1 with errno when a KVM
@@ -111,6 +127,11 @@ enum zv_kvm_mode {
 /* The mode the binding runs in and, in *why when why is not NULL, a static
  * sentence saying why (which capability is missing, or what is not done). */
 ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why);
+
+/* How interrupts reach the guest, as a static sentence: through irqfd
+ * adapter routes (the VM's in-kernel irqchip, KVM_CAP_S390_IRQCHIP, which
+ * the binding enables), or all through zv_kvm_dispatch() and why. */
+ZV_API const char *zv_kvm_irq_path(const struct zv_kvm *k);
 
 struct zv_kvm_stats {
 	uint64_t exits;			/* zv_kvm_handle_exit() calls */

@@ -52,6 +52,11 @@
 #include "zvfio/kvm_s390.h"
 
 #define ICPT_INSTRUCTION 4
+#define CR14_CHANNEL_REPORT (1u << 28)	/* CR14 bit 35: channel-report subclass */
+/* The machine-check interruption code of a channel report: channel report
+ * pending (bit 9) and the validity bits of the saved registers, as the
+ * software machine presents it (softcpu.c: mcck_save) */
+static const unsigned mcic_bits[] = { 9, 20, 21, 22, 23, 25, 27, 28, 29, 31, 33, 42, 43, 46, 47 };
 #define IO_INT_WORD_AI   0x80000000u	/* adapter interruption */
 #define MAX_ROUTES       4096		/* KVM_MAX_IRQ_ROUTES */
 #define NO_GSI           UINT32_MAX
@@ -70,6 +75,8 @@ struct zv_kvm {
 	int vm_fd, flic_fd, vfio_fd;
 	bool own_flic;
 	uint32_t flags, adapter_base, gsi_base;
+	void (*crw_pending)(void *opaque);
+	void *opaque;
 	struct zv_machine *m;
 	struct zv_mem_region *mem;
 	unsigned n_mem;
@@ -82,7 +89,7 @@ struct zv_kvm {
 	uint64_t seen_gen;		/* zv_irq_generation() the routes follow */
 	bool routes_valid;
 	enum zv_kvm_mode mode;
-	const char *why;
+	const char *why, *irq_why;
 	/* the exit being handled */
 	int vcpu_fd;
 	struct kvm_run *run;
@@ -217,6 +224,23 @@ static void kvm_inject_adapter(void *hv, uint8_t isc)
 	};
 
 	if (ioctl(k->vm_fd, KVM_S390_INTERRUPT, &in))
+		k->failed = errno;
+}
+
+/* A channel report is pending: the VMM's channel subsystem hears of it,
+ * or (none) the binding floats a channel-report machine check itself. */
+static void kvm_crw_pending(void *hv)
+{
+	struct zv_kvm *k = hv;
+	struct kvm_s390_interrupt mc = { .type = KVM_S390_MCHK, .parm = CR14_CHANNEL_REPORT };
+
+	if (k->crw_pending) {
+		k->crw_pending(k->opaque);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(mcic_bits) / sizeof(mcic_bits[0]); i++)
+		mc.parm64 |= 1ULL << (63 - mcic_bits[i]);
+	if (ioctl(k->vm_fd, KVM_S390_INTERRUPT, &mc))
 		k->failed = errno;
 }
 
@@ -411,6 +435,7 @@ static int routes_sync(struct zv_kvm *k)
 static const struct zv_hv_ops kvm_hv_ops = {
 	.translate = kvm_translate,
 	.inject_adapter = kvm_inject_adapter,
+	.crw_pending = kvm_crw_pending,
 };
 
 static int create_device(int vm_fd, uint32_t type)
@@ -444,6 +469,8 @@ ZV_API struct zv_kvm *zv_kvm_create(const struct zv_kvm_config *cfg, char *err, 
 	k->flags = cfg->flags;
 	k->adapter_base = cfg->adapter_id_base ? cfg->adapter_id_base : 8;
 	k->gsi_base = cfg->gsi_base;
+	k->crw_pending = cfg->crw_pending;
+	k->opaque = cfg->opaque;
 	k->gsi_used = calloc(MAX_ROUTES, 1);
 	k->mem = calloc(cfg->n_mem ? cfg->n_mem : 1, sizeof(*k->mem));
 	if (!k->gsi_used || !k->mem)
@@ -468,6 +495,23 @@ ZV_API struct zv_kvm *zv_kvm_create(const struct zv_kvm_config *cfg, char *err, 
 			goto fail;
 		}
 		k->own_flic = true;
+	}
+	/* irqfds and routes need the in-kernel interrupt controller (QEMU
+	 * enables it at VM creation: kvm_arch_init) */
+	if (k->flags & ZV_KVM_NO_IRQFD) {
+		k->irq_why = "software path: irqfd routes turned off (ZV_KVM_NO_IRQFD)";
+	} else {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_S390_IRQCHIP };
+
+		if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_S390_IRQCHIP) <= 0 ||
+		    ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap)) {
+			k->flags |= ZV_KVM_NO_IRQFD;
+			k->irq_why = "software path: the kernel has no in-kernel irqchip "
+				     "(KVM_CAP_S390_IRQCHIP)";
+		} else {
+			k->irq_why = "irqfd adapter routes (KVM_IRQ_ROUTING_S390_ADAPTER) where a "
+				     "vector can have one, zv_kvm_dispatch() for the rest";
+		}
 	}
 	k->vfio_fd = create_device(k->vm_fd, KVM_DEV_TYPE_VFIO);
 	if (k->vfio_fd < 0) {
@@ -577,6 +621,92 @@ static void forward_sic(struct zv_kvm *k, const struct zv_cpu *cpu, uint16_t ipa
 		k->failed = errno;
 }
 
+/* ---- the channel subsystem's part, for a VMM without one ------------------ */
+
+/* The absolute address of a logical operand, or the program code. */
+static int operand(struct zv_kvm *k, const struct zv_cpu *cpu, uint64_t a, unsigned ar,
+		   bool write, uint64_t len, uint8_t **p)
+{
+	uint64_t abs;
+	int rc;
+
+	if (!(cpu->psw_mask & ZV_PSW_MASK_EA))
+		a &= cpu->psw_mask & ZV_PSW_MASK_BA ? 0x7fffffff : 0xffffff;
+	rc = kvm_translate(k, cpu, a, (uint8_t)ar, write, &abs);
+	if (rc)
+		return rc;
+	*p = host_of(k, abs, len);
+	return *p ? 0 : ZV_PGM_ADDRESSING;
+}
+
+static void set_cc(struct zv_cpu *cpu, unsigned cc)
+{
+	cpu->psw_mask = (cpu->psw_mask & ~ZV_PSW_MASK_CC) | (uint64_t)cc << ZV_PSW_CC_SHIFT;
+}
+
+/*
+ * STCRW (S format): the pending channel report word at the operand, cc 0;
+ * zeros and cc 1 when none (Principles of Operation, "STORE CHANNEL REPORT
+ * WORD"). CHSC (RRE, the block's address in R1): Store Event Information
+ * (0x000e) answered from the machine's PCI events, anything else "command
+ * not provided" (0x0004). Returns 0, a program code, or -1: not these.
+ */
+static int css_insn(struct zv_kvm *k, struct zv_cpu *cpu, uint16_t ipa, uint32_t ipb)
+{
+	uint8_t *p;
+	int rc;
+
+	if (cpu->psw_mask & ZV_PSW_MASK_PSTATE)
+		return ZV_PGM_PRIVILEGED;
+	if (ipa == 0xb239) {
+		unsigned b2 = (ipb >> 28) & 0xf;
+		uint64_t a = ((ipb >> 16) & 0xfff) + (b2 ? cpu->gpr[b2] : 0);
+		uint32_t crw = 0;
+		bool have;
+
+		if (a & 3)
+			return ZV_PGM_SPECIFICATION;
+		rc = operand(k, cpu, a, b2, true, 4, &p);
+		if (rc)
+			return rc;
+		have = zv_crw_take(k->m, &crw);
+		be32_put(p, have ? crw : 0);
+		set_cc(cpu, have ? 0 : 1);
+		return 0;
+	}
+	/* CHSC: a 4 KiB block, 16-byte request then the response
+	 * (QEMU's ioinst_handle_chsc) */
+	unsigned r1 = (ipb >> 20) & 0xf;
+	uint16_t len, cmd;
+
+	if (cpu->gpr[r1] & 0xfff)
+		return ZV_PGM_SPECIFICATION;
+	rc = operand(k, cpu, cpu->gpr[r1], r1, true, 4096, &p);
+	if (rc)
+		return rc;
+	len = be16_get(p);
+	cmd = be16_get(p + 2);
+	if (len < 16 || len > 4088 || (len & 7))
+		return ZV_PGM_OPERAND;
+	if (cmd == 0x000e && len == 16) {
+		uint64_t ntsm = be64_get(p + 8);
+
+		if (ntsm == 0 || (ntsm & (1ULL << 61))) {	/* NT2: PCI */
+			zv_chsc_sei_nt2(k->m, p + len, 4096 - len);
+		} else {
+			memset(p + len, 0, 8);
+			be16_put(p + len, 8);
+			be16_put(p + len + 2, 0x0005);	/* no event of these types */
+		}
+	} else {
+		memset(p + len, 0, 8);
+		be16_put(p + len, 8);
+		be16_put(p + len + 2, 0x0004);		/* command not provided */
+	}
+	set_cc(cpu, 0);
+	return 0;
+}
+
 ZV_API int zv_kvm_handle_exit(struct zv_kvm *k, int vcpu_fd, struct kvm_run *run)
 {
 	const uint64_t need = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS | KVM_SYNC_PREFIX;
@@ -606,7 +736,10 @@ ZV_API int zv_kvm_handle_exit(struct zv_kvm *k, int vcpu_fd, struct kvm_run *run
 	k->run = run;
 	k->pgm_done = false;
 	k->failed = 0;
-	rc = zv_intercept(k->m, &cpu, ipa, ipb);
+	if (!k->crw_pending && (ipa == 0xb239 || (ipa == 0xb25f)))
+		rc = css_insn(k, &cpu, ipa, ipb);
+	else
+		rc = zv_intercept(k->m, &cpu, ipa, ipb);
 	if (rc < 0)
 		return errno == ENOSYS ? 0 : -1;
 	k->st.intercepts++;
@@ -657,6 +790,11 @@ ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why)
 	if (why)
 		*why = k->why;
 	return k->mode;
+}
+
+ZV_API const char *zv_kvm_irq_path(const struct zv_kvm *k)
+{
+	return k->irq_why;
 }
 
 ZV_API void zv_kvm_stats_get(const struct zv_kvm *k, struct zv_kvm_stats *st)

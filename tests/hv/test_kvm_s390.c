@@ -47,6 +47,7 @@ static int sim_ioctl(int fd, unsigned long req, ...);
 static struct sim {
 	int vm_fd, vcpu_fd, flic_fd, vfio_fd;
 	bool has_zpci_op, has_ais;	/* KVM_CAP_S390_ZPCI_OP; facility 72 + KVM_CAP_S390_AIS */
+	bool no_irqchip, irqchip;	/* KVM_CAP_S390_IRQCHIP: absent; enabled */
 	struct kvm_run *run;
 	uint8_t *mem;
 	uint64_t mem_size;
@@ -65,6 +66,9 @@ static struct sim {
 	unsigned pgm_injected;		/* KVM_S390_IRQ and MEM_OP's INJECT_EXCEPTION */
 	uint16_t last_pgm;
 	uint8_t pending_io;		/* ISCs with an I/O interruption injected */
+	unsigned mchecks;		/* floating machine checks */
+	uint64_t last_mcic;
+	uint32_t last_cr14;
 	int fail_req_errno;		/* > 0: the next call of fail_req fails so */
 	unsigned long fail_req;
 } S;
@@ -278,6 +282,8 @@ static int sim_vfio_attr(const struct kvm_device_attr *at)
 
 static int sim_routing(const struct kvm_irq_routing *t)
 {
+	if (!S.irqchip)		/* routes need the in-kernel irqchip */
+		return fail(EINVAL);
 	if (t->nr > MAX_ROUTES || t->flags)		/* kvm_vm_ioctl */
 		return fail(EINVAL);
 	for (unsigned i = 0; i < t->nr; i++) {
@@ -301,6 +307,8 @@ static int sim_routing(const struct kvm_irq_routing *t)
 
 static int sim_irqfd(const struct kvm_irqfd *q)
 {
+	if (!S.irqchip)
+		return fail(EINVAL);
 	if (q->flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
 		return fail(EINVAL);
 	if (q->flags & KVM_IRQFD_FLAG_RESAMPLE)
@@ -362,7 +370,17 @@ static int sim_ioctl(int fd, unsigned long req, ...)
 	if (fd == S.vm_fd) {
 		switch (req) {
 		case KVM_CHECK_EXTENSION:
+			if ((uintptr_t)arg == KVM_CAP_S390_IRQCHIP)
+				return !S.no_irqchip;
 			return (uintptr_t)arg == KVM_CAP_S390_ZPCI_OP ? S.has_zpci_op : 0;
+		case KVM_ENABLE_CAP: {		/* kvm_vm_ioctl_enable_cap() */
+			const struct kvm_enable_cap *c = arg;
+
+			if (c->flags || c->cap != KVM_CAP_S390_IRQCHIP || S.no_irqchip)
+				return fail(EINVAL);
+			S.irqchip = true;
+			return 0;
+		}
 		case KVM_CREATE_DEVICE: {
 			struct kvm_create_device *cd = arg;
 			int *slot;
@@ -388,6 +406,12 @@ static int sim_ioctl(int fd, unsigned long req, ...)
 		case KVM_S390_INTERRUPT: {
 			const struct kvm_s390_interrupt *in = arg;
 
+			if (in->type == KVM_S390_MCHK) {
+				S.mchecks++;
+				S.last_mcic = in->parm64;
+				S.last_cr14 = in->parm;
+				return 0;
+			}
 			if ((in->type & ~0x0fffffffu) != 0 || !(in->type & (1u << 26)))
 				return fail(EINVAL);	/* only adapter I/O here */
 			S.floating_io++;
@@ -423,11 +447,20 @@ static const char *image(const char *name)
 static uint8_t *ram;
 #define RAM_SIZE (64ULL << 20)
 
-static struct zv_kvm *binding(uint32_t flags)
+static unsigned vmm_crws;
+static void vmm_crw(void *opaque)
+{
+	(void)opaque;
+	vmm_crws++;
+}
+
+/* with_css: the VMM has a channel subsystem of its own (crw_pending) */
+static struct zv_kvm *binding_css(uint32_t flags, bool with_css)
 {
 	struct zv_mem_region mem = { .gpa = 0, .size = RAM_SIZE, .host = ram };
 	struct zv_kvm_config cfg = {
 		.vm_fd = S.vm_fd, .flic_fd = -1, .mem = &mem, .n_mem = 1, .flags = flags,
+		.crw_pending = with_css ? vmm_crw : NULL,
 	};
 	char err[256] = "";
 	struct zv_kvm *k = zv_kvm_create(&cfg, err, sizeof(err));
@@ -435,6 +468,11 @@ static struct zv_kvm *binding(uint32_t flags)
 	if (!k)
 		th_fail(__FILE__, __LINE__, "zv_kvm_create: %s", err);
 	return k;
+}
+
+static struct zv_kvm *binding(uint32_t flags)
+{
+	return binding_css(flags, false);
 }
 
 static void exit_for(struct kvm_run *run, uint16_t ipa, uint32_t ipb, const struct zv_cpu *cpu)
@@ -520,14 +558,16 @@ TEST(exits_that_are_not_zpci_instructions_go_back_to_the_vmm)
 
 	ram = calloc(1, RAM_SIZE);
 	sim_init(ram, RAM_SIZE);
-	k = binding(0);
+	k = binding_css(0, true);
 	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
 	run.exit_reason = KVM_EXIT_S390_STSI;
 	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
 	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
 	run.s390_sieic.icptcode = 8;		/* a program interruption */
 	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
-	exit_for(&run, 0xb239, 0x00001000, &cpu);	/* STCRW: the VMM's */
+	exit_for(&run, 0xb239, 0x00001000, &cpu);	/* STCRW: the VMM's CSS answers */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
+	exit_for(&run, 0xb25f, 0x00100000, &cpu);	/* CHSC: likewise */
 	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 0);
 	/* without synced registers the binding cannot work: it says so */
 	exit_for(&run, 0xb9d2, 0x00100000, &cpu);
@@ -631,6 +671,65 @@ TEST(operands_under_dat_are_walked_and_checked)
 	free(ram);
 }
 
+/* A VMM without a channel subsystem: a zPCI event becomes a floating
+ * channel-report machine check (CR14 subclass, "channel report pending"),
+ * the guest's STCRW gets the CRW, then cc 1; CHSC Store Event Information
+ * gets the event (here: the function went to standby, PEC 0x0304). With a
+ * channel subsystem of its own, the VMM is told instead. */
+TEST(zpci_events_reach_the_guest_through_the_binding_or_the_vmm)
+{
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA };
+	struct zv_function *f;
+	struct kvm_run run;
+	struct zv_kvm *k;
+	char err[128];
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	f = zv_kvm_add(k, "emu:dma", err, sizeof(err));
+	EXPECT(f != NULL);
+	EXPECT_EQ(zv_function_set_standby(f, true), 0);
+	EXPECT_EQ(S.mchecks, 1);
+	EXPECT_EQ(S.last_cr14, 1u << 28);
+	EXPECT(S.last_mcic & (1ULL << (63 - 9)));	/* channel report pending */
+	cpu.gpr[5] = 0x3000;
+	exit_for(&run, 0xb239, 0x50000000, &cpu);	/* STCRW 0(%r5) */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(be32_get(ram + 0x3000), 0x0b000000);
+	EXPECT_EQ((run.psw_mask >> ZV_PSW_CC_SHIFT) & 3, 0);
+	exit_for(&run, 0xb239, 0x50000000, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(be32_get(ram + 0x3000), 0);
+	EXPECT_EQ((run.psw_mask >> ZV_PSW_CC_SHIFT) & 3, 1);
+	/* CHSC Store Event Information at 0x4000 */
+	be16_put(ram + 0x4000, 16);
+	be16_put(ram + 0x4002, 0x000e);
+	cpu.gpr[6] = 0x4000;
+	exit_for(&run, 0xb25f, 0x00600000, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(be16_get(ram + 0x4000 + 16 + 2), 0x0001);	/* response: OK */
+	EXPECT_EQ(ram[0x4000 + 16 + 7], 2);			/* NT 2: PCI */
+	EXPECT_EQ(be16_get(ram + 0x4000 + 16 + 0x40 + 0x1e), 0x0304);
+	/* STCRW misaligned: specification; problem state: privileged */
+	exit_for(&run, 0xb239, 0x50020000, &cpu);	/* 2(%r5) */
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ(S.last_pgm, ZV_PGM_SPECIFICATION);
+	zv_kvm_destroy(k);
+
+	sim_fini();
+	sim_init(ram, RAM_SIZE);	/* a new VM: the old one had its FLIC */
+	vmm_crws = 0;
+	k = binding_css(0, true);
+	f = zv_kvm_add(k, "emu:dma", err, sizeof(err));
+	EXPECT_EQ(zv_function_set_standby(f, true), 0);
+	EXPECT_EQ(vmm_crws, 1);
+	EXPECT_EQ(S.mchecks, 0);	/* none from the binding */
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
 /* SIC reaches the kernel's suppression state too (KVM_DEV_FLIC_AISM);
  * a VM without AIS enabled refuses, which is not an error. */
 TEST(sic_sets_the_kernels_suppression_mode)
@@ -694,7 +793,7 @@ static void deliver(struct zv_kvm *k, struct zv_softcpu *sc)
 
 /* Run image on the software machine; through the binding when kvm. */
 static struct outcome run_guest(const char *img, const char *args, const char *spec, bool kvm,
-				uint32_t flags)
+				uint32_t flags, unsigned nfns)
 {
 	struct zv_softcpu_config cfg = {
 		.mem_size = RAM_SIZE, .args = args, .timeout_s = 120,
@@ -715,9 +814,12 @@ static struct outcome run_guest(const char *img, const char *args, const char *s
 		sim_init(ram, RAM_SIZE);
 		S.has_ais = true;
 		k = binding(flags);
-		EXPECT(zv_kvm_add(k, spec, err, sizeof(err)) != NULL);
+		for (unsigned i = 0; i < nfns; i++)
+			EXPECT(zv_kvm_add(k, spec, err, sizeof(err)) != NULL);
 	} else {
-		EXPECT(zv_function_add_spec(zv_softcpu_machine(sc), spec, err, sizeof(err)) != NULL);
+		for (unsigned i = 0; i < nfns; i++)
+			EXPECT(zv_function_add_spec(zv_softcpu_machine(sc), spec, err, sizeof(err)) !=
+			       NULL);
 	}
 	EXPECT_EQ(zv_softcpu_load_elf(sc, image(img), err, sizeof(err)), 0);
 	for (;;) {
@@ -770,10 +872,11 @@ static struct outcome run_guest(const char *img, const char *args, const char *s
 	return o;
 }
 
-static void same_outcome(const char *img, const char *args, const char *spec, uint32_t flags)
+static struct outcome same_outcome(const char *img, const char *args, const char *spec,
+				   uint32_t flags, unsigned nfns)
 {
-	struct outcome a = run_guest(img, args, spec, false, 0);
-	struct outcome b = run_guest(img, args, spec, true, flags);
+	struct outcome a = run_guest(img, args, spec, false, 0, nfns);
+	struct outcome b = run_guest(img, args, spec, true, flags, nfns);
 
 	EXPECT_EQ(a.end, ZV_RUN_EXIT);
 	EXPECT_EQ(b.end, ZV_RUN_EXIT);
@@ -783,6 +886,7 @@ static void same_outcome(const char *img, const char *args, const char *spec, ui
 		th_fail(__FILE__, __LINE__, "%s: software machine '%s', through KVM '%s'", img,
 			a.reports, b.reports);
 	EXPECT(b.kst.intercepts > 10);
+	return b;
 }
 
 /* DMA both ways and interrupt-signalled transfers: vectors routed through
@@ -790,10 +894,8 @@ static void same_outcome(const char *img, const char *args, const char *spec, ui
  * injects, nothing goes through the binding's software path */
 TEST(replay_dma_guest_through_irqfd_routes)
 {
-	struct outcome b;
+	struct outcome b = same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", 0, 1);
 
-	same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", 0);
-	b = run_guest("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", true, 0);
 	EXPECT(b.kst.routing_updates >= 1);
 	EXPECT_EQ(b.kst.software_injections, 0);
 	EXPECT(b.route_deliveries >= 300);
@@ -801,14 +903,37 @@ TEST(replay_dma_guest_through_irqfd_routes)
 	EXPECT_EQ(b.engine_forwarded, 0);	/* bypassed while routed: never twice */
 }
 
+/* a kernel without the in-kernel irqchip: the binding says so and takes
+ * the software path */
+TEST(without_an_irqchip_interrupts_take_the_software_path)
+{
+	struct zv_kvm *k;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	S.no_irqchip = true;
+	k = binding(0);
+	EXPECT(strstr(zv_kvm_irq_path(k), "KVM_CAP_S390_IRQCHIP") != NULL);
+	EXPECT(k->flags & ZV_KVM_NO_IRQFD);
+	zv_kvm_destroy(k);
+	sim_fini();
+	S.no_irqchip = false;
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	EXPECT(S.irqchip);
+	EXPECT(strstr(zv_kvm_irq_path(k), "irqfd") != NULL);
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
 /* the same with irqfds off: every interrupt through zv_kvm_dispatch() and
  * KVM_DEV_FLIC_AIRQ_INJECT */
 TEST(replay_dma_guest_through_the_software_path)
 {
-	struct outcome b;
+	struct outcome b = same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma",
+					ZV_KVM_NO_IRQFD, 1);
 
-	same_outcome("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", ZV_KVM_NO_IRQFD);
-	b = run_guest("dma.elf", "mib=1 irqs=300 buf=256", "emu:dma", true, ZV_KVM_NO_IRQFD);
 	EXPECT_EQ(b.kst.routing_updates, 0);
 	EXPECT(b.kst.software_injections > 0);
 	EXPECT_EQ(b.route_deliveries, 0);
@@ -818,5 +943,17 @@ TEST(replay_dma_guest_through_the_software_path)
 /* bring-up: CLP list, query, enable, config and BAR access, disable */
 TEST(replay_bringup_guest)
 {
-	same_outcome("bringup.elf", "", "emu:dma", 0);
+	same_outcome("bringup.elf", "", "emu:dma", 0, 1);
+}
+
+/* exact interrupt counts over 8 vectors of two functions, per-vector and
+ * function masking with the PBA, teardown and re-registration: routes
+ * follow the guest -- a masked vector goes back to the engine (its PBA),
+ * an unmasked one to its irqfd -- and nothing is lost or doubled */
+TEST(replay_interrupt_guest_with_masking_and_reregistration)
+{
+	struct outcome b = same_outcome("irq.elf", "n=500", "emu:dma", 0, 2);
+
+	EXPECT(b.route_deliveries > 0);
+	EXPECT(b.kst.routing_updates >= 2);
 }

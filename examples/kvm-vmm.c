@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm-vmm: a minimal KVM VMM for IBM Z that passes PCI functions through
+ * with zvfio -- the way to embed the library under KVM (docs/API.md).
+ *
+ *   kvm-vmm [--mem MIB] [--device SPEC]... [--args STRING] GUEST.elf
+ *
+ * It creates a VM with one vCPU and MIB of memory (default 256), loads a
+ * freestanding s390x ELF image (the project's guest images: GUEST-ABI.md),
+ * binds zvfio to the VM (zv_kvm_create) with every --device (vfio:BDF for
+ * a host function bound to vfio-pci, or emu:dma), and runs the vCPU. zPCI
+ * instruction exits go to the binding (which also answers STCRW and CHSC
+ * Store Event Information: this VMM has no channel subsystem of its own,
+ * so zPCI events reach the guest through the binding); the guest ABI's DIAG X'500'
+ * hypercalls (console, exit, arguments, reports, time) are answered here;
+ * a second thread waits on the machine's events and dispatches them, so
+ * interrupts that cannot take an irqfd route reach the guest while the
+ * vCPU runs. Exit status: the guest's, or 1 when the VMM failed.
+ *
+ * Needs an IBM Z host with KVM (/dev/kvm); built for s390x by
+ * `make cross-s390x`:
+ *   s390x-linux-gnu-gcc -o kvm-vmm kvm-vmm.c $(pkg-config --cflags --libs libzvfio)
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include <zvfio/guest_abi.h>
+#include <zvfio/kvm_s390.h>
+#include <zvfio/zvfio.h>
+
+#define MAX_DEVICES 16
+#define ICPT_INSTRUCTION 4
+
+struct vmm {
+	int kvm, vm, vcpu;
+	struct kvm_run *run;
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct zv_kvm *zk;
+	pthread_mutex_t lock;	/* one thread at a time in the binding */
+	volatile int done;
+	const char *args;
+	char keys[ZV_GUEST_REPORTS_MAX][ZV_GUEST_REPORT_KEY_MAX + 1];
+	uint64_t values[ZV_GUEST_REPORTS_MAX];
+	unsigned nkeys;
+};
+
+static int die(const char *what)
+{
+	fprintf(stderr, "kvm-vmm: %s: %s\n", what, strerror(errno));
+	return -1;
+}
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
+static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+
+/* A big-endian ELF64 executable for S/390: its PT_LOAD segments into guest
+ * memory at their physical addresses; returns the entry point, or 0. */
+static uint64_t load_elf(struct vmm *v, const char *path)
+{
+	struct stat st;
+	uint8_t *f;
+	uint64_t entry = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 64) {
+		fprintf(stderr, "kvm-vmm: cannot read %s\n", path);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (f == MAP_FAILED)
+		return 0;
+	if (memcmp(f, "\177ELF\2\2", 6) || be16(f + 18) != 22 || be16(f + 16) != 2) {
+		fprintf(stderr, "kvm-vmm: %s is no s390x ELF executable\n", path);
+		goto out;
+	}
+	for (unsigned i = 0; i < be16(f + 56); i++) {
+		uint64_t ph = be64(f + 32) + (uint64_t)i * be16(f + 54);
+		const uint8_t *p = f + ph;
+
+		if (ph + 56 > (uint64_t)st.st_size)
+			goto out;
+		if (be32(p) != 1)	/* PT_LOAD */
+			continue;
+		uint64_t off = be64(p + 8), pa = be64(p + 24) ? be64(p + 24) : be64(p + 16);
+		uint64_t fsz = be64(p + 32), msz = be64(p + 40);
+
+		if (fsz > msz || off + fsz > (uint64_t)st.st_size || pa < 0x2000 ||
+		    msz > v->mem_size || pa > v->mem_size - msz) {
+			fprintf(stderr, "kvm-vmm: segment %u of %s does not fit\n", i, path);
+			goto out;
+		}
+		memcpy(v->mem + pa, f + off, fsz);
+		memset(v->mem + pa + fsz, 0, msz - fsz);
+	}
+	entry = be64(f + 24);
+out:
+	munmap(f, (size_t)st.st_size);
+	return entry;
+}
+
+/* Guest absolute storage, checked: NULL when [a, a+n) is not RAM. */
+static uint8_t *gmem(struct vmm *v, uint64_t a, uint64_t n)
+{
+	return a < v->mem_size && n <= v->mem_size - a ? v->mem + a : NULL;
+}
+
+static void report(struct vmm *v, const char *key, uint64_t val)
+{
+	unsigned i;
+
+	for (i = 0; i < v->nkeys && strcmp(v->keys[i], key); i++)
+		;
+	if (i == v->nkeys) {
+		if (i == ZV_GUEST_REPORTS_MAX)
+			return;
+		snprintf(v->keys[i], sizeof(v->keys[i]), "%s", key);
+		v->nkeys++;
+	}
+	v->values[i] += val;
+}
+
+/*
+ * The guest ABI's hypercalls: DIAG X'500' with the function in GPR 1. The
+ * guest runs with DAT off and prefix 0, so its addresses are absolute.
+ * Returns 1 to go on, 0 when the guest exited (*status), -1 on an error
+ * (a specification exception is injected for a bad call).
+ */
+static int hypercall(struct vmm *v, int *status)
+{
+	__u64 *r = v->run->s.regs.gprs;
+	struct kvm_s390_irq pgm = { .type = KVM_S390_PROGRAM_INT, .u.pgm.code = 0x06 };
+	uint8_t *p;
+
+	switch (r[1]) {
+	case ZV_HC_WRITE:
+		if (!(p = gmem(v, r[2], r[3])))
+			break;
+		fwrite(p, 1, r[3], stdout);
+		fflush(stdout);
+		r[2] = r[3];
+		goto done;
+	case ZV_HC_EXIT:
+		*status = (int)(r[2] & 0xff);
+		return 0;
+	case ZV_HC_GETARGS: {
+		size_t len = strlen(v->args);
+
+		if (r[3] && (p = gmem(v, r[2], r[3]))) {
+			size_t n = len < r[3] - 1 ? len : r[3] - 1;
+
+			memcpy(p, v->args, n);
+			p[n] = 0;
+		}
+		r[2] = len;
+		goto done;
+	}
+	case ZV_HC_REPORT: {
+		char key[ZV_GUEST_REPORT_KEY_MAX + 1];
+
+		if (!(p = gmem(v, r[2], 1)))
+			break;
+		snprintf(key, sizeof(key), "%.*s", (int)(v->mem_size - r[2] < sizeof(key) - 1 ?
+						       v->mem_size - r[2] : sizeof(key) - 1), p);
+		report(v, key, r[3]);
+		goto done;
+	}
+	case ZV_HC_TIME: {
+		struct timespec t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		r[2] = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+		goto done;
+	}
+	}
+	return ioctl(v->vcpu, KVM_S390_IRQ, &pgm) ? die("KVM_S390_IRQ") : 1;
+done:
+	v->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
+	return 1;
+}
+
+/* DIAG's code: the second operand's address (base + displacement), its
+ * low 16 bits */
+static unsigned diag_code(const struct vmm *v)
+{
+	uint32_t ipb = v->run->s390_sieic.ipb;
+	unsigned b2 = (ipb >> 28) & 0xf;
+
+	return (unsigned)(((ipb >> 16) & 0xfff) + (b2 ? v->run->s.regs.gprs[b2] : 0)) & 0xffff;
+}
+
+/* The event thread: device interrupts that have no irqfd route, errors
+ * and unplug requests reach the guest while the vCPU runs. */
+static void *events(void *arg)
+{
+	struct vmm *v = arg;
+	struct pollfd p = { .fd = zv_poll_fd(zv_kvm_machine(v->zk)), .events = POLLIN };
+
+	while (!v->done) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		pthread_mutex_lock(&v->lock);
+		if (zv_kvm_dispatch(v->zk) < 0)
+			perror("kvm-vmm: zv_kvm_dispatch");
+		pthread_mutex_unlock(&v->lock);
+	}
+	return NULL;
+}
+
+static int setup_vm(struct vmm *v)
+{
+	struct kvm_userspace_memory_region slot;
+	int sz;
+
+	v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (v->kvm < 0)
+		return die("/dev/kvm");
+	v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0);
+	if (v->vm < 0)
+		return die("KVM_CREATE_VM");
+	/* s390 memory slots are 1 MiB aligned: mmap gives page alignment, so
+	 * take a MiB more and align */
+	v->mem = mmap(NULL, v->mem_size + (1 << 20), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (v->mem == MAP_FAILED)
+		return die("guest memory");
+	v->mem = (uint8_t *)(((uintptr_t)v->mem + (1 << 20) - 1) & ~(uintptr_t)((1 << 20) - 1));
+	slot = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = v->mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)v->mem,
+	};
+	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot))
+		return die("KVM_SET_USER_MEMORY_REGION");
+	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
+	if (v->vcpu < 0)
+		return die("KVM_CREATE_VCPU");
+	sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0)
+		return die("KVM_GET_VCPU_MMAP_SIZE");
+	v->run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
+	if (v->run == MAP_FAILED)
+		return die("kvm_run");
+	if (ioctl(v->vcpu, KVM_S390_INITIAL_RESET, 0))
+		return die("KVM_S390_INITIAL_RESET");
+	return 0;
+}
+
+/* Start as GUEST-ABI.md says: supervisor state, DAT off, interruptions
+ * off, 64-bit; GPR 2 = RAM size, GPR 15 = a stack at the top of RAM. */
+static void start_cpu(struct vmm *v, uint64_t entry)
+{
+	v->run->psw_mask = 0x0000000180000000ULL;
+	v->run->psw_addr = entry;
+	memset(v->run->s.regs.gprs, 0, sizeof(v->run->s.regs.gprs));
+	v->run->s.regs.gprs[2] = v->mem_size;
+	v->run->s.regs.gprs[15] = v->mem_size - 160;
+	v->run->s.regs.prefix = 0;
+	v->run->kvm_dirty_regs |= KVM_SYNC_GPRS | KVM_SYNC_PREFIX;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: kvm-vmm [--mem MIB] [--device SPEC]... [--args STRING] GUEST.elf\n");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm v = { .kvm = -1, .vm = -1, .vcpu = -1, .mem_size = 256ULL << 20, .args = "",
+			 .lock = PTHREAD_MUTEX_INITIALIZER };
+	const char *devs[MAX_DEVICES], *image = NULL, *why;
+	unsigned ndevs = 0;
+	int status = 1, rc;
+	uint64_t entry;
+	pthread_t thr;
+	char err[256];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mem") && i + 1 < argc)
+			v.mem_size = strtoull(argv[++i], NULL, 10) << 20;
+		else if (!strcmp(argv[i], "--device") && i + 1 < argc && ndevs < MAX_DEVICES)
+			devs[ndevs++] = argv[++i];
+		else if (!strcmp(argv[i], "--args") && i + 1 < argc)
+			v.args = argv[++i];
+		else if (argv[i][0] != '-' && !image)
+			image = argv[i];
+		else
+			return usage();
+	}
+	if (!image || v.mem_size < (16ULL << 20))
+		return usage();
+	if (setup_vm(&v) || !(entry = load_elf(&v, image)))
+		return 1;
+
+	struct zv_mem_region mem = { .gpa = 0, .size = v.mem_size, .host = v.mem };
+	struct zv_kvm_config cfg = { .vm_fd = v.vm, .flic_fd = -1, .mem = &mem, .n_mem = 1 };
+
+	v.zk = zv_kvm_create(&cfg, err, sizeof(err));
+	if (!v.zk) {
+		fprintf(stderr, "kvm-vmm: %s\n", err);
+		return 1;
+	}
+	for (unsigned i = 0; i < ndevs; i++)
+		if (!zv_kvm_add(v.zk, devs[i], err, sizeof(err))) {
+			fprintf(stderr, "kvm-vmm: %s\n", err);
+			return 1;
+		}
+	zv_kvm_mode(v.zk, &why);
+	fprintf(stderr, "kvm-vmm: %s, %u function(s), %llu MiB; %s; interrupts: %s\n", image,
+		ndevs, (unsigned long long)(v.mem_size >> 20), why, zv_kvm_irq_path(v.zk));
+	start_cpu(&v, entry);
+	if (pthread_create(&thr, NULL, events, &v))
+		return die("event thread");
+
+	for (;;) {
+		if (ioctl(v.vcpu, KVM_RUN, 0) && errno != EINTR) {
+			die("KVM_RUN");
+			break;
+		}
+		pthread_mutex_lock(&v.lock);
+		rc = zv_kvm_handle_exit(v.zk, v.vcpu, v.run);
+		pthread_mutex_unlock(&v.lock);
+		if (rc < 0) {
+			perror("kvm-vmm: zv_kvm_handle_exit");
+			break;
+		}
+		if (rc == 1)
+			continue;	/* a zPCI instruction, done */
+		if (v.run->exit_reason == KVM_EXIT_S390_SIEIC &&
+		    v.run->s390_sieic.icptcode == ICPT_INSTRUCTION &&
+		    (v.run->s390_sieic.ipa >> 8) == 0x83 && diag_code(&v) == ZV_HC_DIAG_CODE) {
+			rc = hypercall(&v, &status);
+			if (rc == 1)
+				continue;
+			break;
+		}
+		fprintf(stderr, "kvm-vmm: exit reason %u (icptcode %u, ipa %#x) not handled\n",
+			v.run->exit_reason, v.run->s390_sieic.icptcode, v.run->s390_sieic.ipa);
+		status = 1;
+		break;
+	}
+	v.done = 1;
+	pthread_join(thr, NULL);
+	for (unsigned i = 0; i < v.nkeys; i++)
+		fprintf(stderr, "guest report: %s = %llu\n", v.keys[i],
+			(unsigned long long)v.values[i]);
+	zv_kvm_destroy(v.zk);
+	return status;
+}
