@@ -29,7 +29,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 KVM_UAPI_SRC ?= /usr/s390x-linux-gnu/include
 ifeq ($(findstring s390x,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 KVM_UAPI := $(O)/kvm-uapi
-KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390 $(O)/examples/kvm-vmm
+KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390 $(O)/tests/fuzz/fuzz_kvm \
+	$(O)/examples/kvm-vmm build-fuzz/fuzz_kvm build-fuzz/cov/fuzz_kvm
 $(KVM_USERS): KVM_INC := -I$(KVM_UAPI)
 $(KVM_USERS): | $(KVM_UAPI)/linux/kvm.h
 $(KVM_UAPI)/linux/kvm.h:
@@ -218,11 +219,11 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(FZ)/%) $(FUZZ_TARGETS:%=$(FZ)/cov/%)
 $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FZ)/libzvfio.a
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -o $@ $< tests/fakes.c $(FZ)/libzvfio.a $(LIBS)
+		-fno-omit-frame-pointer $(KVM_INC) -o $@ $< tests/fakes.c $(FZ)/libzvfio.a $(LIBS)
 
 $(FZ)/cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FZ)/cov/libzvfio.a
 	@echo "  FUZZCOV $@"
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_COV) -o $@ $< tests/fakes.c $(FZ)/cov/libzvfio.a $(LIBS)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_COV) $(KVM_INC) -o $@ $< tests/fakes.c $(FZ)/cov/libzvfio.a $(LIBS)
 
 # ---- install ----------------------------------------------------------------
 # `make install` / `make uninstall`, honouring PREFIX, DESTDIR, LIBDIR (and

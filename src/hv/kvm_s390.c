@@ -52,6 +52,16 @@
 #include "zvfio/kvm_s390.h"
 
 #define ICPT_INSTRUCTION 4
+/* Linux 6.6 renamed KVM-VFIO's group attributes to FILE (same values) when
+ * it began to take device cdevs too: the newer names where the headers
+ * have them */
+#ifdef KVM_DEV_VFIO_FILE
+#define VFIO_ATTR_GROUP KVM_DEV_VFIO_FILE
+#define VFIO_ATTR_ADD   KVM_DEV_VFIO_FILE_ADD
+#else
+#define VFIO_ATTR_GROUP KVM_DEV_VFIO_GROUP
+#define VFIO_ATTR_ADD   KVM_DEV_VFIO_GROUP_ADD
+#endif
 #define CR14_CHANNEL_REPORT (1u << 28)	/* CR14 bit 35: channel-report subclass */
 /* The machine-check interruption code of a channel report: channel report
  * pending (bit 9) and the validity bits of the saved registers, as the
@@ -563,11 +573,30 @@ ZV_API struct zv_machine *zv_kvm_machine(struct zv_kvm *k)
 	return k ? k->m : NULL;
 }
 
+/* A VFIO device's group or cdev to the KVM-VFIO device; nothing for
+ * others. 0, or -1 with errno and the message. */
+static int vfio_register(struct zv_kvm *k, struct zv_function *f, char *err, size_t errlen)
+{
+	int fd = zv_function_kvm_file(f);
+	int32_t arg = fd;
+
+	if (fd < 0)
+		return 0;
+	if (set_attr(k->vfio_fd, VFIO_ATTR_GROUP, VFIO_ATTR_ADD, &arg)) {
+		int e = errno;
+
+		set_err(err, errlen, "kvm: KVM-VFIO cannot take %s: %s", zv_function_name(f),
+			strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *err,
 				      size_t errlen)
 {
 	struct zv_function *f, **p;
-	int fd;
 
 	if (!k) {
 		set_err(err, errlen, "kvm: no binding");
@@ -584,21 +613,14 @@ ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *
 	f = zv_function_add_spec(k->m, spec, err, errlen);
 	if (!f)
 		return NULL;
-	fd = zv_function_kvm_file(f);
-	if (fd >= 0) {
-		int32_t arg = fd;
+	if (vfio_register(k, f, err, errlen)) {
+		int e = errno;
 
-		if (set_attr(k->vfio_fd, KVM_DEV_VFIO_GROUP, KVM_DEV_VFIO_GROUP_ADD, &arg)) {
-			int e = errno;
-
-			set_err(err, errlen, "kvm: KVM-VFIO cannot take %s: %s", zv_function_name(f),
-				strerror(e));
-			/* the machine keeps it until destroyed: take it out of
-			 * the guest's configuration */
-			zv_function_set_standby(f, true);
-			errno = e;
-			return NULL;
-		}
+		/* the machine keeps it until destroyed: take it out of the
+		 * guest's configuration */
+		zv_function_set_standby(f, true);
+		errno = e;
+		return NULL;
 	}
 	k->fns[k->nfns++] = f;
 	return f;

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The KVM binding (src/hv/kvm_s390.c) against a simulation of the kernel's
- * interface: the binding is compiled into this test with ioctl() replaced
- * by sim_ioctl(), which implements the part of KVM's s390 interface the
- * binding uses with the kernel's argument checks (Linux's
- * Documentation/virt/kvm/api.rst, virt/kvm/kvm_main.c, eventfd.c,
- * irqchip.c, vfio.c, arch/s390/kvm/kvm-s390.c and interrupt.c) and
- * records every call. No KVM runs here: what only a real kernel on IBM Z
- * can show is named in docs/ARCHITECTURE.md.
+ * interface (tests/hv/kvm_sim.h: the binding compiled with ioctl()
+ * replaced by a model of KVM's s390 interface with the kernel's argument
+ * checks). No KVM runs here: what only a real kernel on IBM Z can show is
+ * named in docs/ARCHITECTURE.md.
  *
  * The replay tests run the project's guest images on the software machine
  * with zPCI intercepts handed out (ZV_SOFTCPU_EXIT_ZPCI, as KVM_RUN hands
@@ -17,417 +14,16 @@
  * the simulation's, and the guest must end exactly as it does on the
  * software machine alone.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-static int sim_ioctl(int fd, unsigned long req, ...);
-#define ioctl sim_ioctl
-#include "hv/kvm_s390.c"
-#undef ioctl
-
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdio.h>
 
+#include "hv/kvm_sim.h"
+
+#include "fakes.h"
 #include "harness.h"
 #include "zvfio/softcpu.h"
-
-/* ---- the simulated kernel -------------------------------------------------- */
-
-#define SIM_ADAPTERS 64		/* MAX_S390_IO_ADAPTERS: (MAX_ISC + 1) * 8 */
-#define SIM_IRQFDS 256
-#define SIM_PAGES 16
-
-static struct sim {
-	int vm_fd, vcpu_fd, flic_fd, vfio_fd;
-	bool has_zpci_op, has_ais;	/* KVM_CAP_S390_ZPCI_OP; facility 72 + KVM_CAP_S390_AIS */
-	bool no_irqchip, irqchip;	/* KVM_CAP_S390_IRQCHIP: absent; enabled */
-	struct kvm_run *run;
-	uint8_t *mem;
-	uint64_t mem_size;
-	struct { bool used; struct kvm_s390_io_adapter a; } adapters[SIM_ADAPTERS];
-	uint8_t simm, nimm;		/* AIS: single mode, no-interruptions mode, per ISC */
-	struct kvm_irq_routing_entry *routes;
-	unsigned nroutes;
-	struct { bool used; int fd; uint32_t gsi; } irqfds[SIM_IRQFDS];
-	struct { uint64_t va, abs; bool prot; } pages[SIM_PAGES];	/* DAT on */
-	unsigned npages;
-	int vfio_files[4];		/* what KVM-VFIO accepts (VFIO group fds) */
-	unsigned nvfio_files;
-	/* what happened */
-	unsigned calls, memops, set_routing, irqfd_assign, irqfd_deassign, airq_injects;
-	unsigned route_deliveries, suppressed, floating_io;
-	unsigned pgm_injected;		/* KVM_S390_IRQ and MEM_OP's INJECT_EXCEPTION */
-	uint16_t last_pgm;
-	uint8_t pending_io;		/* ISCs with an I/O interruption injected */
-	unsigned mchecks;		/* floating machine checks */
-	uint64_t last_mcic;
-	uint32_t last_cr14;
-	int fail_req_errno;		/* > 0: the next call of fail_req fails so */
-	unsigned long fail_req;
-} S;
-
-static void sim_init(uint8_t *mem, uint64_t size)
-{
-	free(S.routes);
-	memset(&S, 0, sizeof(S));
-	S.vm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	S.vcpu_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	S.flic_fd = S.vfio_fd = -1;
-	S.mem = mem;
-	S.mem_size = size;
-}
-
-static void sim_fini(void)
-{
-	close(S.vm_fd);
-	close(S.vcpu_fd);
-	free(S.routes);
-	S.routes = NULL;
-}
-
-static bool in_mem(uint64_t a, uint64_t len)
-{
-	return a < S.mem_size && len <= S.mem_size - a;
-}
-
-/* kvm_s390_inject_airq(): adapter-interruption suppression, then a
- * floating I/O interruption with the AI bit and the ISC */
-static void sim_airq(const struct kvm_s390_io_adapter *a)
-{
-	uint8_t bit = (uint8_t)(0x80u >> a->isc);
-
-	if (S.has_ais && (a->flags & KVM_S390_ADAPTER_SUPPRESSIBLE)) {
-		if (S.nimm & bit) {
-			S.suppressed++;
-			return;
-		}
-		if (S.simm & bit)
-			S.nimm |= bit;
-	}
-	S.pending_io |= bit;
-}
-
-static struct kvm_s390_io_adapter *sim_adapter(uint32_t id)
-{
-	for (unsigned i = 0; i < SIM_ADAPTERS; i++)
-		if (S.adapters[i].used && S.adapters[i].a.id == id)
-			return &S.adapters[i].a;
-	return NULL;
-}
-
-/* set_adapter_int(): the indicator bit, then the summary bit; an
- * interruption only when the summary bit went 0 -> 1. Bit numbers count
- * from the most significant bit (swap: the kernel's bit ^ 63 on a
- * doubleword) from the address. */
-static void sim_route(const struct kvm_irq_routing_s390_adapter *r)
-{
-	struct kvm_s390_io_adapter *a = sim_adapter(r->adapter_id);
-	uint64_t ib = r->ind_offset, sb = r->summary_offset;
-	bool was;
-
-	if (!a || !in_mem(r->ind_addr + ib / 8, 1) || !in_mem(r->summary_addr + sb / 8, 1))
-		return;
-	S.mem[r->ind_addr + ib / 8] |= (uint8_t)(0x80u >> (ib % 8));
-	was = S.mem[r->summary_addr + sb / 8] & (0x80u >> (sb % 8));
-	S.mem[r->summary_addr + sb / 8] |= (uint8_t)(0x80u >> (sb % 8));
-	S.route_deliveries++;
-	if (!was)
-		sim_airq(a);
-}
-
-/* The kernel's irqfd work: an eventfd signalled, its counter read, the
- * route of its GSI delivered. */
-static void sim_poll_irqfds(void)
-{
-	for (unsigned i = 0; i < SIM_IRQFDS; i++) {
-		uint64_t n;
-
-		if (!S.irqfds[i].used || read(S.irqfds[i].fd, &n, sizeof(n)) != sizeof(n) || !n)
-			continue;
-		for (unsigned j = 0; j < S.nroutes; j++)
-			if (S.routes[j].gsi == S.irqfds[i].gsi)
-				sim_route(&S.routes[j].u.adapter);
-	}
-}
-
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
-static int sim_memop(struct kvm_s390_mem_op *op)
-{
-	const uint64_t known = KVM_S390_MEMOP_F_CHECK_ONLY | KVM_S390_MEMOP_F_INJECT_EXCEPTION |
-			       KVM_S390_MEMOP_F_SKEY_PROTECTION;
-	uint64_t abs = op->gaddr, prefix = S.run->s.regs.prefix;
-	int code = 0;
-
-	S.memops++;
-	if (op->flags & ~known || !op->size || op->ar >= 16)
-		return fail(EINVAL);
-	if (op->size > 65536)				/* MEM_OP_MAX_SIZE */
-		return fail(E2BIG);
-	if (op->op != KVM_S390_MEMOP_LOGICAL_READ && op->op != KVM_S390_MEMOP_LOGICAL_WRITE)
-		return fail(EINVAL);
-	if (S.run->psw_mask & ZV_PSW_MASK_DAT) {
-		unsigned i;
-
-		for (i = 0; i < S.npages; i++)
-			if (S.pages[i].va == (op->gaddr & ~0xfffULL))
-				break;
-		if (i == S.npages)
-			code = DAT_PGM_PAGE;
-		else if (S.pages[i].prot && op->op == KVM_S390_MEMOP_LOGICAL_WRITE)
-			code = DAT_PGM_PROTECTION;
-		else
-			abs = S.pages[i].abs | (op->gaddr & 0xfff);
-	} else {
-		abs = dat_real_to_abs(prefix, op->gaddr);
-	}
-	if (!code && !in_mem(abs, op->size))
-		code = DAT_PGM_ADDRESSING;
-	if (code) {
-		if (op->flags & KVM_S390_MEMOP_F_INJECT_EXCEPTION) {
-			S.pgm_injected++;
-			S.last_pgm = (uint16_t)code;
-		}
-		return code;
-	}
-	if (!(op->flags & KVM_S390_MEMOP_F_CHECK_ONLY)) {
-		void *buf = (void *)(uintptr_t)op->buf;
-
-		if (op->op == KVM_S390_MEMOP_LOGICAL_READ)
-			memcpy(buf, S.mem + abs, op->size);
-		else
-			memcpy(S.mem + abs, buf, op->size);
-	}
-	return 0;
-}
-
-static int sim_flic_attr(const struct kvm_device_attr *at)
-{
-	void *p = (void *)(uintptr_t)at->addr;
-
-	switch (at->group) {
-	case KVM_DEV_FLIC_ADAPTER_REGISTER: {	/* register_io_adapter() */
-		struct kvm_s390_io_adapter a;
-
-		memcpy(&a, p, sizeof(a));
-		if (a.id >= SIM_ADAPTERS || a.isc > 7 || sim_adapter(a.id))
-			return fail(EINVAL);
-		for (unsigned i = 0; i < SIM_ADAPTERS; i++)
-			if (!S.adapters[i].used) {
-				S.adapters[i].used = true;
-				S.adapters[i].a = a;
-				return 0;
-			}
-		return fail(EINVAL);
-	}
-	case KVM_DEV_FLIC_AIRQ_INJECT: {	/* flic_inject_airq() */
-		struct kvm_s390_io_adapter *a = sim_adapter((uint32_t)at->attr);
-
-		if (!a)
-			return fail(EINVAL);
-		S.airq_injects++;
-		sim_airq(a);
-		return 0;
-	}
-	case KVM_DEV_FLIC_AISM: {		/* modify_ais_mode() */
-		struct kvm_s390_ais_req req;
-		uint8_t bit;
-
-		if (!S.has_ais)
-			return fail(EOPNOTSUPP);
-		memcpy(&req, p, sizeof(req));
-		if (req.isc > 7)
-			return fail(EINVAL);
-		bit = (uint8_t)(0x80u >> req.isc);
-		if (req.mode == 0) {
-			S.simm &= (uint8_t)~bit;
-			S.nimm &= (uint8_t)~bit;
-		} else if (req.mode == 1) {
-			S.simm |= bit;
-			S.nimm &= (uint8_t)~bit;
-		} else {
-			return fail(EINVAL);
-		}
-		return 0;
-	}
-	default:
-		return fail(ENXIO);
-	}
-}
-
-static int sim_vfio_attr(const struct kvm_device_attr *at)
-{
-	int32_t fd;
-
-	if (at->group != KVM_DEV_VFIO_GROUP ||
-	    (at->attr != KVM_DEV_VFIO_GROUP_ADD && at->attr != KVM_DEV_VFIO_GROUP_DEL))
-		return fail(ENXIO);
-	memcpy(&fd, (void *)(uintptr_t)at->addr, sizeof(fd));
-	for (unsigned i = 0; i < S.nvfio_files; i++)
-		if (S.vfio_files[i] == fd)
-			return 0;
-	return fail(EBADF);		/* not a VFIO file (kvm_vfio_file_add) */
-}
-
-static int sim_routing(const struct kvm_irq_routing *t)
-{
-	if (!S.irqchip)		/* routes need the in-kernel irqchip */
-		return fail(EINVAL);
-	if (t->nr > MAX_ROUTES || t->flags)		/* kvm_vm_ioctl */
-		return fail(EINVAL);
-	for (unsigned i = 0; i < t->nr; i++) {
-		const struct kvm_irq_routing_entry *e = &t->entries[i];
-
-		if (e->gsi >= MAX_ROUTES || e->flags || e->type != KVM_IRQ_ROUTING_S390_ADAPTER)
-			return fail(EINVAL);
-		for (unsigned j = 0; j < i; j++)	/* one entry per non-irqchip GSI */
-			if (t->entries[j].gsi == e->gsi)
-				return fail(EINVAL);
-		if (!in_mem(e->u.adapter.ind_addr, 1) || !in_mem(e->u.adapter.summary_addr, 1))
-			return fail(EFAULT);		/* gmap_translate() */
-	}
-	free(S.routes);
-	S.routes = calloc(t->nr ? t->nr : 1, sizeof(*S.routes));
-	memcpy(S.routes, t->entries, t->nr * sizeof(*S.routes));
-	S.nroutes = t->nr;
-	S.set_routing++;
-	return 0;
-}
-
-static int sim_irqfd(const struct kvm_irqfd *q)
-{
-	if (!S.irqchip)
-		return fail(EINVAL);
-	if (q->flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
-		return fail(EINVAL);
-	if (q->flags & KVM_IRQFD_FLAG_RESAMPLE)
-		return fail(EINVAL);		/* s390 has no resampling irqchip */
-	if (q->flags & KVM_IRQFD_FLAG_DEASSIGN) {
-		S.irqfd_deassign++;
-		for (unsigned i = 0; i < SIM_IRQFDS; i++)
-			if (S.irqfds[i].used && S.irqfds[i].fd == (int)q->fd &&
-			    S.irqfds[i].gsi == q->gsi)
-				S.irqfds[i].used = false;
-		return 0;
-	}
-	for (unsigned i = 0; i < SIM_IRQFDS; i++)
-		if (S.irqfds[i].used && S.irqfds[i].fd == (int)q->fd)
-			return fail(EBUSY);
-	for (unsigned i = 0; i < SIM_IRQFDS; i++)
-		if (!S.irqfds[i].used) {
-			S.irqfds[i].used = true;
-			S.irqfds[i].fd = (int)q->fd;
-			S.irqfds[i].gsi = q->gsi;
-			S.irqfd_assign++;
-			return 0;
-		}
-	return fail(ENOSPC);
-}
-
-static int sim_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	S.calls++;
-	if (S.fail_req == req && S.fail_req_errno) {
-		int e = S.fail_req_errno;
-
-		S.fail_req_errno = 0;
-		return fail(e);
-	}
-	if (fd == S.vcpu_fd) {
-		switch (req) {
-		case KVM_S390_MEM_OP:
-			return sim_memop(arg);
-		case KVM_S390_IRQ: {
-			const struct kvm_s390_irq *irq = arg;
-
-			if (irq->type != KVM_S390_PROGRAM_INT)
-				return fail(EINVAL);
-			S.pgm_injected++;
-			S.last_pgm = irq->u.pgm.code;
-			return 0;
-		}
-		default:
-			return fail(ENOTTY);
-		}
-	}
-	if (fd == S.vm_fd) {
-		switch (req) {
-		case KVM_CHECK_EXTENSION:
-			if ((uintptr_t)arg == KVM_CAP_S390_IRQCHIP)
-				return !S.no_irqchip;
-			return (uintptr_t)arg == KVM_CAP_S390_ZPCI_OP ? S.has_zpci_op : 0;
-		case KVM_ENABLE_CAP: {		/* kvm_vm_ioctl_enable_cap() */
-			const struct kvm_enable_cap *c = arg;
-
-			if (c->flags || c->cap != KVM_CAP_S390_IRQCHIP || S.no_irqchip)
-				return fail(EINVAL);
-			S.irqchip = true;
-			return 0;
-		}
-		case KVM_CREATE_DEVICE: {
-			struct kvm_create_device *cd = arg;
-			int *slot;
-
-			if (cd->flags & ~KVM_CREATE_DEVICE_TEST)
-				return fail(EINVAL);
-			if (cd->type == KVM_DEV_TYPE_FLIC)
-				slot = &S.flic_fd;
-			else if (cd->type == KVM_DEV_TYPE_VFIO)
-				slot = &S.vfio_fd;
-			else
-				return fail(ENODEV);
-			if (*slot >= 0)		/* one per VM */
-				return fail(cd->type == KVM_DEV_TYPE_FLIC ? EINVAL : EBUSY);
-			*slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			cd->fd = (uint32_t)*slot;
-			return 0;
-		}
-		case KVM_SET_GSI_ROUTING:
-			return sim_routing(arg);
-		case KVM_IRQFD:
-			return sim_irqfd(arg);
-		case KVM_S390_INTERRUPT: {
-			const struct kvm_s390_interrupt *in = arg;
-
-			if (in->type == KVM_S390_MCHK) {
-				S.mchecks++;
-				S.last_mcic = in->parm64;
-				S.last_cr14 = in->parm;
-				return 0;
-			}
-			if ((in->type & ~0x0fffffffu) != 0 || !(in->type & (1u << 26)))
-				return fail(EINVAL);	/* only adapter I/O here */
-			S.floating_io++;
-			S.pending_io |= (uint8_t)(0x80u >> ((in->parm64 >> 27) & 7));
-			return 0;
-		}
-		default:
-			return fail(ENOTTY);
-		}
-	}
-	if (req == KVM_SET_DEVICE_ATTR && fd == S.flic_fd)
-		return sim_flic_attr(arg);
-	if (req == KVM_SET_DEVICE_ATTR && fd == S.vfio_fd)
-		return sim_vfio_attr(arg);
-	return fail(ENOTTY);
-}
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -726,6 +322,37 @@ TEST(zpci_events_reach_the_guest_through_the_binding_or_the_vmm)
 	EXPECT_EQ(vmm_crws, 1);
 	EXPECT_EQ(S.mchecks, 0);	/* none from the binding */
 	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* A VFIO device's group goes to the KVM-VFIO device (which takes only
+ * VFIO files); an emulated device has none to give. */
+TEST(vfio_devices_are_registered_with_kvm_vfio)
+{
+	struct zv_kvm *k;
+	struct fake_dev *d = fake_dev_new(8);
+	struct zv_function *f;
+	char err[128] = "";
+	int group = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	unsigned calls;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	calls = S.calls;
+	EXPECT(zv_kvm_add(k, "emu:dma", err, sizeof(err)) != NULL);
+	EXPECT_EQ(S.calls, calls);		/* no ioctl at all */
+	d->kvm_file = group;
+	f = zv_function_add(k->m, &d->dev, 7, 7);
+	EXPECT(f != NULL);
+	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), -1);	/* not a VFIO file */
+	EXPECT_EQ(errno, EBADF);
+	EXPECT(strstr(err, "KVM-VFIO") != NULL);
+	S.vfio_files[S.nvfio_files++] = group;
+	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), 0);
+	zv_kvm_destroy(k);
+	close(group);
 	sim_fini();
 	free(ram);
 }

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzing the KVM binding with what a guest controls under KVM: the exits
+ * its instructions cause (the zPCI opcodes, STCRW, CHSC, others; any ipb,
+ * any registers, PSW bits -- DAT, problem state, addressing mode --, CR1,
+ * prefix), the contents of its storage (CLP blocks, FIBs, DAT tables,
+ * CHSC blocks), and its devices' interrupts, against the simulated kernel
+ * interface (tests/hv/kvm_sim.h). Two emu:dma functions.
+ *
+ * Invariants: zv_kvm_handle_exit() answers 1 (done) or 0 (not the
+ * binding's) -- never -1: every ioctl the binding makes passes the
+ * kernel's checks; at most one program interruption per exit, with a
+ * code in the architected range, and the registers untouched then; the
+ * kernel's irqfds are exactly the binding's routes, and a routed vector
+ * belongs to an enabled function, is unmasked and has a summary bit;
+ * nothing leaks (LeakSanitizer, valgrind).
+ */
+#include "hv/kvm_sim.h"
+
+#include "arch/fib.h"
+#include "core/core.h"
+#include "fuzz_common.h"
+
+#define FZ_RAM (1u << 20)
+
+static uint8_t fz_ram[FZ_RAM] __attribute__((aligned(4096)));
+
+static const uint16_t ipas[] = {
+	0xb9a0, 0xb9d0, 0xb9d2, 0xb9d3, 0xe300, 0xeb00, 0xb239, 0xb25f, 0xb220, 0x8300, 0xb2b0,
+};
+
+/* An address that is often inside storage, sometimes at its end or far */
+static uint64_t addr(struct in *in)
+{
+	uint8_t k = u8(in);
+
+	if (k < 160)
+		return (uint64_t)u16(in) << 4;		/* below 1 MiB */
+	if (k < 200)
+		return FZ_RAM - (u8(in) & 0xf);
+	return u64(in);
+}
+
+static uint64_t reg(struct in *in, struct zv_kvm *k)
+{
+	uint8_t c = u8(in);
+
+	switch (c % 6) {
+	case 0: return addr(in);
+	case 1: return (uint64_t)zv_function_fh(k->fns[u8(in) % k->nfns]) << 32 | u32(in);
+	case 2: return zv_function_fh(k->fns[u8(in) % k->nfns]);
+	case 3: return u8(in);
+	case 4: return 0;
+	default: return u64(in);
+	}
+}
+
+static void check_routes(struct zv_kvm *k)
+{
+	unsigned irqfds = 0;
+
+	for (unsigned i = 0; i < SIM_IRQFDS; i++)
+		irqfds += S.irqfds[i].used;
+	if (irqfds != k->nroutes)
+		fz_fail("%u irqfds in the kernel, %u routes in the binding", irqfds, k->nroutes);
+	for (unsigned i = 0; i < k->nroutes; i++) {
+		const struct route *r = &k->routes[i];
+		struct zv_irq_route ir;
+
+		if (zv_function_state(r->f) != ZV_FS_ENABLED)
+			fz_fail("vector %u of a function in state %s is routed", r->vec,
+				zv_fn_state_name(zv_function_state(r->f)));
+		else if (zv_function_irq_route(r->f, r->vec, &ir) || ir.masked || !ir.summary ||
+			 ir.eventfd != r->efd)
+			fz_fail("vector %u is routed but should not be", r->vec);
+	}
+}
+
+/* One exit through the binding, checked (the invariants above). */
+static void exit_once(struct zv_kvm *k, struct kvm_run *run)
+{
+	uint16_t ipa = run->s390_sieic.ipa;
+	uint32_t ipb = run->s390_sieic.ipb;
+	unsigned before = S.pgm_injected;
+	__u64 gprs[16];
+	int rc;
+
+	memcpy(gprs, run->s.regs.gprs, sizeof(gprs));
+	S.run = run;
+	S.npages = 0;	/* the kernel's view of DAT: nothing mapped */
+	errno = 0;
+	rc = zv_kvm_handle_exit(k, S.vcpu_fd, run);
+	if (rc != 0 && rc != 1)
+		fz_fail("exit %#x/%#x: %d (%s)", ipa, ipb, rc, strerror(errno));
+	if (S.pgm_injected > before + 1)
+		fz_fail("exit %#x: %u program interruptions", ipa, S.pgm_injected - before);
+	if (S.pgm_injected != before) {
+		if (!S.last_pgm || S.last_pgm > 0x40)
+			fz_fail("exit %#x: program interruption code %#x", ipa, S.last_pgm);
+		if (memcmp(gprs, run->s.regs.gprs, sizeof(gprs)))
+			fz_fail("exit %#x: registers changed with a program interruption", ipa);
+	}
+}
+
+/* A supervisor-state, DAT-off instruction exit with the given registers. */
+static void insn(struct zv_kvm *k, uint16_t ipa, uint32_t ipb, const uint64_t *gpr)
+{
+	struct kvm_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.exit_reason = KVM_EXIT_S390_SIEIC;
+	run.s390_sieic.icptcode = ICPT_INSTRUCTION;
+	run.s390_sieic.ipa = ipa;
+	run.s390_sieic.ipb = ipb;
+	run.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
+	run.psw_addr = 0x10004;
+	run.kvm_valid_regs = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS | KVM_SYNC_PREFIX;
+	memcpy(run.s.regs.gprs, gpr, sizeof(run.s.regs.gprs));
+	exit_once(k, &run);
+}
+
+static void pcistg(struct zv_kvm *k, uint32_t fh, unsigned pcias, uint64_t off, unsigned len,
+		   uint64_t data)
+{
+	uint64_t g[16] = { 0 };
+
+	g[1] = data;
+	g[2] = (uint64_t)fh << 32 | (uint64_t)pcias << 16 | len;
+	g[3] = off;
+	insn(k, 0xb9d0, 0x00120000, g);		/* PCISTG r1, r2 */
+}
+
+/*
+ * What Linux's zPCI code does to a function, as exits, with parameters
+ * from the input: enable (CLP SET PCI FN), register adapter interruptions
+ * (MPCIFC, a FIB at 0x9000), MSI-X on, the vectors programmed and some
+ * unmasked -- the state where routes exist -- or parts of the reverse.
+ */
+static void bringup(struct zv_kvm *k, struct in *in)
+{
+	struct zv_function *f = k->fns[u8(in) % k->nfns];
+	uint8_t what = u8(in), isc = u8(in) & 7, noi = (uint8_t)(1 + (u8(in) & 3));
+	uint64_t g[16] = { 0 };
+	uint32_t fh;
+
+	if (what & 1) {		/* CLP SET PCI FN: enable */
+		memset(fz_ram + 0x8000, 0, 4096);
+		be16_put(fz_ram + 0x8000, 32);
+		be16_put(fz_ram + 0x8002, 0x0005);
+		be32_put(fz_ram + 0x8010, zv_function_fh(f));
+		fz_ram[0x8016] = 0;
+		fz_ram[0x8017] = 1;
+		be16_put(fz_ram + 0x8020, 4096 - 32);
+		g[2] = 0x8000;
+		insn(k, 0xb9a0, (uint32_t)0x02 << 24 | 2u << 16, g);
+	}
+	fh = zv_function_fh(f);
+	if (what & 2) {		/* MPCIFC: register or deregister interruptions */
+		struct zpci_fib fib = {
+			.isc = isc, .noi = noi, .sum = (u8(in) & 7) != 0, .aisbo = (uint8_t)(f == k->fns[0] ? 0 : 1),
+			.aibv = 0xa000 + (f == k->fns[0] ? 0 : 0x10), .aisb = 0xa800,
+		};
+
+		zpci_fib_encode(&fib, fz_ram + 0x9000);
+		g[1] = (uint64_t)fh << 32 | (what & 0x80 ? ZPCI_MOD_FC_DEREG_INT : ZPCI_MOD_FC_REG_INT);
+		g[5] = 0x9000;
+		insn(k, 0xe310, 0x500000d0, g);		/* MPCIFC r1, 0(r5) */
+	}
+	if ((what & 4) && f->msix.nvec) {	/* MSI-X on (or off), function mask */
+		uint16_t ctrl = (uint16_t)((what & 0x40 ? 0 : 0x8000) | (what & 0x20 ? 0x4000 : 0));
+
+		pcistg(k, fh, 15, f->msix.cap + 2, 2, (uint16_t)(ctrl >> 8 | ctrl << 8));
+	}
+	if ((what & 8) && f->msix.nvec) {	/* the table: messages, masks */
+		uint8_t masks = u8(in);
+
+		for (unsigned v = 0; v < f->msix.nvec && v < 4; v++) {
+			uint64_t e = f->msix.table_off + 16 * v;
+			uint64_t msia = f->group->msia;
+
+			pcistg(k, fh, f->msix.table_bar, e, 4, __builtin_bswap32((uint32_t)msia));
+			pcistg(k, fh, f->msix.table_bar, e + 4, 4,
+			       __builtin_bswap32((uint32_t)(msia >> 32)));
+			pcistg(k, fh, f->msix.table_bar, e + 8, 4, __builtin_bswap32(v));
+			pcistg(k, fh, f->msix.table_bar, e + 12, 4,
+			       __builtin_bswap32((masks >> v) & 1));
+		}
+	}
+	if (what & 16) {	/* CLP SET PCI FN: disable */
+		memset(fz_ram + 0x8000, 0, 4096);
+		be16_put(fz_ram + 0x8000, 32);
+		be16_put(fz_ram + 0x8002, 0x0005);
+		be32_put(fz_ram + 0x8010, fh);
+		fz_ram[0x8016] = 1;
+		be16_put(fz_ram + 0x8020, 4096 - 32);
+		g[2] = 0x8000;
+		insn(k, 0xb9a0, (uint32_t)0x02 << 24 | 2u << 16, g);
+	}
+}
+
+static void run_input(const uint8_t *d, size_t size)
+{
+	struct zv_mem_region mem = { .gpa = 0, .size = FZ_RAM, .host = fz_ram };
+	struct zv_kvm_config cfg = { .flic_fd = -1, .mem = &mem, .n_mem = 1 };
+	struct in in = { d, size };
+	struct zv_kvm *k;
+	char err[160];
+
+	memset(fz_ram, 0, sizeof(fz_ram));
+	sim_init(fz_ram, FZ_RAM);
+	S.has_ais = u8(&in) & 1;
+	cfg.vm_fd = S.vm_fd;
+	cfg.flags = u8(&in) & ZV_KVM_NO_IRQFD;
+	k = zv_kvm_create(&cfg, err, sizeof(err));
+	if (!k) {
+		fz_fail("zv_kvm_create: %s", err);
+		sim_fini();
+		return;
+	}
+	for (unsigned i = 0; i < 2; i++)
+		if (!zv_kvm_add(k, "emu:dma,vectors=4", err, sizeof(err)))
+			fz_fail("zv_kvm_add: %s", err);
+	for (unsigned steps = 0; in.n && steps < 64 && !fz_failed; steps++) {
+		uint8_t op = u8(&in);
+
+		if (op < 150) {			/* an exit */
+			struct kvm_run run;
+			uint16_t ipa = ipas[u8(&in) % (sizeof(ipas) / sizeof(ipas[0]))];
+			uint32_t ipb = u32(&in);
+
+			memset(&run, 0, sizeof(run));
+			run.exit_reason = u8(&in) < 250 ? KVM_EXIT_S390_SIEIC : KVM_EXIT_S390_STSI;
+			run.s390_sieic.icptcode = u8(&in) < 240 ? ICPT_INSTRUCTION : 8;
+			if ((ipa & 0xff) == 0)	/* E3, EB, 83: registers in the low byte */
+				ipa |= u8(&in);
+			if ((ipa >> 8) == 0xe3 || (ipa >> 8) == 0xeb)
+				ipb = (ipb & ~0xffu) | (u8(&in) & 1 ? 0xd0 : (ipa >> 8) == 0xe3 ? 0xd4 : 0xd1);
+			run.s390_sieic.ipa = ipa;
+			run.s390_sieic.ipb = ipb;
+			run.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
+			{
+				uint8_t m = u8(&in);
+
+				if (m & 1)
+					run.psw_mask |= ZV_PSW_MASK_DAT;
+				if (m & 2)
+					run.psw_mask |= ZV_PSW_MASK_PSTATE;
+				if (m & 4)
+					run.psw_mask &= ~ZV_PSW_MASK_EA;
+				if (m & 8)
+					run.psw_mask &= ~ZV_PSW_MASK_BA;
+				run.psw_mask |= (uint64_t)((m >> 4) & 3) << 46;	/* ASC */
+			}
+			run.psw_addr = 0x10004;
+			run.kvm_valid_regs = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS |
+					     KVM_SYNC_PREFIX;
+			for (unsigned r = 0; r < 16; r++)
+				run.s.regs.gprs[r] = reg(&in, k);
+			run.s.regs.crs[1] = addr(&in) & ~0xfffULL;
+			run.s.regs.crs[1] |= u8(&in) & 0x2f;
+			run.s.regs.acrs[u8(&in) & 15] = u8(&in) & 3;
+			run.s.regs.prefix = u8(&in) & 1 ? (uint64_t)(u8(&in) & 0x7f) << 13 : 0;
+			exit_once(k, &run);
+		} else if (op < 170) {		/* Linux's steps on a function */
+			bringup(k, &in);
+		} else if (op < 200) {		/* the guest writes its storage */
+			uint64_t a = u16(&in) << 4;
+			unsigned n = u8(&in);
+
+			for (unsigned i = 0; i < n && a + i < FZ_RAM; i++)
+				fz_ram[a + i] = u8(&in);
+		} else if (op < 240) {		/* a device signals a vector */
+			struct zv_function *f = k->fns[u8(&in) % k->nfns];
+			struct zv_irq_route r;
+			uint64_t one = 1;
+
+			if (zv_function_irq_route(f, u8(&in) & 3, &r) == 0 &&
+			    write(r.eventfd, &one, sizeof(one)) != sizeof(one))
+				fz_fail("eventfd write: %s", strerror(errno));
+			sim_poll_irqfds();
+			if (zv_kvm_dispatch(k) < 0)
+				fz_fail("zv_kvm_dispatch: %s", strerror(errno));
+		} else {			/* the host takes a function or gives it back */
+			zv_function_set_standby(k->fns[u8(&in) % k->nfns], u8(&in) & 1);
+			if (zv_kvm_dispatch(k) < 0)
+				fz_fail("zv_kvm_dispatch: %s", strerror(errno));
+		}
+		check_routes(k);
+	}
+	zv_kvm_destroy(k);
+	sim_fini();
+}
+
+/* ---- seeds ------------------------------------------------------------------- */
+
+/* an exit: ipa index, ipb, registers given as "raw" (kind 5) values */
+static void s_exit(struct out *o, uint8_t ipa_idx, uint8_t low, uint32_t ipb, uint8_t op2,
+		   uint8_t psw, const uint64_t *gpr)
+{
+	o8(o, 0);
+	o8(o, ipa_idx);
+	o32(o, ipb);
+	o8(o, 0);		/* SIEIC */
+	o8(o, 0);		/* instruction */
+	if (ipa_idx == 4 || ipa_idx == 5 || ipa_idx == 9)
+		o8(o, low);
+	if (ipa_idx == 4 || ipa_idx == 5)
+		o8(o, op2);
+	o8(o, psw);
+	for (unsigned r = 0; r < 16; r++) {
+		o8(o, 5);
+		o64(o, gpr[r]);
+	}
+	o8(o, 0);		/* CR1 */
+	o16(o, 0);
+	o8(o, 0);
+	o8(o, 0);		/* AR */
+	o8(o, 0);
+	o8(o, 0);		/* prefix */
+}
+
+static void s_store(struct out *o, uint16_t a16, const uint8_t *b, uint8_t n)
+{
+	o8(o, 150);
+	o16(o, a16);
+	o8(o, n);
+	obytes(o, b, n);
+}
+
+static void make_seeds(fz_emit_fn emit)
+{
+	static struct out o;
+	uint64_t g[16] = { 0 };
+	uint8_t clp_list[32] = { 0x00, 0x20, 0x00, 0x01 };	/* CLP LIST PCI, 32 bytes */
+
+	/* CLP LIST at 0x8000 (r2), then a STCRW and a CHSC */
+	o.n = 0;
+	o8(&o, 1);
+	o8(&o, 0);
+	s_store(&o, 0x800, clp_list, sizeof(clp_list));
+	g[2] = 0x8000;
+	s_exit(&o, 0, 0, 0x00220000, 0, 0, g);
+	g[5] = 0x3000;
+	s_exit(&o, 6, 0, 0x50000000, 0, 0, g);
+	g[1] = 0x4000;
+	s_exit(&o, 7, 0, 0x00100000, 0, 0, g);
+	emit("clp-css", o.b, o.n);
+	/* PCILG in problem state, SIC single mode, a DAT exit, a standby */
+	o.n = 0;
+	o8(&o, 1);
+	o8(&o, 0);
+	memset(g, 0, sizeof(g));
+	s_exit(&o, 2, 0, 0x00100000, 0, 2, g);
+	g[1] = 1;
+	g[3] = 2ULL << 27;
+	s_exit(&o, 5, 0x13, 0, 0xd1, 0, g);
+	g[2] = 0x123456;
+	s_exit(&o, 0, 0, 0x00220000, 0, 1, g);
+	o8(&o, 250);
+	o8(&o, 0);
+	o8(&o, 1);
+	emit("pgm-sic-dat", o.b, o.n);
+	/* signals and dispatches with the irqfd path off */
+	o.n = 0;
+	o8(&o, 0);
+	o8(&o, ZV_KVM_NO_IRQFD);
+	for (unsigned i = 0; i < 4; i++) {
+		o8(&o, 200);
+		o8(&o, (uint8_t)i);
+		o8(&o, (uint8_t)i);
+	}
+	emit("signals", o.b, o.n);
+	/* both functions brought up (enable, register, MSI-X on, table with
+	 * vector 1 masked), signals on every vector, a mask change, standby */
+	o.n = 0;
+	o8(&o, 1);
+	o8(&o, 0);
+	for (unsigned f = 0; f < 2; f++) {
+		o8(&o, 150);
+		o8(&o, (uint8_t)f);
+		o8(&o, 0x0f);		/* enable, register, MSI-X on, table */
+		o8(&o, (uint8_t)(2 + f));	/* ISC */
+		o8(&o, 3);		/* noi 4 */
+		o8(&o, 1);		/* summary */
+		o8(&o, 0x02);		/* vector 1 masked */
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		o8(&o, 200);
+		o8(&o, (uint8_t)(i >> 2));
+		o8(&o, (uint8_t)i);
+	}
+	o8(&o, 150);
+	o8(&o, 0);
+	o8(&o, 0x08);		/* the table again: everything unmasked */
+	o8(&o, 0);
+	o8(&o, 0);
+	o8(&o, 0);
+	o8(&o, 240);
+	o8(&o, 1);
+	o8(&o, 1);
+	emit("bringup", o.b, o.n);
+}
+
+FUZZ_MAIN(kvm, 3000, 2048, 300)
