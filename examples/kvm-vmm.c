@@ -359,6 +359,18 @@ int main(int argc, char **argv)
 	}
 	v.done = 1;
 	pthread_join(thr, NULL);
+	{
+		struct zv_kvm_stats st;
+
+		zv_kvm_stats_get(v.zk, &st);
+		fprintf(stderr, "kvm-vmm: %s\n  %llu exits, %llu zPCI intercepts, %llu program "
+			"interruptions; %llu vectors routed through irqfds at the end, %llu routing "
+			"updates, %llu adapter interruptions injected by zvfio\n", why,
+			(unsigned long long)st.exits, (unsigned long long)st.intercepts,
+			(unsigned long long)st.program_interruptions, (unsigned long long)st.routes,
+			(unsigned long long)st.routing_updates,
+			(unsigned long long)st.software_injections);
+	}
 	for (unsigned i = 0; i < v.nkeys; i++)
 		fprintf(stderr, "guest report: %s = %llu\n", v.keys[i],
 			(unsigned long long)v.values[i]);

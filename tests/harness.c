@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -52,4 +56,17 @@ int main(int argc, char **argv)
 	}
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+const char *th_guest_image(const char *name)
+{
+	static char path[PATH_MAX + 64];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return name;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/../../guest/%s", dirname(exe), name);
+	return path;
 }

@@ -15,6 +15,9 @@
 typedef void (*th_fn)(void);
 void th_register(const char *name, th_fn fn);
 void th_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The path of the build's guest image name (<build>/guest/NAME), from the
+ * test binary's own place, <build>/tests/DIR/; a static buffer. */
+const char *th_guest_image(const char *name);
 
 #define TEST(name)                                                              \
 	static void name(void);                                                 \

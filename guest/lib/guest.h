@@ -33,6 +33,14 @@ static inline void zv_write(const char *s, size_t n) { hcall(ZV_HC_WRITE, (uintp
 __attribute__((noreturn)) void zv_exit(int status);
 static inline void zv_report(const char *key, uint64_t v) { hcall(ZV_HC_REPORT, (uintptr_t)key, v); }
 static inline uint64_t zv_time_ns(void) { return hcall(ZV_HC_TIME, 0, 0); }
+/* STORE CLOCK: the TOD clock (bit 51 = 1 microsecond) */
+static inline uint64_t stck(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("stck %0" : "=Q"(t) : : "cc");
+	return t;
+}
 size_t zv_getargs(char *buf, size_t size);
 /* Argument "key=value" from the argument string (pairs separated by blanks
  * or commas): the value NUL-terminated into out; false if absent. */

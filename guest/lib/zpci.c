@@ -652,7 +652,9 @@ unsigned zpci_cap(struct zdev *z, uint8_t id)
 
 /* Linux's order: enable MSI-X with the function masked, program the
  * entries (address = MSIA, data = vector number), then unmask. */
-int zpci_msix_enable(struct zdev *z, unsigned nvec)
+/* The MSI-X capability and table of z, for nvec vectors: its message
+ * control, or -1 when there is none or it is too small. */
+static int msix_find(struct zdev *z, unsigned nvec)
 {
 	uint32_t tbl;
 	uint16_t ctl;
@@ -666,6 +668,13 @@ int zpci_msix_enable(struct zdev *z, unsigned nvec)
 	tbl = cfg_read(z, z->msix_cap + 4, 4);
 	z->msix_bar = tbl & 7;
 	z->msix_table = tbl & ~7u;
+	return ctl;
+}
+
+int zpci_msix_enable(struct zdev *z, unsigned nvec)
+{
+	if (msix_find(z, nvec) < 0)
+		return -1;
 	cfg_write(z, z->msix_cap + 2, 2, 0xc000);	/* enable + function mask */
 	for (unsigned v = 0; v < nvec; v++) {
 		uint64_t e = z->msix_table + 16 * v;
@@ -689,18 +698,12 @@ int zpci_msix_enable(struct zdev *z, unsigned nvec)
  */
 int zpci_msix_enable_masked(struct zdev *z, unsigned nvec)
 {
-	uint32_t tbl;
+	int c = msix_find(z, nvec);
 	uint16_t ctl;
 
-	z->msix_cap = (uint16_t)zpci_cap(z, 0x11);
-	if (!z->msix_cap)
+	if (c < 0)
 		return -1;
-	ctl = (uint16_t)cfg_read(z, z->msix_cap + 2, 2);
-	if ((ctl & 0x7ffu) + 1 < nvec)
-		return -1;
-	tbl = cfg_read(z, z->msix_cap + 4, 4);
-	z->msix_bar = tbl & 7;
-	z->msix_table = tbl & ~7u;
+	ctl = (uint16_t)c;
 	cfg_write(z, z->msix_cap + 2, 2, (ctl & 0x3fffu) | 0xc000);	/* enable + function mask */
 	for (unsigned v = 0; v < nvec; v++) {
 		uint64_t e = z->msix_table + 16 * v;

@@ -75,14 +75,6 @@ static uint64_t build_tables(void)
 	return (uintptr_t)rtt | 0x04 | 3;		/* DT region-third, TL 3 */
 }
 
-static uint64_t stck(void)
-{
-	uint64_t t;
-
-	asm volatile("stck %0" : "=Q"(t) : : "cc");
-	return t;
-}
-
 /* Run through the 2 TiB alias: its own address, the clock, the functions
  * CLP lists, function 0's vendor and device IDs. */
 struct alias_out {

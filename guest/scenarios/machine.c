@@ -32,14 +32,6 @@ asm(".pushsection .text\n"
     "	lpswe	0x130\n"
     ".popsection\n");
 
-static uint64_t stck(void)
-{
-	uint64_t t;
-
-	asm volatile("stck %0" : "=Q"(t) : : "cc");
-	return t;
-}
-
 static int sleep_ms(uint64_t ms)
 {
 	static uint64_t wpsw[2] __attribute__((aligned(8))) = { 0x0102000180000000ULL, 0 };

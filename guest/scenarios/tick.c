@@ -59,14 +59,6 @@ asm(".pushsection .text\n"
     "	lpswe	0x130\n"
     ".popsection\n");
 
-static uint64_t stck(void)
-{
-	uint64_t t;
-
-	asm volatile("stck %0" : "=Q"(t) : : "cc");
-	return t;
-}
-
 int guest_main(void)
 {
 	uint64_t n = arg_u64("n", 100000000), us = arg_u64("us", 100), cr0, t0, t1, ms;

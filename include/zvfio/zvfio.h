@@ -477,6 +477,17 @@ ZV_API unsigned zv_host_time_devices(const struct zv_machine *m);
  * empty, the next event raises a new CRW.
  */
 ZV_API int zv_chsc_sei_nt2(struct zv_machine *m, uint8_t *rsp, size_t len);
+/*
+ * CHSC, for a binding without a channel subsystem of its own: answer the
+ * command in the 4096-byte block at blk (the request header, then the
+ * response after its length): Store Event Information (0x000e) from the
+ * PCI events (zv_chsc_sei_nt2()) when notification type 2 or none is
+ * asked for, "no event" (0x0005) for other types, "command not
+ * provided" (0x0004) for other commands. 0: the binding sets cc 0;
+ * ZV_PGM_OPERAND: a request length that is not a multiple of 8 in
+ * 16..4088; -1 with EINVAL for m or blk NULL.
+ */
+ZV_API int zv_chsc(struct zv_machine *m, uint8_t *blk);
 /* STCRW: true, with *crw = 0x0b000000 (channel subsystem, event information
  * pending), when a CRW is waiting to be stored, which this clears; false
  * (*crw untouched) when none. One CRW stands for all events queued until

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arch/be.h"
 #include "core.h"
 #include "events.h"
 
@@ -88,6 +89,46 @@ ZV_API bool zv_crw_take(struct zv_machine *m, uint32_t *crw)
 	m->crw_pending = false;
 	*crw = CRW_CSS_EVENT_PENDING;
 	return true;
+}
+
+/*
+ * CHSC for a binding without a channel subsystem of its own (QEMU's
+ * ioinst_handle_chsc: the block is a page, its request header's length
+ * a multiple of 8 in 16-4088): Store Event Information (0x000e) with
+ * notification types 0 or 2 selected, or none (all), answered from the
+ * PCI events; other types "no event" (0x0005); other commands "not
+ * provided" (0x0004).
+ */
+ZV_API int zv_chsc(struct zv_machine *m, uint8_t *blk)
+{
+	uint16_t len, cmd;
+	uint8_t *rsp;
+
+	if (!m || !blk) {
+		errno = EINVAL;
+		return -1;
+	}
+	len = be16_get(blk);
+	cmd = be16_get(blk + 2);
+	if (len < 16 || len > 4088 || (len & 7))
+		return ZV_PGM_OPERAND;
+	rsp = blk + len;
+	if (cmd == 0x000e && len == 16) {
+		uint64_t ntsm = be64_get(blk + 8);
+
+		if (ntsm == 0 || (ntsm & (1ULL << 61))) {	/* NT2: PCI */
+			zv_chsc_sei_nt2(m, rsp, 4096 - len);
+			return 0;
+		}
+		memset(rsp, 0, 8);
+		be16_put(rsp, 8);
+		be16_put(rsp + 2, 0x0005);	/* no event of these types */
+		return 0;
+	}
+	memset(rsp, 0, 8);
+	be16_put(rsp, 8);
+	be16_put(rsp + 2, 0x0004);		/* command not provided */
+	return 0;
 }
 
 ZV_API int zv_chsc_sei_nt2(struct zv_machine *m, uint8_t *rsp, size_t len)

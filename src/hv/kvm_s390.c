@@ -669,9 +669,8 @@ static void set_cc(struct zv_cpu *cpu, unsigned cc)
 /*
  * STCRW (S format): the pending channel report word at the operand, cc 0;
  * zeros and cc 1 when none (Principles of Operation, "STORE CHANNEL REPORT
- * WORD"). CHSC (RRE, the block's address in R1): Store Event Information
- * (0x000e) answered from the machine's PCI events, anything else "command
- * not provided" (0x0004). Returns 0, a program code, or -1: not these.
+ * WORD"). CHSC (RRE, the block's address in R1): zv_chsc(). Returns 0 or
+ * a program code.
  */
 static int css_insn(struct zv_kvm *k, struct zv_cpu *cpu, uint16_t ipa, uint32_t ipb)
 {
@@ -696,35 +695,17 @@ static int css_insn(struct zv_kvm *k, struct zv_cpu *cpu, uint16_t ipa, uint32_t
 		set_cc(cpu, have ? 0 : 1);
 		return 0;
 	}
-	/* CHSC: a 4 KiB block, 16-byte request then the response
-	 * (QEMU's ioinst_handle_chsc) */
+	/* CHSC: the block's address in R1 (a page) */
 	unsigned r1 = (ipb >> 20) & 0xf;
-	uint16_t len, cmd;
 
 	if (cpu->gpr[r1] & 0xfff)
 		return ZV_PGM_SPECIFICATION;
 	rc = operand(k, cpu, cpu->gpr[r1], r1, true, 4096, &p);
 	if (rc)
 		return rc;
-	len = be16_get(p);
-	cmd = be16_get(p + 2);
-	if (len < 16 || len > 4088 || (len & 7))
-		return ZV_PGM_OPERAND;
-	if (cmd == 0x000e && len == 16) {
-		uint64_t ntsm = be64_get(p + 8);
-
-		if (ntsm == 0 || (ntsm & (1ULL << 61))) {	/* NT2: PCI */
-			zv_chsc_sei_nt2(k->m, p + len, 4096 - len);
-		} else {
-			memset(p + len, 0, 8);
-			be16_put(p + len, 8);
-			be16_put(p + len + 2, 0x0005);	/* no event of these types */
-		}
-	} else {
-		memset(p + len, 0, 8);
-		be16_put(p + len, 8);
-		be16_put(p + len + 2, 0x0004);		/* command not provided */
-	}
+	rc = zv_chsc(k->m, p);
+	if (rc)
+		return rc;
 	set_cc(cpu, 0);
 	return 0;
 }

@@ -182,8 +182,6 @@ int sys_stcrw(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask, uint64_t a
 int sys_chsc(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 {
 	uint64_t a = sc_gpr(sc, b[3] >> 4), abs;	/* CHSC: the block address is in R1 */
-	uint8_t *blk, rq[16];
-	uint16_t len, cmd;
 	int rc;
 
 	if (!(mask & ZV_PSW_MASK_EA))
@@ -193,29 +191,11 @@ int sys_chsc(struct zv_softcpu *sc, const uint8_t *b, uint64_t mask)
 	rc = sc_translate(sc, mask, a, b[3] >> 4, SC_WRITE, &abs);
 	if (rc)
 		return rc;
-	if (!sc_read(sc, abs, rq, sizeof(rq)) || abs + 4096 > sc->ram_size)
+	if (abs + 4096 > sc->ram_size)
 		return PGM_ADDRESSING;
-	a = abs;
-	len = be16_get(rq);
-	cmd = be16_get(rq + 2);
-	if (len < 16 || len > 4088 || (len & 7))
-		return PGM_OPERAND;
-	blk = sc->ram + a;
-	if (cmd == 0x000e && len == 16) {
-		uint64_t ntsm = be64_get(rq + 8);
-
-		if (ntsm == 0 || (ntsm & (1ULL << 61))) {	/* NT2: PCI */
-			zv_chsc_sei_nt2(sc->m, blk + len, 4096 - len);
-		} else {
-			memset(blk + len, 0, 8);
-			be16_put(blk + len, 8);
-			be16_put(blk + len + 2, 0x0005);	/* no event of these types */
-		}
-	} else {
-		memset(blk + len, 0, 8);
-		be16_put(blk + len, 8);
-		be16_put(blk + len + 2, 0x0004);	/* command not provided */
-	}
+	rc = zv_chsc(sc->m, sc->ram + abs);
+	if (rc)
+		return rc;
 	sc_set_cc(sc, 0);
 	return 0;
 }

@@ -29,15 +29,7 @@
 
 static const char *image(const char *name)
 {
-	static char path[PATH_MAX + 64];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return name;
-	exe[n] = 0;
-	snprintf(path, sizeof(path), "%s/../../guest/%s", dirname(exe), name);
-	return path;
+	return th_guest_image(name);
 }
 
 static uint8_t *ram;
