@@ -17,8 +17,6 @@
  */
 #include "hv/kvm_sim.h"
 
-#include "arch/fib.h"
-#include "core/core.h"
 #include "fuzz_common.h"
 
 #define FZ_RAM (1u << 20)
@@ -102,100 +100,29 @@ static void exit_once(struct zv_kvm *k, struct kvm_run *run)
 	}
 }
 
-/* A supervisor-state, DAT-off instruction exit with the given registers. */
-static void insn(struct zv_kvm *k, uint16_t ipa, uint32_t ipb, const uint64_t *gpr)
-{
-	struct kvm_run run;
-
-	memset(&run, 0, sizeof(run));
-	run.exit_reason = KVM_EXIT_S390_SIEIC;
-	run.s390_sieic.icptcode = ICPT_INSTRUCTION;
-	run.s390_sieic.ipa = ipa;
-	run.s390_sieic.ipb = ipb;
-	run.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
-	run.psw_addr = 0x10004;
-	run.kvm_valid_regs = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS | KVM_SYNC_PREFIX;
-	memcpy(run.s.regs.gprs, gpr, sizeof(run.s.regs.gprs));
-	exit_once(k, &run);
-}
-
-static void pcistg(struct zv_kvm *k, uint32_t fh, unsigned pcias, uint64_t off, unsigned len,
-		   uint64_t data)
-{
-	uint64_t g[16] = { 0 };
-
-	g[1] = data;
-	g[2] = (uint64_t)fh << 32 | (uint64_t)pcias << 16 | len;
-	g[3] = off;
-	insn(k, 0xb9d0, 0x00120000, g);		/* PCISTG r1, r2 */
-}
-
 /*
  * What Linux's zPCI code does to a function, as exits, with parameters
- * from the input: enable (CLP SET PCI FN), register adapter interruptions
- * (MPCIFC, a FIB at 0x9000), MSI-X on, the vectors programmed and some
- * unmasked -- the state where routes exist -- or parts of the reverse.
+ * from the input: enable (CLP SET PCI FN), register or deregister adapter
+ * interruptions (MPCIFC), MSI-X on or off and the function mask, the
+ * table's messages and masks -- the state where routes exist -- and
+ * disable.
  */
 static void bringup(struct zv_kvm *k, struct in *in)
 {
 	struct zv_function *f = k->fns[u8(in) % k->nfns];
 	uint8_t what = u8(in), isc = u8(in) & 7, noi = (uint8_t)(1 + (u8(in) & 3));
-	uint64_t g[16] = { 0 };
-	uint32_t fh;
+	bool sum = (u8(in) & 7) != 0;
 
-	if (what & 1) {		/* CLP SET PCI FN: enable */
-		memset(fz_ram + 0x8000, 0, 4096);
-		be16_put(fz_ram + 0x8000, 32);
-		be16_put(fz_ram + 0x8002, 0x0005);
-		be32_put(fz_ram + 0x8010, zv_function_fh(f));
-		fz_ram[0x8016] = 0;
-		fz_ram[0x8017] = 1;
-		be16_put(fz_ram + 0x8020, 4096 - 32);
-		g[2] = 0x8000;
-		insn(k, 0xb9a0, (uint32_t)0x02 << 24 | 2u << 16, g);
-	}
-	fh = zv_function_fh(f);
-	if (what & 2) {		/* MPCIFC: register or deregister interruptions */
-		struct zpci_fib fib = {
-			.isc = isc, .noi = noi, .sum = (u8(in) & 7) != 0, .aisbo = (uint8_t)(f == k->fns[0] ? 0 : 1),
-			.aibv = 0xa000 + (f == k->fns[0] ? 0 : 0x10), .aisb = 0xa800,
-		};
-
-		zpci_fib_encode(&fib, fz_ram + 0x9000);
-		g[1] = (uint64_t)fh << 32 | (what & 0x80 ? ZPCI_MOD_FC_DEREG_INT : ZPCI_MOD_FC_REG_INT);
-		g[5] = 0x9000;
-		insn(k, 0xe310, 0x500000d0, g);		/* MPCIFC r1, 0(r5) */
-	}
-	if ((what & 4) && f->msix.nvec) {	/* MSI-X on (or off), function mask */
-		uint16_t ctrl = (uint16_t)((what & 0x40 ? 0 : 0x8000) | (what & 0x20 ? 0x4000 : 0));
-
-		pcistg(k, fh, 15, f->msix.cap + 2, 2, (uint16_t)(ctrl >> 8 | ctrl << 8));
-	}
-	if ((what & 8) && f->msix.nvec) {	/* the table: messages, masks */
-		uint8_t masks = u8(in);
-
-		for (unsigned v = 0; v < f->msix.nvec && v < 4; v++) {
-			uint64_t e = f->msix.table_off + 16 * v;
-			uint64_t msia = f->group->msia;
-
-			pcistg(k, fh, f->msix.table_bar, e, 4, __builtin_bswap32((uint32_t)msia));
-			pcistg(k, fh, f->msix.table_bar, e + 4, 4,
-			       __builtin_bswap32((uint32_t)(msia >> 32)));
-			pcistg(k, fh, f->msix.table_bar, e + 8, 4, __builtin_bswap32(v));
-			pcistg(k, fh, f->msix.table_bar, e + 12, 4,
-			       __builtin_bswap32((masks >> v) & 1));
-		}
-	}
-	if (what & 16) {	/* CLP SET PCI FN: disable */
-		memset(fz_ram + 0x8000, 0, 4096);
-		be16_put(fz_ram + 0x8000, 32);
-		be16_put(fz_ram + 0x8002, 0x0005);
-		be32_put(fz_ram + 0x8010, fh);
-		fz_ram[0x8016] = 1;
-		be16_put(fz_ram + 0x8020, 4096 - 32);
-		g[2] = 0x8000;
-		insn(k, 0xb9a0, (uint32_t)0x02 << 24 | 2u << 16, g);
-	}
+	if (what & 1)
+		sim_fn_set(k, f, true);
+	if (what & 2)
+		sim_fn_irqs(k, f, !(what & 0x80), isc, noi, sum);
+	if (what & 4)
+		sim_fn_msix(k, f, !(what & 0x40), what & 0x20);
+	if (what & 8)
+		sim_fn_table(k, f, u8(in));
+	if (what & 16)
+		sim_fn_set(k, f, false);
 }
 
 static void run_input(const uint8_t *d, size_t size)
@@ -208,6 +135,7 @@ static void run_input(const uint8_t *d, size_t size)
 
 	memset(fz_ram, 0, sizeof(fz_ram));
 	sim_init(fz_ram, FZ_RAM);
+	sim_exit_hook = exit_once;
 	S.has_ais = u8(&in) & 1;
 	cfg.vm_fd = S.vm_fd;
 	cfg.flags = u8(&in) & ZV_KVM_NO_IRQFD;
@@ -392,9 +320,10 @@ static void make_seeds(fz_emit_fn emit)
 	o8(&o, 150);
 	o8(&o, 0);
 	o8(&o, 0x08);		/* the table again: everything unmasked */
+	o8(&o, 0);		/* ISC, noi, summary: not used */
 	o8(&o, 0);
 	o8(&o, 0);
-	o8(&o, 0);
+	o8(&o, 0);		/* masks */
 	o8(&o, 240);
 	o8(&o, 1);
 	o8(&o, 1);

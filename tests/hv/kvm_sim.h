@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,9 @@ static int sim_ioctl(int fd, unsigned long req, ...);
 #define ioctl sim_ioctl
 #include "hv/kvm_s390.c"
 #undef ioctl
+
+#include "arch/fib.h"
+#include "core/core.h"
 
 /* ---- the simulated kernel -------------------------------------------------- */
 
@@ -59,7 +64,11 @@ static struct sim {
 	uint32_t last_cr14;
 	int fail_req_errno;		/* > 0: the next call of fail_req fails so */
 	unsigned long fail_req;
+	/* every call, in order (the last SIM_LOG) */
+	struct { unsigned long req; int fd; uint32_t flags; } log[256];
+	unsigned nlog;
 } S;
+#define SIM_LOG 256
 
 static void sim_init(uint8_t *mem, uint64_t size)
 {
@@ -331,6 +340,10 @@ static int sim_ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	S.log[S.nlog % SIM_LOG].req = req;
+	S.log[S.nlog % SIM_LOG].fd = fd;
+	S.log[S.nlog % SIM_LOG].flags = req == KVM_IRQFD ? ((const struct kvm_irqfd *)arg)->flags : 0;
+	S.nlog++;
 	S.calls++;
 	if (S.fail_req == req && S.fail_req_errno) {
 		int e = S.fail_req_errno;
@@ -415,6 +428,122 @@ static int sim_ioctl(int fd, unsigned long req, ...)
 	if (req == KVM_SET_DEVICE_ATTR && fd == S.vfio_fd)
 		return sim_vfio_attr(arg);
 	return fail(ENOTTY);
+}
+
+/* ---- exits, as a guest causes them ------------------------------------------ */
+
+/* Each exit goes through this: zv_kvm_handle_exit() by default; a user
+ * (the fuzz target) checks its invariants around it. */
+static void sim_plain_exit(struct zv_kvm *k, struct kvm_run *run)
+{
+	S.run = run;
+	zv_kvm_handle_exit(k, S.vcpu_fd, run);
+}
+
+static void (*sim_exit_hook)(struct zv_kvm *k, struct kvm_run *run) = sim_plain_exit;
+
+/* A supervisor-state, DAT-off instruction exit with the given registers;
+ * the kvm_run it leaves is *out when out is not NULL. */
+static void sim_insn(struct zv_kvm *k, uint16_t ipa, uint32_t ipb, const uint64_t *gpr,
+		     struct kvm_run *out)
+{
+	struct kvm_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.exit_reason = KVM_EXIT_S390_SIEIC;
+	run.s390_sieic.icptcode = ICPT_INSTRUCTION;
+	run.s390_sieic.ipa = ipa;
+	run.s390_sieic.ipb = ipb;
+	run.psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA;
+	run.psw_addr = 0x10004;
+	run.kvm_valid_regs = KVM_SYNC_GPRS | KVM_SYNC_ACRS | KVM_SYNC_CRS | KVM_SYNC_PREFIX;
+	memcpy(run.s.regs.gprs, gpr, sizeof(run.s.regs.gprs));
+	sim_exit_hook(k, &run);
+	if (out)
+		*out = run;
+}
+
+static void sim_pcistg(struct zv_kvm *k, uint32_t fh, unsigned pcias, uint64_t off, unsigned len,
+		       uint64_t data)
+{
+	uint64_t g[16] = { 0 };
+
+	g[1] = data;
+	g[2] = (uint64_t)fh << 32 | (uint64_t)pcias << 16 | len;
+	g[3] = off;
+	sim_insn(k, 0xb9d0, 0x00120000, g, NULL);	/* PCISTG r1, r2 */
+}
+
+/* Linux's steps on a function, as exits. CLP SET PCI FN (a block at
+ * 0x8000): enable or disable. */
+static void sim_fn_set(struct zv_kvm *k, struct zv_function *f, bool enable)
+{
+	uint64_t g[16] = { 0 };
+
+	memset(S.mem + 0x8000, 0, 4096);
+	be16_put(S.mem + 0x8000, 32);
+	be16_put(S.mem + 0x8002, 0x0005);
+	be32_put(S.mem + 0x8010, zv_function_fh(f));
+	S.mem[0x8016] = enable ? 0 : 1;
+	S.mem[0x8017] = 1;
+	be16_put(S.mem + 0x8020, 4096 - 32);
+	g[2] = 0x8000;
+	sim_insn(k, 0xb9a0, (uint32_t)0x02 << 24 | 2u << 16, g, NULL);
+}
+
+/* MPCIFC register (a FIB at 0x9000: the AIBV at 0xa000 or 0xa010 by
+ * function, the AISB at 0xa800, its bit by function) or deregister. */
+static void sim_fn_irqs(struct zv_kvm *k, struct zv_function *f, bool reg, uint8_t isc,
+			uint8_t noi, bool sum)
+{
+	bool first = f == k->fns[0];
+	struct zpci_fib fib = {
+		.isc = isc, .noi = noi, .sum = sum, .aisbo = first ? 0 : 1,
+		.aibv = first ? 0xa000 : 0xa010, .aisb = 0xa800,
+	};
+	uint64_t g[16] = { 0 };
+
+	zpci_fib_encode(&fib, S.mem + 0x9000);
+	g[1] = (uint64_t)zv_function_fh(f) << 32 | (reg ? ZPCI_MOD_FC_REG_INT : ZPCI_MOD_FC_DEREG_INT);
+	g[5] = 0x9000;
+	sim_insn(k, 0xe310, 0x500000d0, g, NULL);	/* MPCIFC r1, 0(r5) */
+}
+
+/* MSI-X message control: enable, function mask. */
+static void sim_fn_msix(struct zv_kvm *k, struct zv_function *f, bool on, bool maskall)
+{
+	uint16_t ctrl = (uint16_t)((on ? 0x8000 : 0) | (maskall ? 0x4000 : 0));
+
+	if (f->msix.nvec)
+		sim_pcistg(k, zv_function_fh(f), 15, f->msix.cap + 2, 2,
+			   (uint16_t)(ctrl >> 8 | ctrl << 8));
+}
+
+/* The first four table entries: zPCI messages for vectors 0-3, masked as
+ * the bits of masks say. */
+static void sim_fn_table(struct zv_kvm *k, struct zv_function *f, uint8_t masks)
+{
+	uint32_t fh = zv_function_fh(f);
+	uint64_t msia = f->group->msia;
+
+	for (unsigned v = 0; v < f->msix.nvec && v < 4; v++) {
+		uint64_t e = f->msix.table_off + 16 * v;
+
+		sim_pcistg(k, fh, f->msix.table_bar, e, 4, __builtin_bswap32((uint32_t)msia));
+		sim_pcistg(k, fh, f->msix.table_bar, e + 4, 4, __builtin_bswap32((uint32_t)(msia >> 32)));
+		sim_pcistg(k, fh, f->msix.table_bar, e + 8, 4, __builtin_bswap32(v));
+		sim_pcistg(k, fh, f->msix.table_bar, e + 12, 4, __builtin_bswap32((masks >> v) & 1));
+	}
+}
+
+/* Calls of req logged since index from (by the flags when flags_mask) */
+static __attribute__((unused)) unsigned sim_logged(unsigned from, unsigned long req, uint32_t flags_mask, uint32_t flags)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < S.nlog; i++)
+		n += S.log[i % SIM_LOG].req == req && (S.log[i % SIM_LOG].flags & flags_mask) == flags;
+	return n;
 }
 
 #endif

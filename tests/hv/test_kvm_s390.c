@@ -349,6 +349,78 @@ TEST(vfio_devices_are_registered_with_kvm_vfio)
 	free(ram);
 }
 
+/* Routes follow the guest: a vector is routed once its function is
+ * enabled and registered, MSI-X is on and the vector unmasked; four
+ * vectors coming at once cost one KVM_SET_GSI_ROUTING; a mask detaches the
+ * irqfd before the table loses the entry, an unmask attaches it after the
+ * table has it; deregistration and disable take every route away. */
+TEST(routes_follow_the_guests_registrations_and_masks)
+{
+	struct zv_function *f;
+	struct zv_kvm *k;
+	char err[128];
+	unsigned mark;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	k = binding(0);
+	f = zv_kvm_add(k, "emu:dma,vectors=4", err, sizeof(err));
+	sim_fn_set(k, f, true);
+	sim_fn_irqs(k, f, true, 3, 4, true);
+	sim_fn_table(k, f, 0x0f);		/* programmed, all masked */
+	EXPECT_EQ(k->nroutes, 0);
+	sim_fn_msix(k, f, true, false);
+	EXPECT_EQ(k->nroutes, 0);		/* masked vectors stay with zvfio */
+	mark = S.nlog;
+	sim_fn_table(k, f, 0x00);		/* all four unmasked */
+	EXPECT_EQ(k->nroutes, 4);
+	EXPECT_EQ(sim_logged(mark, KVM_SET_GSI_ROUTING, 0, 0), 4);	/* one per unmask */
+	EXPECT_EQ(sim_logged(mark, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, 0), 4);
+	EXPECT_EQ(S.adapters[0].a.id, 8 + 3);	/* QEMU's PCI adapter ids: 8 + ISC */
+	EXPECT_EQ(S.adapters[0].a.swap, 1);
+	/* each table entry's routing before its irqfd */
+	for (unsigned i = mark, routed = 0; i < S.nlog; i++) {
+		if (S.log[i % SIM_LOG].req == KVM_SET_GSI_ROUTING)
+			routed++;
+		else if (S.log[i % SIM_LOG].req == KVM_IRQFD)
+			EXPECT(routed > 0);
+	}
+	/* the function mask: every vector back to zvfio in one update, each
+	 * irqfd detached before it */
+	mark = S.nlog;
+	sim_fn_msix(k, f, true, true);
+	EXPECT_EQ(k->nroutes, 0);
+	EXPECT_EQ(sim_logged(mark, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_DEASSIGN), 4);
+	EXPECT_EQ(sim_logged(mark, KVM_SET_GSI_ROUTING, 0, 0), 1);
+	EXPECT_EQ(S.log[(S.nlog - 1) % SIM_LOG].req, KVM_SET_GSI_ROUTING);
+	/* unmasked again: four routes in one update (one intercept) */
+	mark = S.nlog;
+	sim_fn_msix(k, f, true, false);
+	EXPECT_EQ(k->nroutes, 4);
+	EXPECT_EQ(sim_logged(mark, KVM_SET_GSI_ROUTING, 0, 0), 1);
+	/* an interrupt on a routed vector: the kernel's route sets AIBV bit
+	 * 2 and the summary bit, and injects for ISC 3 */
+	{
+		struct zv_irq_route r;
+		uint64_t one = 1;
+
+		EXPECT_EQ(zv_function_irq_route(f, 2, &r), 0);
+		EXPECT_EQ(write(r.eventfd, &one, sizeof(one)), (ssize_t)sizeof(one));
+		sim_poll_irqfds();
+		EXPECT_EQ(ram[0xa000], 0x80 >> 2);
+		EXPECT_EQ(ram[0xa800], 0x80);
+		EXPECT_EQ(S.pending_io, 0x80 >> 3);
+	}
+	/* deregistration: nothing left to route */
+	sim_fn_irqs(k, f, false, 0, 0, false);
+	EXPECT_EQ(k->nroutes, 0);
+	EXPECT_EQ(sim_logged(0, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_DEASSIGN),
+		  sim_logged(0, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
 /* SIC reaches the kernel's suppression state too (KVM_DEV_FLIC_AISM);
  * a VM without AIS enabled refuses, which is not an error. */
 TEST(sic_sets_the_kernels_suppression_mode)
