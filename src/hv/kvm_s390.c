@@ -395,8 +395,13 @@ static int routes_sync(struct zv_kvm *k)
 		if (want[j].gsi == NO_GSI || adapter(k, want[j].isc)) {
 			/* no GSI left, or no adapter: this vector stays with
 			 * the engine (zv_dispatch() delivers it) */
-			if (want[j].gsi != NO_GSI)
+			struct route *old = find_route(k, want[j].f, want[j].vec);
+
+			if (old)
+				route_drop(k, old);	/* frees its GSI too */
+			else if (want[j].gsi != NO_GSI)
 				k->gsi_used[want[j].gsi - k->gsi_base] = 0;
+			changed = true;
 			memmove(&want[j], &want[j + 1], (nwant - j - 1) * sizeof(*want));
 			nwant--;
 			j--;
