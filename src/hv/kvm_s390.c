@@ -587,7 +587,9 @@ static int vfio_register(struct zv_kvm *k, struct zv_function *f, char *err, siz
 
 	if (fd < 0)
 		return 0;
-	if (set_attr(k->vfio_fd, VFIO_ATTR_GROUP, VFIO_ATTR_ADD, &arg)) {
+	/* EEXIST: the group is in already, for another function of it
+	 * (kvm_vfio_file_add refuses a file twice) */
+	if (set_attr(k->vfio_fd, VFIO_ATTR_GROUP, VFIO_ATTR_ADD, &arg) && errno != EEXIST) {
 		int e = errno;
 
 		set_err(err, errlen, "kvm: KVM-VFIO cannot take %s: %s", zv_function_name(f),

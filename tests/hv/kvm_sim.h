@@ -53,6 +53,7 @@ static struct sim {
 	unsigned npages;
 	int vfio_files[4];		/* what KVM-VFIO accepts (VFIO group fds) */
 	unsigned nvfio_files;
+	unsigned vfio_added;		/* ... and has taken (bit per file) */
 	/* what happened */
 	unsigned calls, memops, set_routing, irqfd_assign, irqfd_deassign, airq_injects;
 	unsigned route_deliveries, suppressed, floating_io;
@@ -271,9 +272,18 @@ static int sim_vfio_attr(const struct kvm_device_attr *at)
 	    (at->attr != KVM_DEV_VFIO_GROUP_ADD && at->attr != KVM_DEV_VFIO_GROUP_DEL))
 		return fail(ENXIO);
 	memcpy(&fd, (void *)(uintptr_t)at->addr, sizeof(fd));
-	for (unsigned i = 0; i < S.nvfio_files; i++)
-		if (S.vfio_files[i] == fd)
+	for (unsigned i = 0; i < S.nvfio_files; i++) {
+		if (S.vfio_files[i] != fd)
+			continue;
+		if (at->attr == KVM_DEV_VFIO_GROUP_DEL) {
+			S.vfio_added &= ~(1u << i);
 			return 0;
+		}
+		if (S.vfio_added & (1u << i))
+			return fail(EEXIST);	/* kvm_vfio_file_add: once */
+		S.vfio_added |= 1u << i;
+		return 0;
+	}
 	return fail(EBADF);		/* not a VFIO file (kvm_vfio_file_add) */
 }
 

@@ -343,6 +343,9 @@ TEST(vfio_devices_are_registered_with_kvm_vfio)
 	EXPECT(strstr(err, "KVM-VFIO") != NULL);
 	S.vfio_files[S.nvfio_files++] = group;
 	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), 0);
+	EXPECT_EQ(S.vfio_added, 1);
+	/* a second function of the same group: KVM has the group already */
+	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), 0);
 	zv_kvm_destroy(k);
 	close(group);
 	sim_fini();
