@@ -12,7 +12,11 @@
  * addresses (its DAT tables, and KVM_S390_MEM_OP for the access checks the
  * kernel makes), routes MSI-X vectors as KVM irqfds with adapter routes so
  * interrupts reach the guest without the VMM in the path, and registers
- * each VFIO device with a KVM-VFIO device.
+ * each VFIO device with a KVM-VFIO device as it opens. Where the kernel
+ * offers zPCI interpretation (KVM_CAP_S390_ZPCI_OP), VFIO functions with a
+ * host function handle are interpreted: the guest uses the host's handle,
+ * the CPU accesses the device itself and adapter event notification
+ * (KVM_S390_ZPCI_OP) delivers their interrupts.
  *
  * Built on s390x only where KVM exists; the library carries it everywhere,
  * and on other hosts it is tested against a simulation of the kernel's
@@ -94,11 +98,14 @@ ZV_API void zv_kvm_destroy(struct zv_kvm *k);
 ZV_API struct zv_machine *zv_kvm_machine(struct zv_kvm *k);
 
 /*
- * Add a function from a device specification (zv_function_add_spec()) and,
- * for a VFIO device, register its group or device file with the KVM-VFIO
- * device (KVM_DEV_VFIO_GROUP_ADD). NULL with errno and a message: those of
- * zv_function_add_spec(), or of the KVM-VFIO registration (the function is
- * then removed again).
+ * Add a function from a device specification (zv_function_add_spec()); a
+ * VFIO device's group or cdev goes to the KVM-VFIO device
+ * (KVM_DEV_VFIO_GROUP_ADD, FILE_ADD since Linux 6.6) while the device
+ * opens, before it is taken from it, so the kernel's open knows the VM. A
+ * function with a host function handle is interpreted when the kernel
+ * offers it (and ZV_KVM_NO_INTERP is not set). NULL with errno and a
+ * message: those of zv_function_add_spec(), or of the KVM-VFIO
+ * registration (the device is not opened then).
  */
 ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *err,
 				      size_t errlen);
@@ -122,10 +129,12 @@ ZV_API int zv_kvm_dispatch(struct zv_kvm *k);
 
 enum zv_kvm_mode {
 	ZV_KVM_INTERCEPT,	/* every zPCI instruction intercepted */
-	ZV_KVM_INTERPRET,	/* zPCI interpretation (KVM_S390_ZPCI_OP) */
+	ZV_KVM_INTERPRET,	/* zPCI interpretation (KVM_S390_ZPCI_OP) for at least
+				 * one function (zv_function_interpreted()) */
 };
 /* The mode the binding runs in and, in *why when why is not NULL, a static
- * sentence saying why (which capability is missing, or what is not done). */
+ * sentence saying why: which capability is missing, or which functions
+ * are interpreted. */
 ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why);
 
 /* How interrupts reach the guest, as a static sentence: through irqfd
@@ -140,6 +149,7 @@ struct zv_kvm_stats {
 	uint64_t routes;		/* vectors routed through an irqfd now */
 	uint64_t routing_updates;	/* KVM_SET_GSI_ROUTING calls */
 	uint64_t software_injections;	/* adapter interruptions injected by the binding */
+	uint64_t aen_ops;		/* KVM_S390_ZPCI_OP registrations and deregistrations */
 };
 ZV_API void zv_kvm_stats_get(const struct zv_kvm *k, struct zv_kvm_stats *st);
 

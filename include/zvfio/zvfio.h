@@ -110,6 +110,17 @@ struct zv_mem_region {
 					 * the root and a host mapping per page
 					 * (a baseline for benchmarks) */
 
+/* An adapter-interruption registration of an interpreted function, as the
+ * guest's MPCIFC gave it, for the host: its function handle, the
+ * indicator vector and summary bit (guest absolute addresses). */
+struct zv_aen {
+	uint32_t host_fh;
+	uint64_t aibv, aisb;
+	uint16_t noi;
+	uint8_t isc, aibvo, aisbo;
+	bool sum;
+};
+
 /* What the engine asks of the hypervisor binding. */
 struct zv_hv_ops {
 	/*
@@ -133,6 +144,15 @@ struct zv_hv_ops {
 	void (*inject_adapter)(void *hv, uint8_t isc);
 	/* Channel-subsystem event information (CRW) became pending. */
 	void (*crw_pending)(void *hv);
+	/*
+	 * Interpreted functions only (zv_function_set_interpreted()): the
+	 * guest registered (aen not NULL) or deregistered (NULL) its adapter
+	 * interruptions; the binding asks the host to deliver the function's
+	 * interrupts to them itself (KVM_S390_ZPCI_OP, adapter event
+	 * notification). 0, or -1: the guest gets cc 1, "insufficient
+	 * resources". NULL: interpretation is never offered.
+	 */
+	int (*aen)(void *hv, struct zv_function *f, const struct zv_aen *aen);
 	/* The guest's TOD clock (bit 51 = 1 microsecond). When set, function
 	 * measurement blocks are stamped with it and updated every MUI of it,
 	 * from zv_dispatch() -- guest time, however fast it runs; NULL: host
@@ -193,6 +213,22 @@ ZV_API void zv_machine_destroy(struct zv_machine *m);
  * with a message in err naming the bad part.
  */
 ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errlen);
+/*
+ * What a binding needs done while a device opens: vfio_file is called with
+ * a VFIO device's group (type1) or cdev (iommufd) descriptor after it is
+ * open and before the device is taken from it or bound -- a KVM binding
+ * gives it to its KVM-VFIO device there, so that the kernel's open of the
+ * device knows the VM (s390: zPCI interpretation). Return 0, or -1 with
+ * errno to fail the open. Called again for each function of a group.
+ */
+struct zv_open_hook {
+	int (*vfio_file)(void *opaque, int fd);
+	void *opaque;
+};
+/* zv_device_open() with hook (NULL: none); its errors, and the hook's
+ * errno with a message when the hook failed. */
+ZV_API struct zv_device *zv_device_open_hooked(const char *spec, const struct zv_open_hook *hook,
+					       char *err, size_t errlen);
 /* Close a device no function owns (never added, or zv_function_add()
  * failed); a function's device closes with its machine. NULL: no-op. */
 ZV_API void zv_device_close(struct zv_device *dev);
@@ -259,6 +295,10 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
  */
 ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
 						char *err, size_t errlen);
+/* zv_function_add_spec() opening the device with hook (zv_device_open_hooked()). */
+ZV_API struct zv_function *zv_function_add_spec_hooked(struct zv_machine *m, const char *spec,
+						       const struct zv_open_hook *hook, char *err,
+						       size_t errlen);
 
 /*
  * Set the guest's DMA window [start, end] of a function that is not enabled
@@ -273,6 +313,21 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
  * range).
  */
 ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uint64_t end);
+
+/*
+ * zPCI interpretation (a KVM binding where the host offers it): the guest
+ * sees the host's function handle (its enable bit off while the function
+ * is disabled), so the CPU can run PCI LOAD, STORE and STORE BLOCK on the
+ * device itself, and adapter-interruption registrations go to the
+ * binding's aen callback instead of the engine's MSI-X delivery. CLP,
+ * MPCIFC, STPCIFC and RPCIT stay intercepted and answered here. Only
+ * while the function is not enabled. -1 with EINVAL (f NULL, or on with
+ * a machine whose binding has no aen callback), EBUSY (enabled), ENODEV
+ * (on, and the device reports no host function handle: not a VFIO
+ * function on s390).
+ */
+ZV_API int zv_function_set_interpreted(struct zv_function *f, bool on);
+ZV_API bool zv_function_interpreted(const struct zv_function *f);
 
 /* The function's FID, its UID, and its current function handle (the guest
  * gets a new one on every enable and disable). */

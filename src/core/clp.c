@@ -257,7 +257,10 @@ static void clp_set_fn(struct clp_call *c)
 			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
 			return;
 		}
-		fn_enable(f);
+		if (fn_enable(f)) {	/* interpreted: the host's function is off */
+			rsp_code(c, CLP_RC_SETPCIFN_ERR);
+			return;
+		}
 		break;
 	case CLP_SFN_OC_DISABLE:
 		if (!(f->fh & FH_ENABLED)) {

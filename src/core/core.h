@@ -140,6 +140,7 @@ struct zv_function {
 	uint8_t util[64];	/* EBCDIC */
 	uint8_t pfip[4];
 	uint32_t host_fh;
+	bool interp;		/* zPCI interpretation: the guest uses host_fh */
 	bool dev_error;		/* the device reported an error: reset on recovery */
 	bool dma_blocked;	/* what the device was last told (set_dma_blocked) */
 	struct fn_msix msix;

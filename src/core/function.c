@@ -32,7 +32,33 @@ struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh)
 {
 	struct zv_function *f = fn_by_idx(m, fh & FH_IDX_MASK);
 
-	return f && f->fh == fh ? f : NULL;
+	if (f && f->fh == fh)
+		return f;
+	/* an interpreted function's handle is the host's: any index */
+	for (size_t i = 0; i < m->nfns; i++)
+		if (m->fns[i] && m->fns[i]->interp && m->fns[i]->fh == fh)
+			return m->fns[i];
+	return NULL;
+}
+
+struct zv_function *fn_by_fh_index(const struct zv_machine *m, uint32_t fh)
+{
+	for (size_t i = 0; i < m->nfns; i++)
+		if (m->fns[i] && m->fns[i]->interp &&
+		    ((m->fns[i]->fh ^ fh) & ~(FH_ENABLED | FH_INST_MASK)) == 0)
+			return m->fns[i];
+	return fn_by_idx(m, fh & FH_IDX_MASK);
+}
+
+/* The host's current handle of an interpreted function (it can change
+ * across a reset: QEMU reads it again on every enable). */
+static uint32_t host_handle(struct zv_function *f)
+{
+	struct dev_zpci z;
+
+	if (f->dev->ops->zpci_info && !f->dev->ops->zpci_info(f->dev, &z) && z.has_fh)
+		f->host_fh = z.fh;
+	return f->host_fh;
 }
 
 bool fn_configured(const struct zv_function *f)
@@ -42,6 +68,10 @@ bool fn_configured(const struct zv_function *f)
 
 static void new_handle(struct zv_function *f, bool enabled)
 {
+	if (f->interp) {
+		f->fh = enabled ? host_handle(f) : host_handle(f) & ~FH_ENABLED;
+		return;
+	}
 	f->instance = (uint8_t)((f->instance + 1) & 0x7f);
 	f->fh = (enabled ? FH_ENABLED : 0) | (uint32_t)f->instance << FH_INST_SHIFT | FH_SHM_EMU |
 		f->idx;
@@ -49,6 +79,10 @@ static void new_handle(struct zv_function *f, bool enabled)
 
 int fn_enable(struct zv_function *f)
 {
+	/* interpreted: the host must have the function enabled (VFIO keeps
+	 * it so while the device is open) -- QEMU refuses otherwise too */
+	if (f->interp && !(host_handle(f) & FH_ENABLED))
+		return -1;
 	new_handle(f, true);
 	fn_set_state(f, ZV_FS_ENABLED);
 	return 0;
@@ -68,6 +102,8 @@ int fn_disable(struct zv_function *f)
 	rc = dma_unmap_all(f);
 	if (rc == -EBUSY)
 		return -EBUSY;
+	if (f->interp && f->irq.registered && f->m->hv && f->m->hv->aen)
+		f->m->hv->aen(f->m->hv_opaque, f, NULL);
 	f->irq = (struct fn_irq){0};
 	fn_irq_changed(f);
 	f->fmb.addr = 0;
@@ -350,4 +386,33 @@ ZV_API const char *zv_fn_state_name(enum zv_fn_state s)
 	};
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+ZV_API int zv_function_set_interpreted(struct zv_function *f, bool on)
+{
+	struct dev_zpci z;
+
+	if (!f || (on && (!f->m->hv || !f->m->hv->aen))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (f->fh & FH_ENABLED) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (on && (!f->dev->ops->zpci_info || f->dev->ops->zpci_info(f->dev, &z) || !z.has_fh)) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (on)
+		f->host_fh = z.fh;
+	f->interp = on;
+	new_handle(f, false);
+	fn_irq_changed(f);
+	return 0;
+}
+
+ZV_API bool zv_function_interpreted(const struct zv_function *f)
+{
+	return f && f->interp;
 }

@@ -10,6 +10,9 @@
 #include "zvfio/zvfio.h"
 
 struct zv_function *fn_by_fh(const struct zv_machine *m, uint32_t fh);
+/* By the handle's index alone (STPCIFC): an interpreted function by its
+ * host handle without the enable bit and instance, else by index. */
+struct zv_function *fn_by_fh_index(const struct zv_machine *m, uint32_t fh);
 struct zv_function *fn_by_idx(const struct zv_machine *m, uint32_t idx);
 bool fn_configured(const struct zv_function *f);
 int fn_enable(struct zv_function *f);

@@ -248,6 +248,21 @@ static int reg_int(struct zv_function *f, struct zv_cpu *cpu, int r1, const stru
 		ir->aibv_host = ir->aisb_host = NULL;
 		return cc1(cpu, r1, ZPCI_MOD_ST_RES_NOT_AVAIL);
 	}
+	if (f->interp) {
+		/* the host delivers (adapter event notification): the kernel
+		 * takes no indicator offset, so one must be 0 (QEMU passes
+		 * none either) */
+		struct zv_aen aen = {
+			.host_fh = f->fh, .aibv = fib->aibv, .aisb = fib->sum ? fib->aisb : 0,
+			.noi = fib->noi, .isc = fib->isc, .aibvo = fib->aibvo, .aisbo = fib->aisbo,
+			.sum = fib->sum,
+		};
+
+		if (fib->aibvo || f->m->hv->aen(f->m->hv_opaque, f, &aen)) {
+			ir->aibv_host = ir->aisb_host = NULL;
+			return cc1(cpu, r1, ZPCI_MOD_ST_INSUF_RES);
+		}
+	}
 	ir->isc = fib->isc;
 	ir->noi = fib->noi;
 	ir->aibvo = fib->aibvo;
@@ -304,6 +319,8 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 	case ZPCI_MOD_FC_DEREG_INT:
 		if (!f->irq.registered)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
+		if (f->interp && f->m->hv->aen(f->m->hv_opaque, f, NULL))
+			return host_failed(f, cpu, in->r1);
 		f->irq = (struct fn_irq){0};
 		fn_irq_changed(f);
 		break;
@@ -408,7 +425,7 @@ static int stpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_i
 	fiba = zpci_insn_addr(in, cpu->gpr, cpu->psw_mask);
 	if (fiba & 7)
 		return ZV_PGM_SPECIFICATION;
-	f = fn_by_idx(m, fh & FH_IDX_MASK);	/* by index only (reference §3.3) */
+	f = fn_by_fh_index(m, fh);	/* by index only (reference §3.3) */
 	if (!f || !fn_configured(f))
 		return cc3(cpu);
 	switch (f->state) {

@@ -256,6 +256,13 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char *spec,
 						char *err, size_t errlen)
 {
+	return zv_function_add_spec_hooked(m, spec, NULL, err, errlen);
+}
+
+ZV_API struct zv_function *zv_function_add_spec_hooked(struct zv_machine *m, const char *spec,
+						       const struct zv_open_hook *hook, char *err,
+						       size_t errlen)
+{
 	char dspec[256], fopts[256], buf[256], *tok, *next;
 	struct dev_opt o[] = {
 		{ .key = "uid", .min = 1, .max = 0xffff },
@@ -303,7 +310,7 @@ ZV_API struct zv_function *zv_function_add_spec(struct zv_machine *m, const char
 	}
 	if (dev_parse_opts(fopts, o, sizeof(o) / sizeof(o[0]), err, errlen))
 		return NULL;
-	dev = zv_device_open(dspec, err, errlen);
+	dev = zv_device_open_hooked(dspec, hook, err, errlen);
 	if (!dev)
 		return NULL;
 	f = zv_function_add(m, dev, o[0].set ? (uint32_t)o[0].val : ZV_UID_AUTO,

@@ -136,6 +136,7 @@ static inline void dev_hint(struct zv_device *d)
  * the specification (spec.h). */
 struct zv_device *emu_dma_open(const char *opts, char *err, size_t errlen);
 struct zv_device *emu_virtio_blk_open(const char *opts, char *err, size_t errlen);
-struct zv_device *vfio_dev_open(const char *addr, const char *opts, char *err, size_t errlen);
+struct zv_device *vfio_dev_open(const char *addr, const char *opts, const struct zv_open_hook *hook,
+				char *err, size_t errlen);
 
 #endif

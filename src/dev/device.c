@@ -35,8 +35,14 @@ static const char *split_fault_options(const char *s, char *opts, char *fopts)
 	return NULL;
 }
 
-/* "kind:model,opts" */
 ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errlen)
+{
+	return zv_device_open_hooked(spec, NULL, err, errlen);
+}
+
+/* "kind:model,opts" */
+ZV_API struct zv_device *zv_device_open_hooked(const char *spec, const struct zv_open_hook *hook,
+					       char *err, size_t errlen)
 {
 	char opts[SPEC_MAX] = "", fopts[SPEC_MAX] = "";
 	struct zv_device *d;
@@ -64,7 +70,7 @@ ZV_API struct zv_device *zv_device_open(const char *spec, char *err, size_t errl
 		char addr[32];
 
 		snprintf(addr, sizeof(addr), "%.*s", (int)(n - 5 < 31 ? n - 5 : 31), spec + 5);
-		d = vfio_dev_open(addr, opts, err, errlen);
+		d = vfio_dev_open(addr, opts, hook, err, errlen);
 	} else {
 		snprintf(err, errlen, "unknown device '%.*s' (known: emu:dma, emu:virtio-blk, "
 			 "vfio:DDDD:BB:DD.F)",

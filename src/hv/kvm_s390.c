@@ -98,8 +98,9 @@ struct zv_kvm {
 	uint8_t *gsi_used;		/* MAX_ROUTES slots from gsi_base */
 	uint64_t seen_gen;		/* zv_irq_generation() the routes follow */
 	bool routes_valid;
-	enum zv_kvm_mode mode;
 	const char *why, *irq_why;
+	bool interp_cap;		/* KVM_CAP_S390_ZPCI_OP, not turned off */
+	unsigned ninterp;		/* functions interpreted */
 	/* the exit being handled */
 	int vcpu_fd;
 	struct kvm_run *run;
@@ -254,6 +255,32 @@ static void kvm_crw_pending(void *hv)
 		k->failed = errno;
 }
 
+/* An interpreted function's adapter interruptions: the kernel has the
+ * firmware deliver them to the guest's AIBV and AISB (adapter event
+ * notification, with the forwarding assist), with the host's handle.
+ * KVM_S390_ZPCI_OP (arch/s390/kvm/pci.c): ENODEV when the device was not
+ * registered with the VM at open, EPERM when another VM has it. */
+static int kvm_aen(void *hv, struct zv_function *f, const struct zv_aen *aen)
+{
+	struct zv_kvm *k = hv;
+	struct kvm_s390_zpci_op op = {
+		.fh = aen ? aen->host_fh : zv_function_fh(f),
+		.op = aen ? KVM_S390_ZPCIOP_REG_AEN : KVM_S390_ZPCIOP_DEREG_AEN,
+	};
+
+	if (aen) {
+		op.u.reg_aen.ibv = aen->aibv;
+		op.u.reg_aen.sb = aen->sum ? aen->aisb : 0;
+		op.u.reg_aen.noi = aen->noi;
+		op.u.reg_aen.isc = aen->isc;
+		op.u.reg_aen.sbo = aen->aisbo;
+	}
+	if (ioctl(k->vm_fd, KVM_S390_ZPCI_OP, &op))
+		return -1;
+	k->st.aen_ops++;
+	return 0;
+}
+
 /* ---- irqfd routes ---------------------------------------------------------- */
 
 static int route_cmp(const struct route *a, const struct zv_function *f, unsigned vec)
@@ -340,7 +367,10 @@ static int routes_sync(struct zv_kvm *k)
 		return 0;
 	for (unsigned i = 0; i < k->nfns; i++) {
 		struct zv_function *f = k->fns[i];
-		unsigned n = zv_function_state(f) == ZV_FS_ENABLED ? zv_function_irq_vectors(f) : 0;
+		/* interpreted functions' interrupts need no route: the
+		 * firmware delivers them */
+		unsigned n = zv_function_state(f) == ZV_FS_ENABLED && !zv_function_interpreted(f) ?
+				     zv_function_irq_vectors(f) : 0;
 
 		for (unsigned v = 0; v < n; v++) {
 			struct zv_irq_route r;
@@ -451,6 +481,7 @@ static const struct zv_hv_ops kvm_hv_ops = {
 	.translate = kvm_translate,
 	.inject_adapter = kvm_inject_adapter,
 	.crw_pending = kvm_crw_pending,
+	.aen = kvm_aen,
 };
 
 static int create_device(int vm_fd, uint32_t type)
@@ -534,17 +565,14 @@ ZV_API struct zv_kvm *zv_kvm_create(const struct zv_kvm_config *cfg, char *err, 
 		set_err(err, errlen, "kvm: cannot create a KVM-VFIO device: %s", strerror(e));
 		goto fail;
 	}
-	/* zPCI interpretation needs host function handles in the guest's
-	 * CLP answers and AEN registration through KVM_S390_ZPCI_OP; this
-	 * binding does not do that yet */
-	k->mode = ZV_KVM_INTERCEPT;
+	/* zPCI interpretation: the functions that can have it get it as
+	 * they are added (zv_kvm_add) */
 	if (k->flags & ZV_KVM_NO_INTERP)
 		k->why = "intercept mode: interpretation turned off (ZV_KVM_NO_INTERP)";
 	else if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_S390_ZPCI_OP) <= 0)
 		k->why = "intercept mode: the kernel has no zPCI interpretation (KVM_CAP_S390_ZPCI_OP)";
 	else
-		k->why = "intercept mode: the kernel offers zPCI interpretation, which this binding "
-			 "does not use yet";
+		k->interp_cap = true;
 	return k;
 nomem:
 	e = ENOMEM;
@@ -578,31 +606,26 @@ ZV_API struct zv_machine *zv_kvm_machine(struct zv_kvm *k)
 	return k ? k->m : NULL;
 }
 
-/* A VFIO device's group or cdev to the KVM-VFIO device; nothing for
- * others. 0, or -1 with errno and the message. */
-static int vfio_register(struct zv_kvm *k, struct zv_function *f, char *err, size_t errlen)
+/* The open hook: a VFIO device's group or cdev goes to the KVM-VFIO device
+ * before the device is taken from it, so that the kernel's open of the
+ * device knows the VM (on s390 it then registers the function for zPCI
+ * interpretation: kvm_s390_pci_register_kvm). EEXIST: the group is in
+ * already, for another function of it (kvm_vfio_file_add takes a file
+ * once). */
+static int kvm_vfio_add(void *opaque, int fd)
 {
-	int fd = zv_function_kvm_file(f);
+	struct zv_kvm *k = opaque;
 	int32_t arg = fd;
 
-	if (fd < 0)
-		return 0;
-	/* EEXIST: the group is in already, for another function of it
-	 * (kvm_vfio_file_add refuses a file twice) */
-	if (set_attr(k->vfio_fd, VFIO_ATTR_GROUP, VFIO_ATTR_ADD, &arg) && errno != EEXIST) {
-		int e = errno;
-
-		set_err(err, errlen, "kvm: KVM-VFIO cannot take %s: %s", zv_function_name(f),
-			strerror(e));
-		errno = e;
+	if (set_attr(k->vfio_fd, VFIO_ATTR_GROUP, VFIO_ATTR_ADD, &arg) && errno != EEXIST)
 		return -1;
-	}
 	return 0;
 }
 
 ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *err,
 				      size_t errlen)
 {
+	struct zv_open_hook hook = { .vfio_file = kvm_vfio_add };
 	struct zv_function *f, **p;
 
 	if (!k) {
@@ -617,18 +640,14 @@ ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *
 		return NULL;
 	}
 	k->fns = p;
-	f = zv_function_add_spec(k->m, spec, err, errlen);
+	hook.opaque = k;
+	f = zv_function_add_spec_hooked(k->m, spec, &hook, err, errlen);
 	if (!f)
 		return NULL;
-	if (vfio_register(k, f, err, errlen)) {
-		int e = errno;
-
-		/* the machine keeps it until destroyed: take it out of the
-		 * guest's configuration */
-		zv_function_set_standby(f, true);
-		errno = e;
-		return NULL;
-	}
+	/* interpretation where the kernel offers it and the function has a
+	 * host handle (a VFIO function on s390); the others are intercepted */
+	if (k->interp_cap && zv_function_set_interpreted(f, true) == 0)
+		k->ninterp++;
 	k->fns[k->nfns++] = f;
 	return f;
 }
@@ -797,9 +816,17 @@ ZV_API int zv_kvm_dispatch(struct zv_kvm *k)
 
 ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why)
 {
+	const char *w = k->why;
+
+	if (k->interp_cap)
+		w = !k->ninterp ? "intercept mode: the kernel offers zPCI interpretation, but no "
+				  "function has a host function handle (a VFIO function on s390)"
+		    : k->ninterp < k->nfns ? "zPCI interpretation (KVM_S390_ZPCI_OP) for the VFIO "
+					     "functions, intercept mode for the others"
+		    : "zPCI interpretation (KVM_S390_ZPCI_OP) for every function";
 	if (why)
-		*why = k->why;
-	return k->mode;
+		*why = w;
+	return k->ninterp ? ZV_KVM_INTERPRET : ZV_KVM_INTERCEPT;
 }
 
 ZV_API const char *zv_kvm_irq_path(const struct zv_kvm *k)

@@ -7,16 +7,21 @@
  * CHSC blocks), and its devices' interrupts, against the simulated kernel
  * interface (tests/hv/kvm_sim.h). Two emu:dma functions.
  *
+ * With the capability, a third function has a host handle and is
+ * interpreted (adapter event notification through KVM_S390_ZPCI_OP).
+ *
  * Invariants: zv_kvm_handle_exit() answers 1 (done) or 0 (not the
  * binding's) -- never -1: every ioctl the binding makes passes the
  * kernel's checks; at most one program interruption per exit, with a
  * code in the architected range, and the registers untouched then; the
  * kernel's irqfds are exactly the binding's routes, and a routed vector
- * belongs to an enabled function, is unmasked and has a summary bit;
+ * belongs to an enabled function that is not interpreted, is unmasked and
+ * has a summary bit;
  * nothing leaks (LeakSanitizer, valgrind).
  */
 #include "hv/kvm_sim.h"
 
+#include "fakes.h"
 #include "fuzz_common.h"
 
 #define FZ_RAM (1u << 20)
@@ -65,7 +70,9 @@ static void check_routes(struct zv_kvm *k)
 		const struct route *r = &k->routes[i];
 		struct zv_irq_route ir;
 
-		if (zv_function_state(r->f) != ZV_FS_ENABLED)
+		if (zv_function_interpreted(r->f))
+			fz_fail("vector %u of an interpreted function is routed", r->vec);
+		else if (zv_function_state(r->f) != ZV_FS_ENABLED)
 			fz_fail("vector %u of a function in state %s is routed", r->vec,
 				zv_fn_state_name(zv_function_state(r->f)));
 		else if (zv_function_irq_route(r->f, r->vec, &ir) || ir.masked || !ir.summary ||
@@ -136,7 +143,14 @@ static void run_input(const uint8_t *d, size_t size)
 	memset(fz_ram, 0, sizeof(fz_ram));
 	sim_init(fz_ram, FZ_RAM);
 	sim_exit_hook = exit_once;
-	S.has_ais = u8(&in) & 1;
+	{
+		uint8_t caps = u8(&in);
+
+		S.has_ais = caps & 1;
+		S.has_zpci_op = caps & 2;	/* a third function, interpreted */
+		if (caps & 4)
+			S.zpci_fhs[S.nzpci_fhs++] = 0x80000042u;	/* ... known to KVM */
+	}
 	cfg.vm_fd = S.vm_fd;
 	cfg.flags = u8(&in) & ZV_KVM_NO_IRQFD;
 	k = zv_kvm_create(&cfg, err, sizeof(err));
@@ -148,6 +162,24 @@ static void run_input(const uint8_t *d, size_t size)
 	for (unsigned i = 0; i < 2; i++)
 		if (!zv_kvm_add(k, "emu:dma,vectors=4", err, sizeof(err)))
 			fz_fail("zv_kvm_add: %s", err);
+	if (S.has_zpci_op) {
+		/* a VFIO function on s390 as the engine sees it: a host handle */
+		struct fake_dev *fd = fake_dev_new(4);
+		struct zv_function *f, **p = realloc(k->fns, (k->nfns + 1) * sizeof(*p));
+
+		if (!p)
+			abort();
+		k->fns = p;
+		fd->has_zpci = fd->zpci.has_base = fd->zpci.has_fh = true;
+		fd->zpci.fh = 0x80000042u;
+		f = zv_function_add(k->m, &fd->dev, 3, 3);
+		if (!f || zv_function_set_interpreted(f, true)) {
+			fz_fail("an interpreted function: %s", strerror(errno));
+		} else {
+			k->fns[k->nfns++] = f;
+			k->ninterp++;
+		}
+	}
 	for (unsigned steps = 0; in.n && steps < 64 && !fz_failed; steps++) {
 		uint8_t op = u8(&in);
 
@@ -328,6 +360,25 @@ static void make_seeds(fz_emit_fn emit)
 	o8(&o, 1);
 	o8(&o, 1);
 	emit("bringup", o.b, o.n);
+	/* an interpreted function brought up: AEN through KVM_S390_ZPCI_OP
+	 * with its host handle, then deregistered and disabled */
+	o.n = 0;
+	o8(&o, 2 | 4);
+	o8(&o, 0);
+	o8(&o, 150);
+	o8(&o, 2);		/* the third function */
+	o8(&o, 0x0f);
+	o8(&o, 5);
+	o8(&o, 3);
+	o8(&o, 1);
+	o8(&o, 0);
+	o8(&o, 150);
+	o8(&o, 2);
+	o8(&o, 0x80 | 0x02 | 0x10);	/* deregister, disable */
+	o8(&o, 0);
+	o8(&o, 0);
+	o8(&o, 0);
+	emit("interpreted", o.b, o.n);
 }
 
 FUZZ_MAIN(kvm, 3000, 2048, 300)

@@ -54,6 +54,10 @@ static struct sim {
 	int vfio_files[4];		/* what KVM-VFIO accepts (VFIO group fds) */
 	unsigned nvfio_files;
 	unsigned vfio_added;		/* ... and has taken (bit per file) */
+	uint32_t zpci_fhs[4];		/* host handles of devices registered with the VM */
+	unsigned nzpci_fhs;
+	struct kvm_s390_zpci_op aen;	/* the last REG_AEN */
+	unsigned aen_regs, aen_deregs;
 	/* what happened */
 	unsigned calls, memops, set_routing, irqfd_assign, irqfd_deassign, airq_injects;
 	unsigned route_deliveries, suppressed, floating_io;
@@ -412,6 +416,29 @@ static int sim_ioctl(int fd, unsigned long req, ...)
 		}
 		case KVM_SET_GSI_ROUTING:
 			return sim_routing(arg);
+		case KVM_S390_ZPCI_OP: {	/* kvm_s390_pci_zpci_op() */
+			const struct kvm_s390_zpci_op *z = arg;
+			unsigned i;
+
+			if (!S.has_zpci_op)
+				return fail(EINVAL);
+			for (i = 0; i < S.nzpci_fhs && S.zpci_fhs[i] != z->fh; i++)
+				;
+			if (i == S.nzpci_fhs)
+				return fail(ENODEV);
+			if (z->op == KVM_S390_ZPCIOP_REG_AEN) {
+				if (z->u.reg_aen.flags & ~KVM_S390_ZPCIOP_REGAEN_HOST)
+					return fail(EINVAL);
+				S.aen = *z;
+				S.aen_regs++;
+				return 0;
+			}
+			if (z->op == KVM_S390_ZPCIOP_DEREG_AEN) {
+				S.aen_deregs++;
+				return 0;
+			}
+			return fail(EINVAL);
+		}
 		case KVM_IRQFD:
 			return sim_irqfd(arg);
 		case KVM_S390_INTERRUPT: {

@@ -21,6 +21,8 @@
 
 #include "hv/kvm_sim.h"
 
+#include "arch/codes.h"
+
 #include "fakes.h"
 #include "harness.h"
 #include "zvfio/softcpu.h"
@@ -117,7 +119,7 @@ TEST(create_makes_its_devices_and_says_its_mode)
 		k = zv_kvm_create(&cfg, err, sizeof(err));
 		EXPECT(k != NULL);
 		EXPECT_EQ(zv_kvm_mode(k, &why), ZV_KVM_INTERCEPT);
-		EXPECT(strstr(why, "does not use yet") != NULL);
+		EXPECT(strstr(why, "no function has a host function handle") != NULL);
 		zv_kvm_destroy(k);
 		/* the FLIC is the VMM's: still open */
 		EXPECT(fcntl(S.flic_fd, F_GETFD) >= 0);
@@ -323,8 +325,6 @@ TEST(zpci_events_reach_the_guest_through_the_binding_or_the_vmm)
 TEST(vfio_devices_are_registered_with_kvm_vfio)
 {
 	struct zv_kvm *k;
-	struct fake_dev *d = fake_dev_new(8);
-	struct zv_function *f;
 	char err[128] = "";
 	int group = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	unsigned calls;
@@ -335,17 +335,14 @@ TEST(vfio_devices_are_registered_with_kvm_vfio)
 	calls = S.calls;
 	EXPECT(zv_kvm_add(k, "emu:dma", err, sizeof(err)) != NULL);
 	EXPECT_EQ(S.calls, calls);		/* no ioctl at all */
-	d->kvm_file = group;
-	f = zv_function_add(k->m, &d->dev, 7, 7);
-	EXPECT(f != NULL);
-	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), -1);	/* not a VFIO file */
+	/* the open hook, as the VFIO backend calls it with the group */
+	EXPECT_EQ(kvm_vfio_add(k, group), -1);		/* not a VFIO file */
 	EXPECT_EQ(errno, EBADF);
-	EXPECT(strstr(err, "KVM-VFIO") != NULL);
 	S.vfio_files[S.nvfio_files++] = group;
-	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), 0);
+	EXPECT_EQ(kvm_vfio_add(k, group), 0);
 	EXPECT_EQ(S.vfio_added, 1);
 	/* a second function of the same group: KVM has the group already */
-	EXPECT_EQ(vfio_register(k, f, err, sizeof(err)), 0);
+	EXPECT_EQ(kvm_vfio_add(k, group), 0);
 	zv_kvm_destroy(k);
 	close(group);
 	sim_fini();
@@ -419,6 +416,119 @@ TEST(routes_follow_the_guests_registrations_and_masks)
 	EXPECT_EQ(k->nroutes, 0);
 	EXPECT_EQ(sim_logged(0, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_DEASSIGN),
 		  sim_logged(0, KVM_IRQFD, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	zv_kvm_destroy(k);
+	sim_fini();
+	free(ram);
+}
+
+/* zPCI interpretation where the kernel offers it: a function with a host
+ * handle is listed and enabled under that handle, its adapter
+ * interruptions go to KVM_S390_ZPCI_OP (with the host handle: the
+ * kernel knows the device from its open), nothing is routed; a device
+ * the kernel does not know (ENODEV) leaves the guest with cc 1,
+ * insufficient resources; without the capability, intercept mode. */
+TEST(zpci_interpretation_registers_aen_with_the_host_handle)
+{
+	struct fake_dev *d = fake_dev_new(8);
+	struct zv_cpu cpu = { .psw_mask = ZV_PSW_MASK_EA | ZV_PSW_MASK_BA };
+	struct zv_function *f;
+	struct kvm_run run;
+	struct zv_kvm *k;
+	const char *why;
+
+	ram = calloc(1, RAM_SIZE);
+	sim_init(ram, RAM_SIZE);
+	S.has_zpci_op = true;
+	k = binding(0);
+	d->has_zpci = true;
+	d->zpci.has_base = true;
+	d->zpci.has_fh = true;
+	d->zpci.fh = 0x80c0ffeeu;	/* the host keeps it enabled */
+	f = zv_function_add(k->m, &d->dev, 1, 0);
+	EXPECT(f != NULL);
+	k->fns = realloc(k->fns, sizeof(*k->fns));
+	k->fns[k->nfns++] = f;
+	EXPECT_EQ(zv_function_set_interpreted(f, true), 0);
+	k->ninterp++;
+	EXPECT(zv_function_interpreted(f));
+	EXPECT_EQ(zv_kvm_mode(k, &why), ZV_KVM_INTERPRET);
+	EXPECT(strstr(why, "every function") != NULL);
+	EXPECT_EQ(zv_function_fh(f), 0x00c0ffee);	/* the host's, disabled */
+	/* the host's function off: the enable is refused (CLP "error") */
+	d->zpci.fh = 0x00c0ffee;
+	sim_fn_set(k, f, true);
+	EXPECT_EQ(be16_get(ram + 0x8020 + 2), CLP_RC_SETPCIFN_ERR);
+	EXPECT_EQ(zv_function_state(f), ZV_FS_DISABLED);
+	d->zpci.fh = 0x80c0ffee;
+	sim_fn_set(k, f, true);
+	EXPECT_EQ(zv_function_fh(f), 0x80c0ffee);
+	EXPECT_EQ(zv_function_state(f), ZV_FS_ENABLED);
+	EXPECT_EQ(zv_function_set_interpreted(f, false), -1);	/* enabled */
+	EXPECT_EQ(errno, EBUSY);
+	/* the kernel knows the device (registered at its open) */
+	S.zpci_fhs[S.nzpci_fhs++] = 0x80c0ffee;
+	sim_fn_irqs(k, f, true, 3, 8, true);
+	EXPECT_EQ(S.aen_regs, 1);
+	EXPECT_EQ(S.aen.fh, 0x80c0ffee);
+	EXPECT_EQ(S.aen.u.reg_aen.ibv, 0xa000);
+	EXPECT_EQ(S.aen.u.reg_aen.sb, 0xa800);
+	EXPECT_EQ(S.aen.u.reg_aen.noi, 8);
+	EXPECT_EQ(S.aen.u.reg_aen.isc, 3);
+	EXPECT_EQ(S.aen.u.reg_aen.flags, 0);		/* with the forwarding assist */
+	sim_fn_msix(k, f, true, false);
+	sim_fn_table(k, f, 0);
+	EXPECT_EQ(k->nroutes, 0);			/* the firmware delivers */
+	/* STPCIFC finds it by its handle's index */
+	cpu.gpr[1] = (uint64_t)0x80c0ffee << 32;
+	cpu.gpr[5] = 0x9100;
+	exit_for(&run, 0xe310, 0x500000d4, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ((run.psw_mask >> ZV_PSW_CC_SHIFT) & 3, 0);
+	{
+		struct zpci_fib fib;
+
+		zpci_fib_decode(ram + 0x9100, &fib);
+		EXPECT_EQ(fib.fc & ZPCI_FIB_FC_ENABLED, ZPCI_FIB_FC_ENABLED);
+		EXPECT_EQ(fib.aibv, 0xa000);		/* the registration, as the guest gave it */
+		EXPECT_EQ(fib.noi, 8);
+	}
+	sim_fn_irqs(k, f, false, 0, 0, false);
+	EXPECT_EQ(S.aen_deregs, 1);
+	/* a device the kernel does not know: insufficient resources */
+	S.nzpci_fhs = 0;
+	cpu.gpr[1] = (uint64_t)0x80c0ffee << 32 | ZPCI_MOD_FC_REG_INT;
+	cpu.gpr[5] = 0x9000;
+	exit_for(&run, 0xe310, 0x500000d0, &cpu);
+	EXPECT_EQ(zv_kvm_handle_exit(k, S.vcpu_fd, &run), 1);
+	EXPECT_EQ((run.psw_mask >> ZV_PSW_CC_SHIFT) & 3, 1);
+	EXPECT_EQ((run.s.regs.gprs[1] >> 24) & 0xff, 16);
+	/* disabled: the handle loses its enable bit, nothing left registered */
+	sim_fn_set(k, f, false);
+	EXPECT_EQ(zv_function_fh(f), 0x00c0ffee);
+	/* an emulated device has no host handle: intercepted */
+	EXPECT(zv_kvm_add(k, "emu:dma", NULL, 0) != NULL);
+	EXPECT_EQ(k->ninterp, 1);
+	EXPECT(!zv_function_interpreted(k->fns[1]));
+	EXPECT_EQ(zv_function_set_interpreted(k->fns[1], true), -1);
+	EXPECT_EQ(errno, ENODEV);
+	/* a machine whose binding cannot register AEN never interprets */
+	{
+		struct zv_mem_region mem = { .gpa = 0, .size = 1 << 20, .host = ram };
+		struct zv_machine_config mc = { .mem = &mem, .n_mem = 1 };
+		struct zv_machine *m = zv_machine_create(&mc);
+		struct fake_dev *d2 = fake_dev_new(8);
+		struct zv_function *f2;
+
+		d2->has_zpci = true;
+		d2->zpci.has_base = d2->zpci.has_fh = true;
+		d2->zpci.fh = 0x80000001u;
+		f2 = zv_function_add(m, &d2->dev, 1, 0);
+		EXPECT_EQ(zv_function_set_interpreted(f2, true), -1);
+		EXPECT_EQ(errno, EINVAL);
+		EXPECT_EQ(zv_function_set_interpreted(NULL, false), -1);
+		zv_machine_destroy(m);
+	}
+	EXPECT(strstr((zv_kvm_mode(k, &why), why), "for the others") != NULL);
 	zv_kvm_destroy(k);
 	sim_fini();
 	free(ram);

@@ -64,7 +64,8 @@ static void ioas_ranges(struct vfio_iommu *io)
 
 /* Open the device through its cdev, bind it to a new iommufd and attach
  * it to an IOAS of its own (each zPCI function has its own DMA space). */
-int vfio_cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
+int vfio_cdev_open(struct vdev *v, const char *node, const struct zv_open_hook *hook, char *msg,
+		   size_t len)
 {
 	struct zv_iommu_ioas_alloc al = { .size = sizeof(al) };
 	struct vfio_iommu *io = &v->own;
@@ -78,6 +79,11 @@ int vfio_cdev_open(struct vdev *v, const char *node, char *msg, size_t len)
 	v->fd = open(node, O_RDWR | O_CLOEXEC);
 	step = "cannot open the device's cdev";
 	if (v->fd < 0)
+		goto fail;
+	/* KVM-VFIO takes the cdev before it is bound (Linux 6.6's
+	 * KVM_DEV_VFIO_FILE_ADD) */
+	step = "the binding refused the cdev";
+	if (hook && hook->vfio_file && hook->vfio_file(hook->opaque, v->fd))
 		goto fail;
 	struct zv_vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = io->fd };
 	step = "VFIO_DEVICE_BIND_IOMMUFD failed";

@@ -214,7 +214,17 @@ static const struct dev_ops vfio_ops = {
 	.destroy = vf_destroy,
 };
 
-struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *err, size_t errlen)
+/* The binding's hook on the group or cdev, before the device is taken. */
+static int run_hook(const struct zv_open_hook *hook, int fd, const char *what, char *msg, size_t len)
+{
+	if (!hook || !hook->vfio_file || hook->vfio_file(hook->opaque, fd) == 0)
+		return 0;
+	snprintf(msg, len, "the binding refused the %s: %s", what, strerror(errno));
+	return -1;
+}
+
+struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, const struct zv_open_hook *hook,
+				char *err, size_t errlen)
 {
 	char addr[ZV_PCI_ADDR_LEN], msg[320];
 	struct vdev *v;
@@ -273,7 +283,7 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 	v->own.fd = -1;
 	bool cdev = mode != IO_TYPE1 && vfio_cdev_node(addr, node, sizeof(node));
 
-	if (cdev && vfio_cdev_open(v, node, msg, sizeof(msg))) {
+	if (cdev && vfio_cdev_open(v, node, hook, msg, sizeof(msg))) {
 		if (mode == IO_IOMMUFD)
 			return open_failed(v, err, errlen, msg, errno);
 		/* auto: the group path may still work (/dev/iommu is root's by
@@ -292,6 +302,8 @@ struct zv_device *vfio_dev_open(const char *spec_addr, const char *opts, char *e
 		if (!v->g)
 			return open_failed(v, err, errlen, msg, errno);
 		v->io = &v->g->c;
+		if (run_hook(hook, v->g->fd, "group", msg, sizeof(msg)))
+			return open_failed(v, err, errlen, msg, errno);
 		v->fd = ioctl(v->g->fd, VFIO_GROUP_GET_DEVICE_FD, v->addr);
 	}
 	if (v->fd < 0 || device_info(v) || !(v->info.flags & VFIO_DEVICE_FLAGS_PCI) ||

@@ -94,7 +94,8 @@ uint64_t vf_dma_avail(struct zv_device *d);
 
 /* iommufd.c */
 bool vfio_cdev_node(const char *addr, char *out, size_t len);
-int vfio_cdev_open(struct vdev *v, const char *node, char *msg, size_t len);
+int vfio_cdev_open(struct vdev *v, const char *node, const struct zv_open_hook *hook, char *msg,
+		   size_t len);
 int vfio_ioas_map(struct vfio_iommu *io, uint64_t iova, uint64_t size, void *vaddr, bool write);
 int vfio_ioas_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
 
