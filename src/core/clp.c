@@ -257,8 +257,10 @@ static void clp_set_fn(struct clp_call *c)
 			rsp_code(c, CLP_RC_SETPCIFN_ALRDY);
 			return;
 		}
-		if (fn_enable(f)) {	/* interpreted: the host's function is off */
-			rsp_code(c, CLP_RC_SETPCIFN_ERR);
+		if (fn_enable(f)) {
+			/* interpreted, and the host's function is off: QEMU's
+			 * answer (s390-pci-inst.c, clp_service_call) */
+			rsp_code(c, CLP_RC_SETPCIFN_FH);
 			return;
 		}
 		break;

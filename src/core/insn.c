@@ -258,9 +258,15 @@ static int reg_int(struct zv_function *f, struct zv_cpu *cpu, int r1, const stru
 			.sum = fib->sum,
 		};
 
-		if (fib->aibvo || f->m->hv->aen(f->m->hv_opaque, f, &aen)) {
+		if (fib->aibvo) {
 			ir->aibv_host = ir->aisb_host = NULL;
 			return cc1(cpu, r1, ZPCI_MOD_ST_INSUF_RES);
+		}
+		/* refused by the host: QEMU's answer, "sequence"
+		 * (s390-pci-inst.c, mpcifc_reg_int_interp) */
+		if (f->m->hv->aen(f->m->hv_opaque, f, &aen)) {
+			ir->aibv_host = ir->aisb_host = NULL;
+			return cc1(cpu, r1, ZPCI_MOD_ST_SEQUENCE);
 		}
 	}
 	ir->isc = fib->isc;
@@ -320,7 +326,7 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		if (!f->irq.registered)
 			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);
 		if (f->interp && f->m->hv->aen(f->m->hv_opaque, f, NULL))
-			return host_failed(f, cpu, in->r1);
+			return cc1(cpu, in->r1, ZPCI_MOD_ST_SEQUENCE);	/* as QEMU */
 		f->irq = (struct fn_irq){0};
 		fn_irq_changed(f);
 		break;
