@@ -168,6 +168,8 @@ static int kvm_translate(void *hv, const struct zv_cpu *cpu, uint64_t logical, u
 	uint64_t real = logical;
 	int rc;
 
+	if (!run)	/* only an intercept has operands */
+		return ZV_PGM_ADDRESSING;
 	rc = ioctl(k->vcpu_fd, KVM_S390_MEM_OP, &op);
 	if (rc > 0) {
 		k->pgm_done = true;
