@@ -201,13 +201,6 @@ static void f_destroy(struct zv_device *d)
 	free(d);
 }
 
-static int f_kvm_file(struct zv_device *d)
-{
-	if (fd_of(d)->kvm_file < 0)
-		errno = ENODEV;
-	return fd_of(d)->kvm_file;
-}
-
 static const struct dev_ops fake_ops = {
 	.kind = "fake",
 	.region_info = f_region_info,
@@ -223,7 +216,6 @@ static const struct dev_ops fake_ops = {
 	.take_fault = f_take_fault,
 	.req_fd = f_req_fd,
 	.zpci_info = f_zpci_info,
-	.kvm_file = f_kvm_file,
 	.destroy = f_destroy,
 };
 
@@ -238,7 +230,6 @@ struct fake_dev *fake_dev_new(unsigned nvec)
 	f->limit = FX_DEFAULT_LIMIT;
 	f->err_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	f->req_fd = -1;
-	f->kvm_file = -1;
 	for (unsigned i = 0; i < 64; i++)
 		f->fds[i] = -1;
 	le16_put(f->cfg + PCI_VENDOR_ID, 0x1af4);

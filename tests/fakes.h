@@ -56,9 +56,6 @@ struct fake_dev {
 	unsigned zpci_calls;
 	/* the request eventfd (req_fd op): -1 unless fake_req_enable() */
 	int req_fd;
-	/* what the kvm_file op answers (a VFIO group's descriptor): -1,
-	 * ENODEV by default -- no VFIO device */
-	int kvm_file;
 };
 
 struct fake_dev *fake_dev_new(unsigned nvec);

@@ -447,11 +447,6 @@ ZV_API unsigned zv_function_irq_vectors(const struct zv_function *f);
  * tables and control, MSI capabilities): a binding rebuilds its routes
  * only when it moved. */
 ZV_API uint64_t zv_irq_generation(const struct zv_machine *m);
-/* The file descriptor a KVM-VFIO device takes for the function's device
- * (KVM_DEV_VFIO_GROUP_ADD, named FILE_ADD since Linux 6.6): its VFIO group
- * (type1) or its device cdev (iommufd); it belongs to the device, never
- * close it. -1 with ENODEV for a device that is no VFIO device (emu:). */
-ZV_API int zv_function_kvm_file(const struct zv_function *f);
 
 /* ---- intercepts -------------------------------------------------------- */
 

@@ -367,14 +367,6 @@ ZV_API uint32_t zv_function_fh(const struct zv_function *f) { return f->fh; }
 ZV_API const char *zv_function_name(const struct zv_function *f) { return f->name; }
 ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f) { return f->state; }
 
-ZV_API int zv_function_kvm_file(const struct zv_function *f)
-{
-	if (!f || !f->dev->ops->kvm_file) {
-		errno = ENODEV;
-		return -1;
-	}
-	return f->dev->ops->kvm_file(f->dev);
-}
 
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s)
 {

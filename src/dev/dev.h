@@ -103,10 +103,6 @@ struct dev_ops {
 	/* Region accesses served through a mapping and through system calls
 	 * (a backend that maps regions; NULL otherwise). */
 	void (*region_counters)(struct zv_device *d, uint64_t *mapped, uint64_t *syscalls);
-	/* The file a KVM-VFIO device takes (KVM_DEV_VFIO_GROUP_ADD, later
-	 * named FILE_ADD): the VFIO group for type1, the device's cdev for
-	 * iommufd; NULL for backends that are no VFIO device. */
-	int (*kvm_file)(struct zv_device *d);
 	void (*destroy)(struct zv_device *d);
 };
 

@@ -150,11 +150,6 @@ static void x_region_counters(struct zv_device *d, uint64_t *mapped, uint64_t *s
 	inner(d)->ops->region_counters(inner(d), mapped, syscalls);
 }
 
-static int x_kvm_file(struct zv_device *d)
-{
-	return inner(d)->ops->kvm_file(inner(d));
-}
-
 static void x_destroy(struct zv_device *d)
 {
 	fd_of(d)->in->ops->destroy(fd_of(d)->in);
@@ -179,7 +174,6 @@ static const struct dev_ops fault_ops = {
 	.set_msi = x_set_msi,
 	.dma_counters = x_dma_counters,
 	.region_counters = x_region_counters,
-	.kvm_file = x_kvm_file,
 	.destroy = x_destroy,
 };
 
@@ -216,7 +210,7 @@ struct zv_device *fault_wrap(struct zv_device *in, const char *opts, char *err, 
 	KEEP(region_info); KEEP(region_read); KEEP(region_write); KEEP(set_msix);
 	KEEP(dma_map); KEEP(dma_unmap); KEEP(dma_avail); KEEP(reset); KEEP(set_dma_blocked);
 	KEEP(err_fd); KEEP(take_fault); KEEP(req_fd); KEEP(zpci_info); KEEP(set_msi);
-	KEEP(dma_counters); KEEP(region_counters); KEEP(kvm_file);
+	KEEP(dma_counters); KEEP(region_counters);
 #undef KEEP
 	f->pub.ops = &f->ops;
 	f->pub.map_step_pages = in->map_step_pages;

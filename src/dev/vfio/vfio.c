@@ -186,13 +186,6 @@ static struct zv_device *open_failed(struct vdev *v, char *err, size_t errlen, c
 	return NULL;
 }
 
-static int vf_kvm_file(struct zv_device *d)
-{
-	struct vdev *v = V(d);
-
-	return v->g ? v->g->fd : v->fd;
-}
-
 static const struct dev_ops vfio_ops = {
 	.kind = "vfio",
 	.region_info = vf_region_info,
@@ -210,7 +203,6 @@ static const struct dev_ops vfio_ops = {
 	.zpci_info = vf_zpci_info,
 	.set_msi = vf_set_msi,
 	.region_counters = vf_region_counters,
-	.kvm_file = vf_kvm_file,
 	.destroy = vf_destroy,
 };
 
