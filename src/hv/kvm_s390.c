@@ -74,7 +74,8 @@ static const unsigned mcic_bits[] = { 9, 20, 21, 22, 23, 25, 27, 28, 29, 31, 33,
 /* One vector routed through an irqfd. */
 struct route {
 	struct zv_function *f;
-	unsigned vec;
+	unsigned fi, vec;		/* k->fns[fi] */
+	bool live;			/* its irqfd is attached already */
 	int efd;
 	uint32_t gsi;
 	uint8_t isc;
@@ -93,7 +94,7 @@ struct zv_kvm {
 	uint8_t adapters;		/* ISCs whose FLIC adapter is registered */
 	struct zv_function **fns;
 	unsigned nfns;
-	struct route *routes;		/* live, sorted by (function, vector) */
+	struct route *routes;		/* attached, in (k->fns index, vector) order */
 	unsigned nroutes;
 	uint8_t *gsi_used;		/* MAX_ROUTES slots from gsi_base */
 	uint64_t seen_gen;		/* zv_irq_generation() the routes follow */
@@ -285,19 +286,10 @@ static int kvm_aen(void *hv, struct zv_function *f, const struct zv_aen *aen)
 
 /* ---- irqfd routes ---------------------------------------------------------- */
 
-static int route_cmp(const struct route *a, const struct zv_function *f, unsigned vec)
+/* Does route a come before vector vec of k->fns[fi]? */
+static bool route_before(const struct route *a, unsigned fi, unsigned vec)
 {
-	if (a->f != f)
-		return (uintptr_t)a->f < (uintptr_t)f ? -1 : 1;
-	return a->vec < vec ? -1 : a->vec > vec;
-}
-
-static struct route *find_route(struct zv_kvm *k, const struct zv_function *f, unsigned vec)
-{
-	for (unsigned i = 0; i < k->nroutes; i++)
-		if (!route_cmp(&k->routes[i], f, vec))
-			return &k->routes[i];
-	return NULL;
+	return a->fi < fi || (a->fi == fi && a->vec < vec);
 }
 
 static uint32_t gsi_alloc(struct zv_kvm *k)
@@ -360,13 +352,15 @@ static int set_routing(struct zv_kvm *k, const struct route *want, unsigned n)
 static int routes_sync(struct zv_kvm *k)
 {
 	struct route *want = NULL;
-	unsigned nwant = 0, cap = 0;
+	unsigned nwant = 0, cap = 0, o = 0;
 	bool changed = false;
 	int rc = 0;
 
 	if ((k->flags & ZV_KVM_NO_IRQFD) ||
 	    (k->routes_valid && zv_irq_generation(k->m) == k->seen_gen))
 		return 0;
+	/* what should be routed, built in the order of k->routes, so one walk
+	 * over the old list finds each vector's route and the ones gone */
 	for (unsigned i = 0; i < k->nfns; i++) {
 		struct zv_function *f = k->fns[i];
 		/* interpreted functions' interrupts need no route: the
@@ -376,7 +370,7 @@ static int routes_sync(struct zv_kvm *k)
 
 		for (unsigned v = 0; v < n; v++) {
 			struct zv_irq_route r;
-			struct route *old;
+			const struct route *old = NULL;
 
 			/* no summary bit: the kernel's route would set one at
 			 * address 0; the engine delivers such a vector */
@@ -393,10 +387,16 @@ static int routes_sync(struct zv_kvm *k)
 				}
 				want = p;
 			}
-			old = find_route(k, f, v);
+			/* gone: detached before the table loses their entries */
+			for (; o < k->nroutes && route_before(&k->routes[o], i, v); o++) {
+				route_drop(k, &k->routes[o]);
+				changed = true;
+			}
+			if (o < k->nroutes && k->routes[o].fi == i && k->routes[o].vec == v)
+				old = &k->routes[o++];
 			want[nwant] = (struct route){
-				.f = f, .vec = v, .efd = r.eventfd, .isc = r.isc,
-				.gsi = old ? old->gsi : NO_GSI,
+				.f = f, .fi = i, .vec = v, .efd = r.eventfd, .isc = r.isc,
+				.gsi = old ? old->gsi : NO_GSI, .live = old != NULL,
 				.a = {
 					.ind_addr = r.ind_addr,
 					.summary_addr = r.summary_addr,
@@ -410,16 +410,9 @@ static int routes_sync(struct zv_kvm *k)
 			nwant++;
 		}
 	}
-	/* gone: detach them before the table loses their entries */
-	for (unsigned i = 0; i < k->nroutes; i++) {
-		bool kept = false;
-
-		for (unsigned j = 0; j < nwant && !kept; j++)
-			kept = !route_cmp(&k->routes[i], want[j].f, want[j].vec);
-		if (!kept) {
-			route_drop(k, &k->routes[i]);
-			changed = true;
-		}
+	for (; o < k->nroutes; o++) {
+		route_drop(k, &k->routes[o]);
+		changed = true;
 	}
 	for (unsigned j = 0; j < nwant; j++) {
 		if (want[j].gsi == NO_GSI)
@@ -427,10 +420,8 @@ static int routes_sync(struct zv_kvm *k)
 		if (want[j].gsi == NO_GSI || adapter(k, want[j].isc)) {
 			/* no GSI left, or no adapter: this vector stays with
 			 * the engine (zv_dispatch() delivers it) */
-			struct route *old = find_route(k, want[j].f, want[j].vec);
-
-			if (old)
-				route_drop(k, old);	/* frees its GSI too */
+			if (want[j].live)
+				route_drop(k, &want[j]);	/* frees its GSI too */
 			else if (want[j].gsi != NO_GSI)
 				k->gsi_used[want[j].gsi - k->gsi_base] = 0;
 			changed = true;
@@ -445,17 +436,15 @@ static int routes_sync(struct zv_kvm *k)
 		/* the table is unknown now: route nothing, the engine
 		 * delivers everything */
 		for (unsigned j = 0; j < nwant; j++) {
-			struct route *old = find_route(k, want[j].f, want[j].vec);
-
-			if (old)
-				route_drop(k, old);
+			if (want[j].live)
+				route_drop(k, &want[j]);
 			else
 				k->gsi_used[want[j].gsi - k->gsi_base] = 0;
 		}
 		nwant = 0;
 	}
 	for (unsigned j = 0; j < nwant; j++) {
-		if (find_route(k, want[j].f, want[j].vec))
+		if (want[j].live)
 			continue;	/* attached already */
 		if (irqfd(k, want[j].efd, want[j].gsi, true)) {
 			k->failed = errno;
@@ -466,12 +455,12 @@ static int routes_sync(struct zv_kvm *k)
 			rc = -1;
 			continue;
 		}
+		want[j].live = true;
 		zv_function_irq_bypass(want[j].f, want[j].vec, true);
 	}
 	free(k->routes);
 	k->routes = want;
 	k->nroutes = nwant;
-	k->st.routes = nwant;
 	k->seen_gen = zv_irq_generation(k->m);
 	k->routes_valid = rc == 0;
 	return rc;
@@ -839,4 +828,5 @@ ZV_API const char *zv_kvm_irq_path(const struct zv_kvm *k)
 ZV_API void zv_kvm_stats_get(const struct zv_kvm *k, struct zv_kvm_stats *st)
 {
 	*st = k->st;
+	st->routes = k->nroutes;
 }
