@@ -14,8 +14,6 @@
  * the simulation's, and the guest must end exactly as it does on the
  * software machine alone.
  */
-#include <libgen.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 
@@ -29,10 +27,6 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static const char *image(const char *name)
-{
-	return th_guest_image(name);
-}
 
 static uint8_t *ram;
 #define RAM_SIZE (64ULL << 20)
@@ -630,7 +624,7 @@ static struct outcome run_guest(const char *img, const char *args, const char *s
 			EXPECT(zv_function_add_spec(zv_softcpu_machine(sc), spec, err, sizeof(err)) !=
 			       NULL);
 	}
-	EXPECT_EQ(zv_softcpu_load_elf(sc, image(img), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image(img), err, sizeof(err)), 0);
 	for (;;) {
 		o.end = zv_softcpu_run(sc, &o.status);
 		if (o.end == ZV_RUN_INTERCEPT) {

@@ -6,8 +6,6 @@
  * build's own guest images for the runs.
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,10 +15,6 @@
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
-static const char *image(const char *name)
-{
-	return th_guest_image(name);
-}
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
@@ -177,7 +171,7 @@ TEST(a_failed_load_leaves_no_image)
 	struct seg s[1] = { { 0x10000, 0x1000, 0x1000 } };
 	char err[256] = "", *p;
 
-	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), 0);
 	/* a truncated image: the header says more than the file holds */
 	p = write_elf(0x10000, s, 1);
 	if (!p)
@@ -204,7 +198,7 @@ TEST(a_run_that_ended_stays_ended)
 
 	cfg.console = fopen("/dev/null", "w");
 	sc = zv_softcpu_create(&cfg, err, sizeof(err));
-	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), 0);
 	EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
 	EXPECT_EQ(status, 7);
 	zv_softcpu_stats_get(sc, &a);
@@ -216,7 +210,7 @@ TEST(a_run_that_ended_stays_ended)
 	EXPECT(a.seconds == b.seconds);		/* the run's time, not the time since */
 	/* loading into a machine that has run is refused */
 	errno = 0;
-	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), -1);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), -1);
 	EXPECT_EQ(errno, EBUSY);
 	zv_softcpu_destroy(sc);
 	fclose(cfg.console);
@@ -253,7 +247,7 @@ TEST(stores_are_fast_unless_asked_not_to_be)
 		EXPECT(slow ? st.slow_stores_why && strstr(st.slow_stores_why, "ZV_SLOW_STORES")
 			    : st.slow_stores_why == NULL);
 #endif
-		EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+		EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), 0);
 		status = -1;
 		EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
 		EXPECT_EQ(status, 5);
@@ -294,7 +288,7 @@ TEST(blocks_are_hooked_only_when_counted)
 		EXPECT_EQ(st.counted, mode != 0);
 		EXPECT(mode ? st.block_hook_why && strstr(st.block_hook_why, want_why[mode])
 			    : st.block_hook_why == NULL);
-		EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+		EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), 0);
 		status = -1;
 		EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
 		EXPECT_EQ(status, 3);
@@ -417,7 +411,7 @@ static double sleep_run(uint64_t ms, bool host_time, unsigned *count)
 	d->host_time = host_time;
 	EXPECT(zv_function_add(zv_softcpu_machine(sc), d, 1, 0) != NULL);
 	*count = zv_host_time_devices(zv_softcpu_machine(sc));
-	EXPECT_EQ(zv_softcpu_load_elf(sc, image("machine.elf"), err, sizeof(err)), 0);
+	EXPECT_EQ(zv_softcpu_load_elf(sc, th_guest_image("machine.elf"), err, sizeof(err)), 0);
 	EXPECT_EQ(zv_softcpu_run(sc, &status), ZV_RUN_EXIT);
 	EXPECT_EQ(status, 0);
 	zv_softcpu_stats_get(sc, &st);

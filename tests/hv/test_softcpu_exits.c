@@ -6,8 +6,6 @@
  * from this binary's path).
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +16,6 @@
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
-static char guest_dir[PATH_MAX];
-
-static const char *image(const char *name)
-{
-	static char path[PATH_MAX + 64];
-
-	if (!guest_dir[0]) {
-		char exe[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-		if (n <= 0)
-			return name;
-		exe[n] = 0;
-		/* <build>/tests/hv/test_softcpu_exits -> <build>/guest */
-		snprintf(guest_dir, sizeof(guest_dir), "%s/../../guest", dirname(exe));
-	}
-	snprintf(path, sizeof(path), "%s/%s", guest_dir, name);
-	return path;
-}
 
 struct outcome {
 	enum zv_run_end end;
@@ -65,7 +44,7 @@ static struct zv_softcpu *machine(const char *elf, const char *args, const char 
 		return NULL;
 	}
 	if ((spec && !zv_function_add_spec(zv_softcpu_machine(sc), spec, err, sizeof(err))) ||
-	    zv_softcpu_load_elf(sc, image(elf), err, sizeof(err))) {
+	    zv_softcpu_load_elf(sc, th_guest_image(elf), err, sizeof(err))) {
 		th_fail(__FILE__, __LINE__, "%s: %s", elf, err);
 		zv_softcpu_destroy(sc);
 		return NULL;
