@@ -58,8 +58,13 @@ void emu_report_fault(struct emu_base *b, const struct dev_fault *f)
 		dev_hint(&b->dev);
 }
 
-int emu_check_range(uint64_t size, uint64_t off, size_t len)
+int emu_check_range(struct zv_device *d, unsigned idx, uint64_t off, size_t len)
 {
+	struct dev_region_info ri;
+	uint64_t size;
+
+	d->ops->region_info(d, idx, &ri);
+	size = ri.size;
 	if (!size || off >= size || len > size - off) {
 		errno = EINVAL;
 		return -1;

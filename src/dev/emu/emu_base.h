@@ -35,8 +35,9 @@ void emu_base_fini(struct emu_base *b);
 void emu_raise(struct emu_base *b, unsigned vec, uint64_t times);
 /* Report an IOMMU fault on the error eventfd (the first until taken). */
 void emu_report_fault(struct emu_base *b, const struct dev_fault *f);
-/* EINVAL unless [off, off + len) lies in a region of size bytes. */
-int emu_check_range(uint64_t size, uint64_t off, size_t len);
+/* -1 and EINVAL unless [off, off + len) lies in region idx of d (as its
+ * region_info op sizes it). */
+int emu_check_range(struct zv_device *d, unsigned idx, uint64_t off, size_t len);
 
 /* the dev_ops every emulated device shares */
 int emu_op_set_msix(struct zv_device *d, unsigned start, unsigned count, const int *fds);

@@ -220,10 +220,8 @@ static uint32_t run_command(struct emu_dma *e, uint32_t cmd)
 static int emu_region_read(struct zv_device *d, unsigned idx, uint64_t off, void *buf, size_t len)
 {
 	struct emu_dma *e = to_emu(d);
-	struct dev_region_info ri;
 
-	emu_region_info(d, idx, &ri);
-	if (emu_check_range(ri.size, off, len))
+	if (emu_check_range(d, idx, off, len))
 		return -1;
 	switch (idx) {
 	case 0: memcpy(buf, e->regs + off, len); break;
@@ -260,10 +258,8 @@ static int emu_region_write(struct zv_device *d, unsigned idx, uint64_t off, con
 			    size_t len)
 {
 	struct emu_dma *e = to_emu(d);
-	struct dev_region_info ri;
 
-	emu_region_info(d, idx, &ri);
-	if (emu_check_range(ri.size, off, len))
+	if (emu_check_range(d, idx, off, len))
 		return -1;
 	if (idx == EMU_DMA_MSIX_BAR) {
 		memcpy(e->msix_bar + off, buf, len);

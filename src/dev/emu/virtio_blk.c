@@ -579,10 +579,8 @@ static void config_write(struct vblk *v, uint64_t off, const uint8_t *buf, size_
 static int vblk_region_read(struct zv_device *d, unsigned idx, uint64_t off, void *buf, size_t len)
 {
 	struct vblk *v = to_vblk(d);
-	struct dev_region_info ri;
 
-	vblk_region_info(d, idx, &ri);
-	if (emu_check_range(ri.size, off, len))
+	if (emu_check_range(d, idx, off, len))
 		return -1;
 	if (idx == 0)
 		return bar0_read(v, off, buf, len);
@@ -600,10 +598,8 @@ static int vblk_region_write(struct zv_device *d, unsigned idx, uint64_t off, co
 			     size_t len)
 {
 	struct vblk *v = to_vblk(d);
-	struct dev_region_info ri;
 
-	vblk_region_info(d, idx, &ri);
-	if (emu_check_range(ri.size, off, len))
+	if (emu_check_range(d, idx, off, len))
 		return -1;
 	if (idx == 0)
 		bar0_write(v, off, buf, len);
