@@ -91,9 +91,9 @@ else KERNEL=$KD/boot/vmlinuz-$KVER; fi
 # zvfio linked dynamically, as a user builds it, in our own build directory
 # (the default build is untouched); its shared libraries go into the
 # initramfs at the paths the loader looks in. Dynamic, not static: only
-# then do guest stores take Unicorn's fast path (src/hv/ucstore.c), five
-# times fewer host instructions for a Linux boot -- what decides whether
-# the nested Linux boot takes ten minutes or an hour.
+# then do guest stores take Unicorn's fast path (src/hv/ucstore.c): a
+# Linux boot reaches /init five times sooner (docs/BENCHMARKS.md), which
+# decides whether the nested Linux boot takes minutes or most of an hour.
 log "building zvfio and the guest images in $B"
 make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" \
     "$B/zvfio" "$B/guest/edu.elf" "$B/guest/nvme.elf" "$B/guest/dma.elf" "$B/guest/unplug.elf" "$B/guest/hostfail.elf" >"$W/build.log" 2>&1 ||
