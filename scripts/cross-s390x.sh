@@ -45,10 +45,9 @@ make -s -C "$ROOT" -j"$(nproc)" BUILD="$B" CC=s390x-linux-gnu-gcc \
 	CFLAGS="-I$sr/usr/include" LDFLAGS="-static -L$sr/usr/lib/s390x-linux-gnu" LDLIBS=-lm \
 	"${outs[@]}" || die "the build failed"
 for f in "${outs[@]}"; do
-	case $f in
-	*.a) m=$(s390x-linux-gnu-readelf -h "$f" | awk '/Machine:/ { $1 = ""; print; exit }') ;;
-	*) m=$(s390x-linux-gnu-readelf -h "$f" | awk '/Machine:/ { $1 = ""; print }') ;;
-	esac
+	# the first Machine: line (an archive has one per member); awk reads
+	# to the end, so readelf never meets a closed pipe under pipefail
+	m=$(s390x-linux-gnu-readelf -h "$f" | awk '/Machine:/ && !n++ { $1 = ""; print }')
 	case $m in
 	*S/390*) echo "ok   ${f#"$ROOT/"}: s390x ($(stat -c %s "$f") bytes)" ;;
 	*) die "${f#"$ROOT/"} is not an s390x object: '$m'" ;;
