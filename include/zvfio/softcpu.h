@@ -74,7 +74,10 @@ struct zv_softcpu_config {
 #define ZV_SOFTCPU_EXIT_ZPCI 0x1u
 /* Enabled waits with no interruption deliverable: run returns ZV_RUN_WAIT;
  * the caller waits for device events (zv_poll_fd(), zv_dispatch()) and
- * calls zv_softcpu_run() again, which presents what became pending. */
+ * calls zv_softcpu_run() again, which presents what became pending. The
+ * device events are then the caller's alone, as a KVM VMM's: the machine
+ * never calls zv_dispatch() itself, so an interruption a device raised
+ * reaches the guest once the caller dispatched it. */
 #define ZV_SOFTCPU_EXIT_WAIT 0x2u
 
 
@@ -143,7 +146,9 @@ struct zv_softcpu_stats {
  * zv_softcpu_destroy() (the console is never closed). NULL with a message
  * in err (err may be NULL) and errno: EINVAL (cfg NULL, a RAM size that is
  * not a multiple of 1 MiB), ENOMEM (memory or the RAM mapping), EIO (Unicorn
- * refused), or an error of zv_machine_create().
+ * refused), ENOTSUP (libunicorn's CPU state is not laid out as the
+ * machine knows it from Unicorn 2.0.1: another build of the library), or
+ * an error of zv_machine_create().
  */
 ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg, char *err,
 					    size_t errlen);

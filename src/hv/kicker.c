@@ -125,7 +125,8 @@ int kicker_start(struct zv_softcpu *sc)
 	k->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (k->efd < 0)
 		return -1;
-	k->dev_fd = zv_poll_fd(sc->m);
+	/* with wait exits the device events are the caller's (softcpu.h) */
+	k->dev_fd = sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT ? -1 : zv_poll_fd(sc->m);
 	k->console_fd = sc->cfg.has_console_in ? sc->cfg.console_in : -1;
 	atomic_store(&k->timer_at, UINT64_MAX);
 	if (pthread_create(&k->thread, NULL, kicker_main, sc)) {

@@ -447,7 +447,7 @@ static bool in_execute(struct zv_softcpu *sc)
 /* Resume at next, presenting an interruption first if one is deliverable. */
 static void resume(struct zv_softcpu *sc, uint64_t mask, uint64_t next)
 {
-	if (zv_events_hinted(sc->m))
+	if (!(sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT) && zv_events_hinted(sc->m))
 		zv_dispatch(sc->m);
 	if (!pending(sc) || !deliver(sc, mask, next))
 		sc_set_psw(sc, mask, next);
@@ -1119,7 +1119,8 @@ static void periodic(struct zv_softcpu *sc)
 
 	clock_update(sc);
 	sclp_poll_input(sc);
-	zv_dispatch(sc->m);
+	if (!(sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT))	/* else the caller's */
+		zv_dispatch(sc->m);
 	if (sc->pl)
 		payload_poll(sc);
 	check_deadline(sc);
@@ -1162,7 +1163,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 			sc->st.blocks_estimated++;
 		}
 	}
-	if (++sc->blocks_since_poll >= 1024 || zv_events_hinted(sc->m)) {
+	if (++sc->blocks_since_poll >= 1024 ||
+	    (!(sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT) && zv_events_hinted(sc->m))) {
 		sc->blocks_since_poll = 0;
 		periodic(sc);
 		if (sc->stop)
@@ -1356,6 +1358,15 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 			 (unsigned long long)sc->ram_size, strerror(errno));
 		goto err;
 	}
+	{
+		struct zv_mem_region r = { .gpa = 0, .size = sc->ram_size, .host = sc->ram };
+		struct zv_guest_env_config ec = { .mem = &r, .n_mem = 1, .console = sc->console,
+						  .args = cfg->args };
+
+		sc->genv = zv_guest_env_create(&ec, err, errlen);
+		if (!sc->genv)
+			goto err;
+	}
 	ue = uc_open(UC_ARCH_S390X, UC_MODE_BIG_ENDIAN, &sc->uc);
 	if (ue == UC_ERR_OK)
 		ue = uc_ctl_set_cpu_model(sc->uc, UC_CPU_S390X_MAX);
@@ -1492,6 +1503,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 	if (sc->ram)
 		munmap(sc->ram, sc->ram_size);
 	free(sc->tbinfo);
+	zv_guest_env_destroy(sc->genv);
 	free(sc);
 }
 
@@ -1534,7 +1546,9 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 	if (load_allowed(sc, path, "path", err, errlen))
 		return -1;
 	payload_free(sc);
-	if (elf_load(sc, path, err, errlen))
+	/* guest RAM changes from here: a failure leaves no image loaded */
+	sc->loaded = false;
+	if (zv_guest_load_elf(sc->genv, path, &sc->entry, err, errlen))
 		return -1;
 	sc->loaded = true;
 	sc->os = false;
@@ -1740,8 +1754,5 @@ ZV_API void zv_softcpu_stats_get(const struct zv_softcpu *sc, struct zv_softcpu_
 
 ZV_API const char *zv_softcpu_report(const struct zv_softcpu *sc, unsigned i, uint64_t *value)
 {
-	if (i >= sc->nreports)
-		return NULL;
-	*value = sc->reports[i].val;
-	return sc->reports[i].key;
+	return zv_guest_report(sc->genv, i, value);
 }

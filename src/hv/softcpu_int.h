@@ -11,15 +11,10 @@
 #include <unicorn/unicorn.h>
 
 #include "arch/lowcore.h"
+#include "zvfio/guest_env.h"
 #include "zvfio/softcpu.h"
 
-#define MAX_REPORTS ZV_GUEST_REPORTS_MAX
 #define TBINFO (1u << 16)
-
-struct sc_report {
-	char key[ZV_GUEST_REPORT_KEY_MAX + 1];
-	uint64_t val;
-};
 
 /* kicker.c: the thread that stops the CPU for what comes from outside */
 struct sc_kicker {
@@ -123,8 +118,7 @@ struct zv_softcpu {
 
 	struct sc_payload *pl;		/* payload.c: the kernel decompressed on the host */
 
-	struct sc_report reports[MAX_REPORTS];
-	unsigned nreports;
+	struct zv_guest_env *genv;	/* the guest ABI: image, hypercalls, reports */
 	struct zv_softcpu_stats st;
 };
 
@@ -247,6 +241,5 @@ uint64_t payload_next_ns(const struct zv_softcpu *sc);
 void payload_step(struct zv_softcpu *sc);
 
 /* elf.c */
-int elf_load(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);
 
 #endif

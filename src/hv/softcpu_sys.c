@@ -20,62 +20,6 @@
 #define PGM_OPERAND       0x0015
 #define PGM_ADDRESSING    0x0005
 
-static int hc_write(struct zv_softcpu *sc)
-{
-	uint64_t a = sc_gpr(sc, 2), n = sc_gpr(sc, 3);
-
-	if (a >= sc->ram_size || n > sc->ram_size - a)
-		return PGM_ADDRESSING;
-	fwrite(sc->ram + a, 1, (size_t)n, sc->console);
-	if (memchr(sc->ram + a, '\n', (size_t)n))
-		fflush(sc->console);
-	sc_set_gpr(sc, 2, n);
-	return 0;
-}
-
-static int hc_getargs(struct zv_softcpu *sc)
-{
-	const char *s = sc->cfg.args ? sc->cfg.args : "";
-	uint64_t a = sc_gpr(sc, 2), size = sc_gpr(sc, 3), len = strlen(s);
-
-	if (size) {
-		uint64_t n = len < size - 1 ? len : size - 1;
-
-		if (a >= sc->ram_size || size > sc->ram_size - a)
-			return PGM_ADDRESSING;
-		memcpy(sc->ram + a, s, (size_t)n);
-		sc->ram[a + n] = 0;
-	}
-	sc_set_gpr(sc, 2, len);
-	return 0;
-}
-
-static int hc_report(struct zv_softcpu *sc)
-{
-	uint64_t a = sc_gpr(sc, 2), v = sc_gpr(sc, 3);
-	char key[sizeof(sc->reports[0].key)];
-	unsigned i;
-
-	if (a >= sc->ram_size)
-		return PGM_ADDRESSING;
-	for (i = 0; i < sizeof(key) - 1 && a + i < sc->ram_size && sc->ram[a + i]; i++)
-		key[i] = (char)sc->ram[a + i];
-	key[i] = 0;
-	if (!i || (a + i < sc->ram_size && sc->ram[a + i]))
-		return PGM_SPECIFICATION;	/* empty or longer than 31 bytes */
-	for (i = 0; i < sc->nreports; i++) {
-		if (!strcmp(sc->reports[i].key, key)) {
-			sc->reports[i].val += v;
-			return 0;
-		}
-	}
-	if (sc->nreports == MAX_REPORTS)
-		return PGM_SPECIFICATION;
-	strcpy(sc->reports[sc->nreports].key, key);
-	sc->reports[sc->nreports++].val = v;
-	return 0;
-}
-
 /*
  * DIAG 0x308, IPL functions (R1: an address, R1+1 the return code; R3 the
  * subcode; Linux's arch/s390/kernel/ipl.c, QEMU's handle_diag_308): a
@@ -111,7 +55,8 @@ int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
 {
 	unsigned b2 = b[2] >> 4;
 	uint64_t code = ((b2 ? sc_gpr(sc, (int)b2) : 0) + (uint64_t)((b[2] & 0xf) << 8 | b[3])) & 0xffff;
-	uint64_t fn = sc_gpr(sc, 1) & 0xffffffffu;
+	uint64_t r[4] = { 0 };
+	int value;
 
 	switch (code) {
 	case ZV_HC_DIAG_CODE:
@@ -125,29 +70,20 @@ int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
 		return PGM_SPECIFICATION;
 	}
 	sc->st.hypercalls++;
-	switch (fn) {
-	case ZV_HC_WRITE:
-		return hc_write(sc);
-	case ZV_HC_EXIT:
-		sc->status = (int)(sc_gpr(sc, 2) & 0xff);
+	for (int i = 1; i <= 3; i++)
+		r[i] = sc_gpr(sc, i);
+	switch (zv_guest_hypercall(sc->genv, r, &value)) {
+	case ZV_GUEST_HC_DONE:
+		sc_set_gpr(sc, 2, r[2]);
+		return 0;
+	case ZV_GUEST_HC_EXITED:
+		sc->status = value;
 		sc->end = ZV_RUN_EXIT;
 		sc->stop = true;
-		fflush(sc->console);
 		uc_emu_stop(sc->uc);
 		return 0;
-	case ZV_HC_GETARGS:
-		return hc_getargs(sc);
-	case ZV_HC_REPORT:
-		return hc_report(sc);
-	case ZV_HC_TIME: {
-		struct timespec t;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		sc_set_gpr(sc, 2, (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec);
-		return 0;
-	}
 	default:
-		return PGM_SPECIFICATION;
+		return value;	/* the program interruption's code */
 	}
 }
 
