@@ -40,12 +40,7 @@ $(KVM_UAPI)/linux/kvm.h:
 	$(Q)for d in linux asm asm-generic; do ln -sfn $(KVM_UAPI_SRC)/$$d $(KVM_UAPI)/$$d; done
 endif
 # LDLIBS: extra libraries, linked last (a static cross build adds -lm)
-# a program linking libzvfio.a exports the functions zvfio puts before
-# libunicorn's own (src/hv/ucstore.c: guest stores at full speed)
-ZV_EXPORT_LDFLAGS := -Wl,--export-dynamic-symbol=tlb_set_page_with_attrs_s390x \
-	-Wl,--export-dynamic-symbol=tlb_protect_code_s390x \
-	-Wl,--export-dynamic-symbol=tlb_unprotect_code_s390x
-LIBS    := -lunicorn -llzma -lzstd -lpthread $(ZV_EXPORT_LDFLAGS) $(LDLIBS)
+LIBS    := -lunicorn -llzma -lzstd -lpthread $(LDLIBS)
 # a fully static link takes libunicorn.a, whose definitions would clash:
 # stores then stay on Unicorn's own path
 ifneq ($(filter -static,$(LDFLAGS)),)
@@ -240,7 +235,8 @@ MAN1       := $(wildcard man/*.1)
 MAN3       := $(wildcard man/*.3)
 D          := $(DESTDIR)
 
-$(O)/libzvfio.pc: libzvfio.pc.in include/zvfio/zvfio.h Makefile
+# rewritten on every make: PREFIX, LIBDIR and INCLUDEDIR may differ from the last time
+$(O)/libzvfio.pc: libzvfio.pc.in include/zvfio/zvfio.h Makefile FORCE
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -265,6 +261,9 @@ uninstall:
 		$(addprefix $(D)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(D)$(MANDIR)/man3/,$(notdir $(MAN3)))
 	-rmdir $(D)$(INCLUDEDIR)/zvfio 2>/dev/null
+
+.PHONY: FORCE
+FORCE:
 
 # Install the Debian packages the build needs (root, Debian 12).
 deps:

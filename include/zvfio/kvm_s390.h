@@ -151,6 +151,9 @@ struct zv_kvm_stats {
 	uint64_t software_injections;	/* adapter interruptions injected by the binding */
 	uint64_t aen_ops;		/* KVM_S390_ZPCI_OP registrations and deregistrations */
 };
+/* The binding's counters since zv_kvm_create(), copied into *st (the
+ * engine's own are zv_stats_get() of zv_kvm_machine()). Both must not be
+ * NULL. */
 ZV_API void zv_kvm_stats_get(const struct zv_kvm *k, struct zv_kvm_stats *st);
 
 #ifdef __cplusplus

@@ -327,6 +327,8 @@ ZV_API int zv_function_set_dma_window(struct zv_function *f, uint64_t start, uin
  * function on s390).
  */
 ZV_API int zv_function_set_interpreted(struct zv_function *f, bool on);
+/* Whether the function is interpreted (zv_function_set_interpreted());
+ * false for f NULL. */
 ZV_API bool zv_function_interpreted(const struct zv_function *f);
 
 /* The function's FID, its UID, and its current function handle (the guest
@@ -361,7 +363,9 @@ ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f);
  * handle. The guest gets an availability event (PEC 0x0304 configured ->
  * standby, 0x0301 standby -> configured), which may call crw_pending. -1
  * with EALREADY when the function is already in that state, EINVAL for f
- * NULL (or a reserved function, which the engine never makes).
+ * NULL (or a reserved function, which the engine never makes), EIO when
+ * the disable failed on the host (a mapping that could not be removed,
+ * a failed reset): the function is then in the permanent error state.
  */
 ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
 /*

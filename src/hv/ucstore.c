@@ -12,9 +12,11 @@
  * (a GLib tree, malloc and free) -> tb_invalidate_phys_page_fast(), about
  * 90 ns a store and half of a Linux boot (docs/BENCHMARKS.md).
  *
- * This file puts QEMU's rule back from outside, with three functions
- * libunicorn calls through its PLT (so a definition in the program comes
- * first; they are exported with default visibility):
+ * This file puts QEMU's rule back from outside, in three functions
+ * libunicorn calls through its PLT: their slots in libunicorn's global
+ * offset table are pointed at this file's versions (which call the
+ * originals first), so nothing of libunicorn's is exported from zvfio and
+ * a program needs no special link flags:
  *
  * - tlb_protect_code_s390x(uc, ram_addr): TCG made the first translated
  *   block on a page. The page is marked in sc->code_pages and every TLB
@@ -33,12 +35,16 @@
  * shape and checked at start-up by a store: the data page's entry must be
  * fast, the code page's slow, the self-modified code re-translated.
  * Anything unexpected (another libunicorn, a program that links libunicorn
- * statically, a program whose definitions do not come first) leaves
+ * statically, a libunicorn that calls them directly or has no such slots) leaves
  * Unicorn as it is -- correct, slower -- and says so in
  * zv_softcpu_stats.fast_stores; ZV_SLOW_STORES=1 asks for that on purpose
  * (bench boot compares both).
  */
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -62,10 +68,6 @@ struct uc_tlb_fast { uintptr_t mask; struct tlb_entry *table; };
 /* MemTxAttrs: 23 bits of unsigned bit-fields, passed as one 32-bit word */
 struct memtxattrs { uint32_t bits; };
 
-/* seen by libunicorn: exported from libzvfio.so, and from a program that
- * links libzvfio.a with ZV_EXPORT_LDFLAGS (Makefile, libzvfio.pc) */
-#define ZV_INTERPOSE __attribute__((visibility("default")))
-
 typedef void fill_fn(void *cpu, uint64_t vaddr, uint64_t paddr, struct memtxattrs attrs,
 		     int prot, int mmu_idx, uint64_t size);
 typedef void code_fn(void *uc, uint64_t ram_addr);
@@ -80,22 +82,134 @@ static struct {
 } real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
-/* The machines whose CPUs this file knows, for the interposed functions
+/* The machines whose CPUs this file knows, for the hooks
  * (called with a Unicorn CPU or engine only). A thread caches its last
  * answer until a machine goes away (gen). */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zv_softcpu *reg_head;
 static atomic_uint reg_gen;
 
+#ifndef ZV_UNICORN_STATIC
+static fill_fn fill_hook;
+static code_fn protect_hook, unprotect_hook;
+
+/* The PLT relocations that name a function: a jump slot or, for code
+ * built without a PLT, a GOT entry (<elf.h>). */
+#if defined(__x86_64__)
+#define SLOT_RELOC(t) ((t) == R_X86_64_JUMP_SLOT || (t) == R_X86_64_GLOB_DAT)
+#elif defined(__s390x__)
+#define SLOT_RELOC(t) ((t) == R_390_JMP_SLOT || (t) == R_390_GLOB_DAT)
+#elif defined(__aarch64__)
+#define SLOT_RELOC(t) ((t) == R_AARCH64_JUMP_SLOT || (t) == R_AARCH64_GLOB_DAT)
+#else
+#define SLOT_RELOC(t) ((void)(t), 0)	/* not known here: stores stay slow */
+#endif
+
+struct lib { uintptr_t base; const ElfW(Dyn) *dyn; uintptr_t relro, relro_end; };
+
+/* dl_iterate_phdr: the loaded object whose base is want->base */
+static int find_lib(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct lib *l = arg;
+
+	(void)size;
+	if (info->dlpi_addr != l->base)
+		return 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_DYNAMIC)
+			l->dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+		else if (ph->p_type == PT_GNU_RELRO) {
+			l->relro = info->dlpi_addr + ph->p_vaddr;
+			l->relro_end = l->relro + ph->p_memsz;
+		}
+	}
+	return 1;
+}
+
+/* Point one slot at fn: its page made writable for the store, and read-only
+ * again when it lies in the RELRO part (relocated, then protected). */
+static bool patch(const struct lib *l, void **slot, void *fn)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t page = (uintptr_t)slot & ~(uintptr_t)(pg - 1);
+
+	if (pg <= 0 || mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE))
+		return false;
+	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	if ((uintptr_t)slot >= l->relro && (uintptr_t)slot < l->relro_end)
+		mprotect((void *)page, (size_t)pg, PROT_READ);
+	return true;
+}
+
+/*
+ * Find libunicorn's three functions and point libunicorn's own calls to
+ * them (the relocations of its PLT and GOT that name them) at the hooks.
+ * real.found only when all three were found and at least one call slot of
+ * each was redirected.
+ */
 static void find_real(void)
 {
-#ifndef ZV_UNICORN_STATIC
-	real.fill = (fill_fn *)dlsym(RTLD_NEXT, "tlb_set_page_with_attrs_s390x");
-	real.protect = (code_fn *)dlsym(RTLD_NEXT, "tlb_protect_code_s390x");
-	real.unprotect = (code_fn *)dlsym(RTLD_NEXT, "tlb_unprotect_code_s390x");
-	real.found = real.fill && real.protect && real.unprotect;
-#endif
+	static const char *const names[3] = {
+		"tlb_set_page_with_attrs_s390x", "tlb_protect_code_s390x", "tlb_unprotect_code_s390x",
+	};
+	void *hooks[3] = { (void *)fill_hook, (void *)protect_hook, (void *)unprotect_hook };
+	unsigned done[3] = { 0 };
+	struct lib l = { 0 };
+	const ElfW(Sym) *symtab = NULL;
+	const char *strtab = NULL;
+	const ElfW(Rela) *tabs[2] = { NULL, NULL };
+	size_t sizes[2] = { 0, 0 };
+	Dl_info info;
+
+	real.fill = (fill_fn *)dlsym(RTLD_DEFAULT, names[0]);
+	real.protect = (code_fn *)dlsym(RTLD_DEFAULT, names[1]);
+	real.unprotect = (code_fn *)dlsym(RTLD_DEFAULT, names[2]);
+	if (!real.fill || !real.protect || !real.unprotect ||
+	    !dladdr((void *)real.fill, &info) || !info.dli_fbase)
+		return;
+	l.base = (uintptr_t)info.dli_fbase;
+	if (!dl_iterate_phdr(find_lib, &l) || !l.dyn)
+		return;
+	/* glibc has relocated these entries in place on most architectures,
+	 * not on all: an address below the base is still an offset */
+#define DYN_PTR(d) ((d)->d_un.d_ptr < l.base ? l.base + (d)->d_un.d_ptr : (d)->d_un.d_ptr)
+	for (const ElfW(Dyn) *d = l.dyn; d->d_tag != DT_NULL; d++) {
+		switch (d->d_tag) {
+		case DT_SYMTAB: symtab = (const ElfW(Sym) *)DYN_PTR(d); break;
+		case DT_STRTAB: strtab = (const char *)DYN_PTR(d); break;
+		case DT_JMPREL: tabs[0] = (const ElfW(Rela) *)DYN_PTR(d); break;
+		case DT_PLTRELSZ: sizes[0] = d->d_un.d_val; break;
+		case DT_RELA: tabs[1] = (const ElfW(Rela) *)DYN_PTR(d); break;
+		case DT_RELASZ: sizes[1] = d->d_un.d_val; break;
+		case DT_PLTREL: if (d->d_un.d_val != DT_RELA) return; break;
+		}
+	}
+#undef DYN_PTR
+	if (!symtab || !strtab)
+		return;
+	for (int t = 0; t < 2; t++) {
+		for (size_t i = 0; tabs[t] && i < sizes[t] / sizeof(ElfW(Rela)); i++) {
+			const ElfW(Rela) *r = &tabs[t][i];
+			const char *name;
+
+			if (!SLOT_RELOC(ELF64_R_TYPE(r->r_info)) || !ELF64_R_SYM(r->r_info))
+				continue;
+			name = strtab + symtab[ELF64_R_SYM(r->r_info)].st_name;
+			for (int f = 0; f < 3; f++)
+				if (!strcmp(name, names[f]) &&
+				    patch(&l, (void **)(l.base + r->r_offset), hooks[f]))
+					done[f]++;
+		}
+	}
+	real.found = done[0] && done[1] && done[2];
 }
+#else
+static void find_real(void)
+{
+}
+#endif
 
 static bool is_code(const struct zv_softcpu *sc, uint64_t page)
 {
@@ -133,19 +247,15 @@ static struct zv_softcpu *lookup(const void *key, bool by_cpu)
 
 /* ---- the functions libunicorn calls ---- */
 
-void tlb_set_page_with_attrs_s390x(void *cpu, uint64_t vaddr, uint64_t paddr,
-				   struct memtxattrs attrs, int prot, int mmu_idx, uint64_t size);
-ZV_INTERPOSE void tlb_set_page_with_attrs_s390x(void *cpu, uint64_t vaddr, uint64_t paddr,
-				   struct memtxattrs attrs, int prot, int mmu_idx, uint64_t size)
+static void fill_hook(void *cpu, uint64_t vaddr, uint64_t paddr, struct memtxattrs attrs,
+		      int prot, int mmu_idx, uint64_t size)
 {
 	struct zv_softcpu *sc;
 	struct uc_tlb_fast *f;
 	struct tlb_entry *e;
 	uint64_t page = vaddr & PAGE_MASK;
 
-	pthread_once(&real_once, find_real);
-	if (!real.fill)
-		abort();	/* nothing to forward to: libunicorn is not there */
+	/* called through a slot find_real() redirected, after it set real */
 	real.fill(cpu, vaddr, paddr, attrs, prot, mmu_idx, size);
 	if (!(prot & QEMU_PAGE_WRITE) || (unsigned)mmu_idx >= NB_MMU)
 		return;
@@ -167,10 +277,7 @@ static struct zv_softcpu *code_call(void *uc, uint64_t ram_addr, bool protect)
 	struct zv_softcpu *sc;
 	code_fn *fn;
 
-	pthread_once(&real_once, find_real);
 	fn = protect ? real.protect : real.unprotect;
-	if (!fn)
-		abort();	/* nothing to forward to: libunicorn is not there */
 	fn(uc, ram_addr);
 	sc = lookup(uc, false);
 	if (!sc || !sc->code_pages || ram_addr >> PAGE_BITS >= sc->ram_size >> PAGE_BITS)
@@ -178,8 +285,7 @@ static struct zv_softcpu *code_call(void *uc, uint64_t ram_addr, bool protect)
 	return sc;
 }
 
-void tlb_protect_code_s390x(void *uc, uint64_t ram_addr);
-ZV_INTERPOSE void tlb_protect_code_s390x(void *uc, uint64_t ram_addr)
+static void protect_hook(void *uc, uint64_t ram_addr)
 {
 	uint64_t page = ram_addr >> PAGE_BITS;
 	struct zv_softcpu *sc = code_call(uc, ram_addr, true);
@@ -193,8 +299,7 @@ ZV_INTERPOSE void tlb_protect_code_s390x(void *uc, uint64_t ram_addr)
 				 1u << PAGE_BITS);
 }
 
-void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr);
-ZV_INTERPOSE void tlb_unprotect_code_s390x(void *uc, uint64_t ram_addr)
+static void unprotect_hook(void *uc, uint64_t ram_addr)
 {
 	uint64_t page = ram_addr >> PAGE_BITS;
 	struct zv_softcpu *sc = code_call(uc, ram_addr, false);
@@ -339,13 +444,14 @@ void ucstore_setup(struct zv_softcpu *sc)
 	return;
 #endif
 	if (!real.found) {
-		sc->store_why = "libunicorn lacks the TLB functions of 2.0.1";
+		sc->store_why = "libunicorn's calls to its TLB functions could not be redirected "
+				"(not 2.0.1's, or no PLT slots for them)";
 		return;
 	}
 	if (!sc->st.code_pages_marked) {
 		/* the probes before ran code: the first block's page was not
 		 * reported, so libunicorn does not call these definitions */
-		sc->store_why = "libunicorn does not call zvfio's TLB functions (linked statically?)";
+		sc->store_why = "libunicorn does not call zvfio's TLB functions";
 		return;
 	}
 	/* f[NB_MMU] ends just before the CPU state, at most 64 bytes before

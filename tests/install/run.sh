@@ -28,6 +28,14 @@ if ! out=$(make --no-print-directory BUILD="$B" DESTDIR="$D" PREFIX=$PREFIX LIBD
 	bad "make install" "$out"; echo "install: $pass passed, $fail failed"; exit 1
 fi
 ok "make install DESTDIR=... PREFIX=$PREFIX LIBDIR=$LIBDIR"
+# a second install with another PREFIX: nothing of the first may stay in it
+if out=$(make --no-print-directory BUILD="$B" DESTDIR="$tmp/dest2" PREFIX=/usr/local install 2>&1) &&
+	grep -qx 'prefix=/usr/local' "$tmp/dest2/usr/local/lib/pkgconfig/libzvfio.pc" &&
+	! grep -q zvfio-test "$tmp/dest2/usr/local/lib/pkgconfig/libzvfio.pc"; then
+	ok "make install again with PREFIX=/usr/local: libzvfio.pc says /usr/local"
+else
+	bad "make install again with PREFIX=/usr/local" "$out"
+fi
 for f in bin/zvfio lib64/libzvfio.so.$V lib64/libzvfio.a lib64/pkgconfig/libzvfio.pc \
 	include/zvfio/zvfio.h include/zvfio/softcpu.h include/zvfio/guest_abi.h \
 	share/man/man1/zvfio.1 share/man/man3/zvfio.3; do
@@ -37,13 +45,10 @@ check "libzvfio.so.$MAJOR -> libzvfio.so.$V" test "$(readlink "$L/libzvfio.so.$M
 check "libzvfio.so -> libzvfio.so.$MAJOR" test "$(readlink "$L/libzvfio.so")" = "libzvfio.so.$MAJOR"
 check "SONAME libzvfio.so.$MAJOR" sh -c "readelf -d '$L/libzvfio.so.$V' | grep -q 'SONAME.*\\[libzvfio.so.$MAJOR\\]'"
 
-# exports: exactly the functions the headers declare with ZV_API, and the
-# three of libunicorn's that zvfio puts first (src/hv/ucstore.c)
-UC_FNS='^tlb_(set_page_with_attrs|protect_code|unprotect_code)_s390x$'
-nm -D --defined-only "$L/libzvfio.so.$V" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort -u > "$tmp/all-exported"
-grep -Ev "$UC_FNS" "$tmp/all-exported" > "$tmp/exported"
-check "libunicorn's three TLB functions exported" \
-	test "$(grep -Ec "$UC_FNS" "$tmp/all-exported")" -eq 3
+# exports: exactly the functions the headers declare with ZV_API, nothing
+# else (libunicorn's TLB functions are redirected at run time, not exported:
+# src/hv/ucstore.c)
+nm -D --defined-only "$L/libzvfio.so.$V" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort -u > "$tmp/exported"
 cat include/zvfio/*.h | tr '\n' ' ' | sed 's/;/;\n/g' | grep 'ZV_API' |
 	sed -n 's/.*[ *]\(zv_[a-z0-9_]*\)(.*/\1/p' | sort -u > "$tmp/declared"
 check "only zv_ symbols exported ($(wc -l < "$tmp/exported") symbols)" sh -c "! grep -v '^zv_' '$tmp/exported'"
@@ -73,8 +78,9 @@ if [ -f "$B/guest/dma.elf" ]; then
 		out=$(cd "$tmp" && mkdir -p build && ln -sfn "$OLDPWD/$B/guest" build/guest &&
 			LD_LIBRARY_PATH="$L" "./$bin" 2>&1); rc=$?
 		if [ $rc -eq 0 ] && echo "$out" | grep -q "guest exit status 0" &&
-			echo "$out" | grep -q "all verified"; then
-			ok "$bin runs its default guest: DMA verified, exit 0"
+			echo "$out" | grep -q "all verified" &&
+			echo "$out" | grep -Eq " [1-9][0-9]* wait exits, [1-9][0-9]* device events dispatched"; then
+			ok "$bin runs its default guest: DMA verified, its waits and device events handled, exit 0"
 		else
 			bad "$bin runs its default guest (exit $rc)" "$out"
 		fi
