@@ -30,6 +30,13 @@ struct zv_softcpu;
 
 struct zv_softcpu_config {
 	uint64_t mem_size;	/* bytes of RAM at absolute 0; 0: 256 MiB */
+	/* RAM the caller owns (mem_size bytes, page-aligned; used until
+	 * zv_softcpu_destroy(), never unmapped), for a caller that already
+	 * holds guest memory (a simulation of KVM does). The machine's
+	 * start-up checks run code in it (0x3000-0x5fff, zeroed after), so
+	 * put the guest's image there after zv_softcpu_create(). NULL: the
+	 * machine maps its own */
+	void *ram;
 	const char *args;	/* string the guest can fetch (ZV_HC_GETARGS) */
 	FILE *console;		/* guest console output; NULL: stdout */
 	unsigned timeout_s;	/* wall-clock limit; 0: none */
@@ -79,6 +86,11 @@ struct zv_softcpu_config {
  * never calls zv_dispatch() itself, so an interruption a device raised
  * reaches the guest once the caller dispatched it. */
 #define ZV_SOFTCPU_EXIT_WAIT 0x2u
+/* The guest ABI's hypercalls (DIAG X'500'): run returns ZV_RUN_INTERCEPT
+ * as for a zPCI instruction (zv_softcpu_intercept_get() gives the DIAG)
+ * and the caller answers them (zv_guest_hypercall()), as KVM hands
+ * DIAG X'500' to a VMM. A guest that exits leaves the intercept open. */
+#define ZV_SOFTCPU_EXIT_HYPERCALL 0x4u
 
 
 /* How a run ended. */
@@ -145,7 +157,7 @@ struct zv_softcpu_stats {
  * cfg->console and cfg->progress_opaque are kept and must stay valid until
  * zv_softcpu_destroy() (the console is never closed). NULL with a message
  * in err (err may be NULL) and errno: EINVAL (cfg NULL, a RAM size that is
- * not a multiple of 1 MiB), ENOMEM (memory or the RAM mapping), EIO (Unicorn
+ * not a multiple of 1 MiB, cfg->ram not page-aligned), ENOMEM (memory or the RAM mapping), EIO (Unicorn
  * refused), ENOTSUP (libunicorn's CPU state is not laid out as the
  * machine knows it from Unicorn 2.0.1: another build of the library), or
  * an error of zv_machine_create().
@@ -173,6 +185,14 @@ ZV_API struct zv_machine *zv_softcpu_machine(struct zv_softcpu *sc);
  * refuses until a load succeeds.
  */
 ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *err, size_t errlen);
+/*
+ * Start at entry as a freestanding image starts (GUEST-ABI.md: 64-bit
+ * supervisor state, DAT off, GPR 2 the RAM size, GPR 15 a stack), over an
+ * image the caller put into RAM itself (cfg->ram, zv_guest_load_elf()).
+ * Before the first run. -1 with EINVAL (sc NULL, entry in the prefix area
+ * or outside RAM) or EBUSY (the machine has already run).
+ */
+ZV_API int zv_softcpu_set_entry(struct zv_softcpu *sc, uint64_t entry);
 /*
  * Load an s390x Linux kernel image (the raw image Debian installs as
  * /boot/vmlinuz-*-s390x) the way QEMU's -kernel does, with an initial RAM

@@ -506,6 +506,19 @@ static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const u
 	resume(sc, cpu->psw_mask, addr + ilen);
 }
 
+/* Give instruction b (cpu: the state it runs in) to the caller
+ * (cfg.exits): the run returns ZV_RUN_INTERCEPT, and
+ * zv_softcpu_intercept_done() completes it. */
+static void hand_out(struct zv_softcpu *sc, const struct zv_cpu *cpu, const uint8_t *b, unsigned ilen)
+{
+	sc->icpt_cpu = *cpu;
+	memset(sc->icpt_insn, 0, sizeof(sc->icpt_insn));
+	memcpy(sc->icpt_insn, b, ilen < sizeof(sc->icpt_insn) ? ilen : sizeof(sc->icpt_insn));
+	sc->icpt_ilen = ilen;
+	sc->icpt_pending = true;
+	sc_pause(sc, ZV_RUN_INTERCEPT, cpu->psw_addr + ilen);
+}
+
 /* A zPCI instruction b, executed at addr by an instruction of length ilen
  * (its own, or that of the EXECUTE that ran it). */
 static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen)
@@ -520,11 +533,7 @@ static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsi
 	uc_reg_read_batch(sc->uc, (int *)gpr_ids, ptrs, 16);
 	cpu.psw_mask = sc_pswm(sc);
 	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_ZPCI) {
-		sc->icpt_cpu = cpu;
-		memcpy(sc->icpt_insn, b, sizeof(sc->icpt_insn));
-		sc->icpt_ilen = ilen;
-		sc->icpt_pending = true;
-		sc_pause(sc, ZV_RUN_INTERCEPT, addr + ilen);
+		hand_out(sc, &cpu, b, ilen);
 		return;
 	}
 	memcpy(before, cpu.gpr, sizeof(before));
@@ -861,6 +870,15 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		do_lctl(sc, op, addr, b, ilen, mask);
 		return;
 	case OP_DIAG:
+		if ((sc->cfg.exits & ZV_SOFTCPU_EXIT_HYPERCALL) && sys_diag_code(sc, b) == ZV_HC_DIAG_CODE) {
+			struct zv_cpu cpu = { .psw_addr = addr, .psw_mask = mask, .opaque = sc };
+
+			for (int i = 0; i < 16; i++)
+				cpu.gpr[i] = sc_gpr(sc, i);
+			sc->st.hypercalls++;
+			hand_out(sc, &cpu, b, ilen);
+			return;
+		}
 		rc = sys_diag(sc, b);
 		break;
 	case OP_STCRW:
@@ -1350,8 +1368,13 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		errno = EINVAL;
 		goto err;
 	}
-	sc->ram = mmap(NULL, sc->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if ((uintptr_t)cfg->ram & 0xfff) {
+		snprintf(err, errlen, "the caller's RAM must be page-aligned");
+		errno = EINVAL;
+		goto err;
+	}
+	sc->ram = cfg->ram ? cfg->ram : mmap(NULL, sc->ram_size, PROT_READ | PROT_WRITE,
+					     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (sc->ram == MAP_FAILED) {
 		sc->ram = NULL;
 		snprintf(err, errlen, "cannot allocate %llu bytes of guest memory: %s",
@@ -1500,7 +1523,7 @@ ZV_API void zv_softcpu_destroy(struct zv_softcpu *sc)
 	 * name in the tests instead (tests/sanitizers/) */
 	if (sc->uc)
 		uc_close(sc->uc);
-	if (sc->ram)
+	if (sc->ram && !sc->cfg.ram)
 		munmap(sc->ram, sc->ram_size);
 	free(sc->tbinfo);
 	zv_guest_env_destroy(sc->genv);
@@ -1550,6 +1573,21 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 	sc->loaded = false;
 	if (zv_guest_load_elf(sc->genv, path, &sc->entry, err, errlen))
 		return -1;
+	sc->loaded = true;
+	sc->os = false;
+	return 0;
+}
+
+ZV_API int zv_softcpu_set_entry(struct zv_softcpu *sc, uint64_t entry)
+{
+	if (load_allowed(sc, "", "image", NULL, 0))
+		return -1;
+	if (entry < LC_SIZE || entry >= sc->ram_size) {
+		errno = EINVAL;
+		return -1;
+	}
+	payload_free(sc);
+	sc->entry = entry;
 	sc->loaded = true;
 	sc->os = false;
 	return 0;

@@ -140,6 +140,7 @@ bool sc_write(struct zv_softcpu *sc, uint64_t a, const void *buf, size_t n);
 /* softcpu_sys.c: the rest of the machine the guests use */
 /* Returns 0 (done, resume after the instruction), or a program code. */
 int sys_diag(struct zv_softcpu *sc, const uint8_t *insn);
+unsigned sys_diag_code(struct zv_softcpu *sc, const uint8_t *insn);
 int sys_stcrw(struct zv_softcpu *sc, const uint8_t *insn, uint64_t mask, uint64_t addr);
 int sys_chsc(struct zv_softcpu *sc, const uint8_t *insn, uint64_t mask);
 int sys_sigp(struct zv_softcpu *sc, const uint8_t *insn, uint64_t order);

@@ -51,10 +51,17 @@ static int diag308(struct zv_softcpu *sc, const uint8_t *b)
 	}
 }
 
-int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
+/* DIAG's code: its second-operand address (B2 + D2), the low 16 bits */
+unsigned sys_diag_code(struct zv_softcpu *sc, const uint8_t *b)
 {
 	unsigned b2 = b[2] >> 4;
-	uint64_t code = ((b2 ? sc_gpr(sc, (int)b2) : 0) + (uint64_t)((b[2] & 0xf) << 8 | b[3])) & 0xffff;
+
+	return (unsigned)(((b2 ? sc_gpr(sc, (int)b2) : 0) + (uint64_t)((b[2] & 0xf) << 8 | b[3])) & 0xffff);
+}
+
+int sys_diag(struct zv_softcpu *sc, const uint8_t *b)
+{
+	unsigned code = sys_diag_code(sc, b);
 	uint64_t r[4] = { 0 };
 	int value;
 
