@@ -12,7 +12,8 @@
  * instruction exits go to the binding (which also answers STCRW and CHSC
  * Store Event Information: this VMM has no channel subsystem of its own,
  * so zPCI events reach the guest through the binding); the guest ABI's DIAG X'500'
- * hypercalls (console, exit, arguments, reports, time) are answered here;
+ * hypercalls (console, exit, arguments, reports, time) are answered by
+ * the library (zv_guest_env: it also loads the image);
  * a second thread waits on the machine's events and dispatches them, so
  * interrupts that cannot take an irqfd route reach the guest while the
  * vCPU runs. Exit status: the guest's, or 1 when the VMM failed.
@@ -32,13 +33,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
 
-#include <zvfio/guest_abi.h>
+#include <zvfio/guest_env.h>
 #include <zvfio/kvm_s390.h>
 #include <zvfio/zvfio.h>
 
@@ -53,10 +52,7 @@ struct vmm {
 	struct zv_kvm *zk;
 	pthread_mutex_t lock;	/* one thread at a time in the binding */
 	volatile int done;
-	const char *args;
-	char keys[ZV_GUEST_REPORTS_MAX][ZV_GUEST_REPORT_KEY_MAX + 1];
-	uint64_t values[ZV_GUEST_REPORTS_MAX];
-	unsigned nkeys;
+	struct zv_guest_env *env;	/* the guest ABI: its image and hypercalls */
 };
 
 static int die(const char *what)
@@ -65,136 +61,30 @@ static int die(const char *what)
 	return -1;
 }
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-
-/* A big-endian ELF64 executable for S/390: its PT_LOAD segments into guest
- * memory at their physical addresses; returns the entry point, or 0. */
-static uint64_t load_elf(struct vmm *v, const char *path)
-{
-	struct stat st;
-	uint8_t *f;
-	uint64_t entry = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) || st.st_size < 64) {
-		fprintf(stderr, "kvm-vmm: cannot read %s\n", path);
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (f == MAP_FAILED)
-		return 0;
-	if (memcmp(f, "\177ELF\2\2", 6) || be16(f + 18) != 22 || be16(f + 16) != 2) {
-		fprintf(stderr, "kvm-vmm: %s is no s390x ELF executable\n", path);
-		goto out;
-	}
-	for (unsigned i = 0; i < be16(f + 56); i++) {
-		uint64_t ph = be64(f + 32) + (uint64_t)i * be16(f + 54);
-		const uint8_t *p = f + ph;
-
-		if (ph + 56 > (uint64_t)st.st_size)
-			goto out;
-		if (be32(p) != 1)	/* PT_LOAD */
-			continue;
-		uint64_t off = be64(p + 8), pa = be64(p + 24) ? be64(p + 24) : be64(p + 16);
-		uint64_t fsz = be64(p + 32), msz = be64(p + 40);
-
-		if (fsz > msz || off + fsz > (uint64_t)st.st_size || pa < 0x2000 ||
-		    msz > v->mem_size || pa > v->mem_size - msz) {
-			fprintf(stderr, "kvm-vmm: segment %u of %s does not fit\n", i, path);
-			goto out;
-		}
-		memcpy(v->mem + pa, f + off, fsz);
-		memset(v->mem + pa + fsz, 0, msz - fsz);
-	}
-	entry = be64(f + 24);
-out:
-	munmap(f, (size_t)st.st_size);
-	return entry;
-}
-
-/* Guest absolute storage, checked: NULL when [a, a+n) is not RAM. */
-static uint8_t *gmem(struct vmm *v, uint64_t a, uint64_t n)
-{
-	return a < v->mem_size && n <= v->mem_size - a ? v->mem + a : NULL;
-}
-
-static void report(struct vmm *v, const char *key, uint64_t val)
-{
-	unsigned i;
-
-	for (i = 0; i < v->nkeys && strcmp(v->keys[i], key); i++)
-		;
-	if (i == v->nkeys) {
-		if (i == ZV_GUEST_REPORTS_MAX)
-			return;
-		snprintf(v->keys[i], sizeof(v->keys[i]), "%s", key);
-		v->nkeys++;
-	}
-	v->values[i] += val;
-}
-
 /*
- * The guest ABI's hypercalls: DIAG X'500' with the function in GPR 1. The
- * guest runs with DAT off and prefix 0, so its addresses are absolute.
- * Returns 1 to go on, 0 when the guest exited (*status), -1 on an error
- * (a specification exception is injected for a bad call).
+ * The guest ABI's hypercalls: DIAG X'500' with the function code in GPR 1,
+ * answered by the library (zv_guest_hypercall()). Returns 1 to go on, 0
+ * when the guest exited (*status), -1 on an error.
  */
 static int hypercall(struct vmm *v, int *status)
 {
-	__u64 *r = v->run->s.regs.gprs;
-	struct kvm_s390_irq pgm = { .type = KVM_S390_PROGRAM_INT, .u.pgm.code = 0x06 };
-	uint8_t *p;
+	struct kvm_s390_irq pgm = { .type = KVM_S390_PROGRAM_INT };
+	__u64 *gprs = v->run->s.regs.gprs;
+	uint64_t r[4] = { gprs[0], gprs[1], gprs[2], gprs[3] };	/* __u64 is not uint64_t */
+	int value;
 
-	switch (r[1]) {
-	case ZV_HC_WRITE:
-		if (!(p = gmem(v, r[2], r[3])))
-			break;
-		fwrite(p, 1, r[3], stdout);
-		fflush(stdout);
-		r[2] = r[3];
-		goto done;
-	case ZV_HC_EXIT:
-		*status = (int)(r[2] & 0xff);
+	switch (zv_guest_hypercall(v->env, r, &value)) {
+	case ZV_GUEST_HC_DONE:
+		gprs[2] = r[2];
+		v->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
+		return 1;
+	case ZV_GUEST_HC_EXITED:
+		*status = value;
 		return 0;
-	case ZV_HC_GETARGS: {
-		size_t len = strlen(v->args);
-
-		if (r[3] && (p = gmem(v, r[2], r[3]))) {
-			size_t n = len < r[3] - 1 ? len : r[3] - 1;
-
-			memcpy(p, v->args, n);
-			p[n] = 0;
-		}
-		r[2] = len;
-		goto done;
+	default:	/* a bad operand: the program interruption it names */
+		pgm.u.pgm.code = (__u16)value;
+		return ioctl(v->vcpu, KVM_S390_IRQ, &pgm) ? die("KVM_S390_IRQ") : 1;
 	}
-	case ZV_HC_REPORT: {
-		char key[ZV_GUEST_REPORT_KEY_MAX + 1];
-
-		if (!(p = gmem(v, r[2], 1)))
-			break;
-		snprintf(key, sizeof(key), "%.*s", (int)(v->mem_size - r[2] < sizeof(key) - 1 ?
-						       v->mem_size - r[2] : sizeof(key) - 1), p);
-		report(v, key, r[3]);
-		goto done;
-	}
-	case ZV_HC_TIME: {
-		struct timespec t;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		r[2] = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-		goto done;
-	}
-	}
-	return ioctl(v->vcpu, KVM_S390_IRQ, &pgm) ? die("KVM_S390_IRQ") : 1;
-done:
-	v->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
-	return 1;
 }
 
 /* DIAG's code: the second operand's address (base + displacement), its
@@ -284,9 +174,9 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct vmm v = { .kvm = -1, .vm = -1, .vcpu = -1, .mem_size = 256ULL << 20, .args = "",
+	struct vmm v = { .kvm = -1, .vm = -1, .vcpu = -1, .mem_size = 256ULL << 20,
 			 .lock = PTHREAD_MUTEX_INITIALIZER };
-	const char *devs[MAX_DEVICES], *image = NULL, *why;
+	const char *devs[MAX_DEVICES], *image = NULL, *why, *args = "";
 	unsigned ndevs = 0;
 	int status = 1, rc;
 	uint64_t entry;
@@ -299,7 +189,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--device") && i + 1 < argc && ndevs < MAX_DEVICES)
 			devs[ndevs++] = argv[++i];
 		else if (!strcmp(argv[i], "--args") && i + 1 < argc)
-			v.args = argv[++i];
+			args = argv[++i];
 		else if (argv[i][0] != '-' && !image)
 			image = argv[i];
 		else
@@ -307,10 +197,17 @@ int main(int argc, char **argv)
 	}
 	if (!image || v.mem_size < (16ULL << 20))
 		return usage();
-	if (setup_vm(&v) || !(entry = load_elf(&v, image)))
+	if (setup_vm(&v))
 		return 1;
 
 	struct zv_mem_region mem = { .gpa = 0, .size = v.mem_size, .host = v.mem };
+	struct zv_guest_env_config ec = { .mem = &mem, .n_mem = 1, .args = args };
+
+	v.env = zv_guest_env_create(&ec, err, sizeof(err));
+	if (!v.env || zv_guest_load_elf(v.env, image, &entry, err, sizeof(err))) {
+		fprintf(stderr, "kvm-vmm: %s\n", err);
+		return 1;
+	}
 	struct zv_kvm_config cfg = { .vm_fd = v.vm, .flic_fd = -1, .mem = &mem, .n_mem = 1 };
 
 	v.zk = zv_kvm_create(&cfg, err, sizeof(err));
@@ -371,9 +268,14 @@ int main(int argc, char **argv)
 			(unsigned long long)st.routing_updates,
 			(unsigned long long)st.software_injections);
 	}
-	for (unsigned i = 0; i < v.nkeys; i++)
-		fprintf(stderr, "guest report: %s = %llu\n", v.keys[i],
-			(unsigned long long)v.values[i]);
+	{
+		const char *key;
+		uint64_t val;
+
+		for (unsigned i = 0; (key = zv_guest_report(v.env, i, &val)); i++)
+			fprintf(stderr, "guest report: %s = %llu\n", key, (unsigned long long)val);
+	}
 	zv_kvm_destroy(v.zk);
+	zv_guest_env_destroy(v.env);
 	return status;
 }

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "run_kvm.h"
+#include "summary.h"
 #include "zvfio/softcpu.h"
 #include "zvfio/zvfio.h"
 
@@ -67,6 +69,7 @@ static void usage_run(FILE *f)
 "usage: %s run --guest FILE [--device SPEC]... [OPTIONS]\n"
 "       %s run --kernel FILE [--initrd FILE] [--append STRING] [--device SPEC]...\n"
 "              [OPTIONS]\n"
+"       %s run --kvm --guest FILE [--device SPEC]... [OPTIONS]\n"
 "\n"
 "Boot the static s390x ELF image FILE, or an s390x Linux kernel image, on the\n"
 "software s390x machine (one CPU, RAM at absolute 0; see docs/GUEST-ABI.md),\n"
@@ -123,6 +126,12 @@ static void usage_run(FILE *f)
 "      --count           count the blocks and instructions executed, for the\n"
 "                        summary (a hook on every block: a Linux boot takes 1.8\n"
 "                        to 2.6 times as long)\n"
+"      --kvm             run the --guest image under KVM on an IBM Z host (s390x,\n"
+"                        /dev/kvm) with zvfio's KVM binding instead of on the\n"
+"                        software machine: zPCI interpretation where the kernel\n"
+"                        offers it for a vfio: function, else intercepts and\n"
+"                        irqfd routes; the summary says which, and why. Not with\n"
+"                        --kernel, --hook-all or --count; an error elsewhere\n"
 "  -q, --quiet           no progress line and no summary\n"
 "  -h, --help            this help\n"
 "\n"
@@ -137,7 +146,7 @@ static void usage_run(FILE *f)
 "  %s run --guest build/guest/dma.elf --device emu:dma,uid=1 \\\n"
 "        --device emu:dma,uid=2 --args 'mib=64'\n"
 "  %s run --kernel vmlinuz --initrd initrd.gz --device emu:dma \\\n"
-"        --append 'console=ttysclp0 nosmp'\n", prog, prog, prog, prog, prog);
+"        --append 'console=ttysclp0 nosmp'\n", prog, prog, prog, prog, prog, prog);
 }
 
 struct progress {
@@ -168,22 +177,15 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 		    unsigned nfns)
 {
 	struct zv_softcpu_stats ss;
-	struct zv_stats st;
 	const char *key;
 	uint64_t val;
 
 	zv_softcpu_stats_get(sc, &ss);
-	zv_stats_get(m, &st);
 	fprintf(stderr, "\n== zvfio summary (%.2f s)\n", ss.seconds);
-	fprintf(stderr, "functions: %u\n", nfns);
-	for (unsigned i = 0; i < nfns; i++)
-		fprintf(stderr, "  %-24s uid %-5u fid %-5u fh %08x  %s\n", zv_function_name(fns[i]),
-			zv_function_uid(fns[i]), zv_function_fid(fns[i]), zv_function_fh(fns[i]),
-			zv_fn_state_name(zv_function_state(fns[i])));
-	fprintf(stderr, "intercepts:");
-	for (int i = 0; i < ZV_INSN_COUNT; i++)
-		fprintf(stderr, " %s %" PRIu64, zv_insn_name(i), st.intercepts[i]);
-	fprintf(stderr, "\n  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
+	fprintf(stderr, "hypervisor: the software s390x machine (Unicorn): every zPCI instruction "
+		"intercepted, adapter interruptions presented by the machine\n");
+	summary_functions(m, fns, nfns);
+	fprintf(stderr, "  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
 		", intercept sites translated %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
 		ss.translated_sites);
 	if (ss.counted)
@@ -218,35 +220,7 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 		fprintf(stderr, "kernel: decompressed by the guest (%s)\n", ss.payload_why);
 	if (ss.user_seconds)
 		fprintf(stderr, "first user-space instruction after %.2f s\n", ss.user_seconds);
-	fprintf(stderr, "DMA: pages mapped %" PRIu64 ", unmapped %" PRIu64 " (backend map calls %"
-		PRIu64 ", unmap calls %" PRIu64 ")\n", st.pages_mapped, st.pages_unmapped,
-		st.map_calls, st.unmap_calls);
-	if (st.dma_counting_fns)
-		fprintf(stderr, "bytes moved by DMA: %" PRIu64 " read from guest, %" PRIu64
-			" written to guest%s\n", st.dma_read_bytes, st.dma_write_bytes,
-			st.dma_counting_fns < nfns ? " (by the emulated devices; VFIO ones cannot tell)" : "");
-	else
-		fprintf(stderr, "bytes moved by DMA: not known (VFIO devices do not report it)\n");
-	if (st.map_failures || st.unmap_failures || st.region_failures || st.irq_route_failures ||
-	    st.reset_failures)
-		fprintf(stderr, "host failures: map %" PRIu64 ", unmap %" PRIu64 ", region access %"
-			PRIu64 ", interrupt routing %" PRIu64 ", reset %" PRIu64 "\n", st.map_failures,
-			st.unmap_failures, st.region_failures, st.irq_route_failures, st.reset_failures);
-	if (st.region_mapped || st.region_syscalls)
-		fprintf(stderr, "device regions (VFIO): %" PRIu64 " accesses through mappings, %" PRIu64
-			" through system calls\n", st.region_mapped, st.region_syscalls);
-	fprintf(stderr, "interrupts: %" PRIu64 " MSI-X forwarded, %" PRIu64
-		" adapter interruptions requested, %" PRIu64 " presented to the guest\n",
-		st.irqs_forwarded, st.irqs_injected, ss.io_interrupts);
-	if (st.irqs_pending_pba || st.irqs_suppressed)
-		fprintf(stderr, "  %" PRIu64 " held while the vector was masked, %" PRIu64
-			" not requested (summary bit already set or interruptions suppressed)\n",
-			st.irqs_pending_pba, st.irqs_suppressed);
-	fprintf(stderr, "events: %" PRIu64 " error events, %" PRIu64 " IOMMU faults, %" PRIu64
-		" machine checks\n", st.error_events, st.iommu_faults, ss.mchecks);
-	if (st.events_coalesced || st.events_dropped)
-		fprintf(stderr, "  %" PRIu64 " events equal to a queued one not queued again, %" PRIu64
-			" error events dropped (queue full)\n", st.events_coalesced, st.events_dropped);
+	summary_engine(m, nfns, &ss.io_interrupts, &ss.mchecks);
 	for (unsigned i = 0; (key = zv_softcpu_report(sc, i, &val)); i++)
 		fprintf(stderr, "guest report: %s = %" PRIu64 "\n", key, val);
 }
@@ -267,6 +241,7 @@ static int cmd_run(int argc, char **argv)
 		{ "hook-all", no_argument, NULL, 'H' },
 		{ "count", no_argument, NULL, 'C' },
 		{ "guest-decompress", no_argument, NULL, 'G' },
+		{ "kvm", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -274,7 +249,7 @@ static int cmd_run(int argc, char **argv)
 	struct zv_softcpu_config cfg = { .timeout_s = 600 };
 	const char *guest = NULL, *kernel = NULL, *initrd = NULL, *append = NULL, *devs[64];
 	unsigned ndevs = 0;
-	bool quiet = false, have_guest = false, have_timeout = false, have_mui = false;
+	bool quiet = false, have_guest = false, have_timeout = false, have_mui = false, kvm = false;
 	uint64_t v;
 	int c;
 
@@ -336,6 +311,7 @@ static int cmd_run(int argc, char **argv)
 		case 'H': cfg.hook_all = 1; break;
 		case 'C': cfg.count_instructions = 1; break;
 		case 'G': cfg.guest_decompress = 1; break;
+		case 'K': kvm = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage_run(stdout); return 0;
 		default: return cli_bad_option(c, argv, optind);
@@ -350,6 +326,19 @@ static int cmd_run(int argc, char **argv)
 	if (!kernel && (initrd || append || cfg.guest_decompress))
 		return cli_usage_error("%s needs --kernel", initrd ? "--initrd" : append ? "--append" :
 				       "--guest-decompress");
+	if (kvm && (kernel || cfg.hook_all || cfg.count_instructions))
+		return cli_usage_error("--kvm runs a --guest image, without %s", kernel ? "--kernel" :
+				       cfg.hook_all ? "--hook-all" : "--count");
+	if (kvm) {
+		struct run_kvm_opts ko = {
+			.guest = guest, .devs = devs, .ndevs = ndevs,
+			.mem_size = cfg.mem_size ? cfg.mem_size : 256ULL << 20, .args = cfg.args,
+			.timeout_s = cfg.timeout_s, .mui_ms = cfg.mui_ms, .facilities = cfg.facilities,
+			.quiet = quiet,
+		};
+
+		return run_kvm(&ko);
+	}
 
 	struct progress prog_state = { .tty = !quiet && isatty(STDERR_FILENO) };
 	char err[256];

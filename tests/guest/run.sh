@@ -38,6 +38,7 @@ expect dma-2fns 0 $R --guest $G/dma.elf --device $D --device $D --args "mib=16 i
 expect interrupts-2fns 0 $R --guest $G/irq.elf --device $D --device $D
 expect interrupt-storm-1M 0 $R --guest $G/storm.elf --device $D --device $D --args events=1000000
 expect lifecycle 0 $R --guest $G/lifecycle.elf --device $D
+expect hypercall-results 0 $R --guest $G/machine.elf --args "mode=8 hypercall-results"
 expect fault-recovery 0 $R --guest $G/fault.elf --device $D
 expect bad-operands 0 $R --guest $G/badops.elf --device $D
 expect bad-operands-hook-all 0 $R --hook-all --guest $G/badops.elf --device $D
@@ -136,6 +137,12 @@ expect_err bench-boot-qemu-twice "--qemu given twice" bench boot --kernel a --qe
 expect_err run-no-such-kernel "--kernel" run --kernel /nonexistent/vmlinuz
 expect_err run-kernel-not-linux "no S390EP header" run --kernel $G/machine.elf
 expect_err run-kernel-not-a-file "not a regular file" run --kernel /dev/null
+# --kvm needs KVM on IBM Z: elsewhere (or under qemu-user s390x, which has
+# no /dev/kvm) a one-line error; its run is tested against a simulation of
+# KVM (tests/hv/test_run_kvm.c)
+expect_err run-kvm-needs-ibm-z "IBM Z\\|/dev/kvm" run --kvm --guest $G/machine.elf --device $D
+expect_err run-kvm-with-kernel "--kvm runs a --guest image" run --kvm --kernel x
+expect_err run-kvm-with-count "without --count" run --kvm --guest $G/machine.elf --count
 # the vfio: device and zvfio list, as far as a host without VFIO can tell
 expect_err vfio-bad-address "not a PCI address" run --guest $G/machine.elf --device vfio:00:1g.0
 expect_err vfio-no-such-fn "no such PCI function" run --guest $G/machine.elf --device vfio:00fe:ff:1f.7

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -346,14 +347,31 @@ static int sim_irqfd(const struct kvm_irqfd *q)
 	return fail(ENOSPC);
 }
 
+/* The kernel serializes its state; so does the simulation (a VMM calls
+ * from a vCPU thread and an event thread). */
+static pthread_mutex_t sim_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int sim_ioctl_locked(int fd, unsigned long req, void *arg);
+
 static int sim_ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
 	void *arg;
+	int rc, e;
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	pthread_mutex_lock(&sim_lock);
+	rc = sim_ioctl_locked(fd, req, arg);
+	e = errno;
+	pthread_mutex_unlock(&sim_lock);
+	errno = e;
+	return rc;
+}
+
+static int sim_ioctl_locked(int fd, unsigned long req, void *arg)
+{
 	S.log[S.nlog % SIM_LOG].req = req;
 	S.log[S.nlog % SIM_LOG].fd = fd;
 	S.log[S.nlog % SIM_LOG].flags = req == KVM_IRQFD ? ((const struct kvm_irqfd *)arg)->flags : 0;
@@ -513,7 +531,7 @@ static void sim_pcistg(struct zv_kvm *k, uint32_t fh, unsigned pcias, uint64_t o
 
 /* Linux's steps on a function, as exits. CLP SET PCI FN (a block at
  * 0x8000): enable or disable. */
-static void sim_fn_set(struct zv_kvm *k, struct zv_function *f, bool enable)
+static __attribute__((unused)) void sim_fn_set(struct zv_kvm *k, struct zv_function *f, bool enable)
 {
 	uint64_t g[16] = { 0 };
 
@@ -530,7 +548,7 @@ static void sim_fn_set(struct zv_kvm *k, struct zv_function *f, bool enable)
 
 /* MPCIFC register (a FIB at 0x9000: the AIBV at 0xa000 or 0xa010 by
  * function, the AISB at 0xa800, its bit by function) or deregister. */
-static void sim_fn_irqs(struct zv_kvm *k, struct zv_function *f, bool reg, uint8_t isc,
+static __attribute__((unused)) void sim_fn_irqs(struct zv_kvm *k, struct zv_function *f, bool reg, uint8_t isc,
 			uint8_t noi, bool sum)
 {
 	bool first = f == k->fns[0];
@@ -547,7 +565,7 @@ static void sim_fn_irqs(struct zv_kvm *k, struct zv_function *f, bool reg, uint8
 }
 
 /* MSI-X message control: enable, function mask. */
-static void sim_fn_msix(struct zv_kvm *k, struct zv_function *f, bool on, bool maskall)
+static __attribute__((unused)) void sim_fn_msix(struct zv_kvm *k, struct zv_function *f, bool on, bool maskall)
 {
 	uint16_t ctrl = (uint16_t)((on ? 0x8000 : 0) | (maskall ? 0x4000 : 0));
 
@@ -558,7 +576,7 @@ static void sim_fn_msix(struct zv_kvm *k, struct zv_function *f, bool on, bool m
 
 /* The first four table entries: zPCI messages for vectors 0-3, masked as
  * the bits of masks say. */
-static void sim_fn_table(struct zv_kvm *k, struct zv_function *f, uint8_t masks)
+static __attribute__((unused)) void sim_fn_table(struct zv_kvm *k, struct zv_function *f, uint8_t masks)
 {
 	uint32_t fh = zv_function_fh(f);
 	uint64_t msia = f->group->msia;
