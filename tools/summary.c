@@ -49,6 +49,9 @@ void summary_engine(struct zv_machine *m, unsigned nfns, const uint64_t *present
 		" adapter interruptions requested", st.irqs_forwarded, st.irqs_injected);
 	if (presented)
 		fprintf(stderr, ", %" PRIu64 " presented to the guest", *presented);
+	else
+		fprintf(stderr, " (vectors routed through irqfds not counted: the kernel delivers "
+			"them)");
 	fputc('\n', stderr);
 	if (st.irqs_pending_pba || st.irqs_suppressed)
 		fprintf(stderr, "  %" PRIu64 " held while the vector was masked, %" PRIu64

@@ -30,13 +30,6 @@ struct zv_softcpu;
 
 struct zv_softcpu_config {
 	uint64_t mem_size;	/* bytes of RAM at absolute 0; 0: 256 MiB */
-	/* RAM the caller owns (mem_size bytes, page-aligned; used until
-	 * zv_softcpu_destroy(), never unmapped), for a caller that already
-	 * holds guest memory (a simulation of KVM does). The machine's
-	 * start-up checks run code in it (0x3000-0x5fff, zeroed after), so
-	 * put the guest's image there after zv_softcpu_create(). NULL: the
-	 * machine maps its own */
-	void *ram;
 	const char *args;	/* string the guest can fetch (ZV_HC_GETARGS) */
 	FILE *console;		/* guest console output; NULL: stdout */
 	unsigned timeout_s;	/* wall-clock limit; 0: none */
@@ -73,6 +66,13 @@ struct zv_softcpu_config {
 	 * flags): ZV_MACHINE_DMA_PER_PAGE for QEMU's way of RPCIT, the
 	 * baseline of `zvfio bench linux-io` */
 	uint32_t machine_flags;
+	/* RAM the caller owns (mem_size bytes, page-aligned; used until
+	 * zv_softcpu_destroy(), never unmapped), for a caller that already
+	 * holds guest memory (a simulation of KVM does). The machine's
+	 * start-up checks run code in it (0x3000-0x5fff, zeroed after), so
+	 * put the guest's image there after zv_softcpu_create(). NULL: the
+	 * machine maps its own */
+	void *ram;
 };
 
 /* zPCI instructions: run returns ZV_RUN_INTERCEPT; the caller fetches the

@@ -52,7 +52,7 @@ extern "C" {
  * of the library actually linked, which may be newer than the headers.
  */
 #define ZV_VERSION_MAJOR 0
-#define ZV_VERSION_MINOR 3
+#define ZV_VERSION_MINOR 4
 #define ZV_VERSION_PATCH 0
 /* One number for compile-time comparisons: 0x00MMmmpp. */
 #define ZV_VERSION_NUMBER (ZV_VERSION_MAJOR << 16 | ZV_VERSION_MINOR << 8 | ZV_VERSION_PATCH)
