@@ -62,6 +62,15 @@ static const char *image(uint64_t entry, const struct seg *s, unsigned n)
 	return path;
 }
 
+/* the images image() wrote go with the test */
+__attribute__((destructor)) static void remove_image(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/zv-genv-%d.elf", (int)getpid());
+	unlink(path);
+}
+
 static struct zv_guest_env *env(const char *args, FILE *console)
 {
 	struct zv_guest_env_config c = { .mem = two, .n_mem = 2, .console = console, .args = args };
@@ -131,8 +140,22 @@ TEST(guest_env_refuses_bad_layouts_before_writing)
 	EXPECT_EQ(lo[0x4000], 0);
 	EXPECT(zv_guest_load_elf(e, "/nonexistent/guest.elf", NULL, err, sizeof(err)) &&
 	       errno == ENOENT);
-	EXPECT(zv_guest_load_elf(e, "/proc/self/exe", NULL, err, sizeof(err)) && errno == ENOEXEC);
+	{	/* the same image for another machine (EM_X86_64), and no ELF at all */
+		const char *path = image(0x4000, good, 1);
+		int fd = open(path, O_WRONLY);
+		static const uint8_t em_x86_64[2] = { 0, 62 };
+
+		EXPECT(fd >= 0 && pwrite(fd, em_x86_64, 2, 18) == 2);
+		close(fd);
+		EXPECT(zv_guest_load_elf(e, path, NULL, err, sizeof(err)) && errno == ENOEXEC);
+		fd = open(path, O_WRONLY);
+		EXPECT(fd >= 0 && pwrite(fd, "#!", 2, 0) == 2);
+		close(fd);
+		EXPECT(zv_guest_load_elf(e, path, NULL, err, sizeof(err)) && errno == ENOEXEC);
+		unlink(path);
+	}
 	EXPECT(zv_guest_load_elf(NULL, "x", NULL, NULL, 0) && errno == EINVAL);
+	EXPECT_EQ(lo[0x4000], 0);
 	zv_guest_env_destroy(e);
 }
 
