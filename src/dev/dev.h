@@ -103,6 +103,11 @@ struct dev_ops {
 	/* Region accesses served through a mapping and through system calls
 	 * (a backend that maps regions; NULL otherwise). */
 	void (*region_counters)(struct zv_device *d, uint64_t *mapped, uint64_t *syscalls);
+	/* true when the device's DMA mappings are its own and go with
+	 * destroy() (an emulated IOMMU; a VFIO container or IOAS no other
+	 * device shares): a function that goes away then forgets its shadow
+	 * instead of unmapping extent by extent (NULL: false) */
+	bool (*dma_private)(struct zv_device *d);
 	void (*destroy)(struct zv_device *d);
 };
 
@@ -121,6 +126,13 @@ struct zv_device {
 	 * finishes, not inside the intercept that started the work. */
 	bool host_time;
 };
+
+/* dma_private for a device whose IOMMU is its own (the emulated ones) */
+static inline bool dev_dma_private(struct zv_device *d)
+{
+	(void)d;
+	return true;
+}
 
 static inline void dev_hint(struct zv_device *d)
 {

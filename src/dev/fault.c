@@ -150,6 +150,11 @@ static void x_region_counters(struct zv_device *d, uint64_t *mapped, uint64_t *s
 	inner(d)->ops->region_counters(inner(d), mapped, syscalls);
 }
 
+static bool x_dma_private(struct zv_device *d)
+{
+	return inner(d)->ops->dma_private && inner(d)->ops->dma_private(inner(d));
+}
+
 static void x_destroy(struct zv_device *d)
 {
 	fd_of(d)->in->ops->destroy(fd_of(d)->in);
@@ -174,6 +179,7 @@ static const struct dev_ops fault_ops = {
 	.set_msi = x_set_msi,
 	.dma_counters = x_dma_counters,
 	.region_counters = x_region_counters,
+	.dma_private = x_dma_private,
 	.destroy = x_destroy,
 };
 

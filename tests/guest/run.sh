@@ -71,14 +71,17 @@ expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
 expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
 # a refresh of terabytes, again and again: --timeout still holds (each
 # intercept's work is bounded); the machine's own count of the run's time
+# hold_timeout NAME ARGS...: --timeout 1 ends the process (teardown
+# included) within 1.1 s of wall-clock time, timed from outside
 hold_timeout() {
 	name=$1; shift
+	t0=$(date +%s.%N)
 	out=$($Z run --timeout 1 "$@" 2>&1); rc=$?
-	secs=$(printf '%s\n' "$out" | sed -n 's/^== zvfio summary (\([0-9.]*\) s)$/\1/p')
-	if [ "$rc" -eq 124 ] && awk -v s="$secs" 'BEGIN { exit !(s != "" && s < 1.1) }'; then
-		ok "$name ($secs s)"
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+	if [ "$rc" -eq 124 ] && awk -v s="$secs" 'BEGIN { exit !(s < 1.1) }'; then
+		ok "$name ($secs s, process)"
 	else
-		bad "$name (exit $rc, ${secs:-?} s, want 124 within 1.1 s)" "$out"
+		bad "$name (exit $rc, $secs s, want 124 within 1.1 s)" "$out"
 	fi
 }
 hold_timeout timeout-holds-during-huge-rpcit --guest $G/hugerpcit.elf --device $D,maps=0xffffffff
