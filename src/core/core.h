@@ -96,6 +96,7 @@ struct fn_dma {
 	struct extmap shadow;	/* one extent per host mapping: data = guest
 				 * address of the first byte, flags EXT_* (dma.c) */
 	uint64_t zombies;	/* extents the backend failed to unmap */
+	uint64_t zombie_next;	/* where the next retry of them goes on */
 	/* a teardown (deregistration, disable) under way a step at a time:
 	 * extents below drop_next are done; the function is fenced */
 	bool dropping;

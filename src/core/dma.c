@@ -267,7 +267,7 @@ int dma_unmap_all(struct zv_function *f)
 {
 	struct extent e;
 	uint64_t a = f->dma.dropping ? f->dma.drop_next : 0, run_first = 0, run_last = 0;
-	unsigned budget = DMA_WORK_MAX / DMA_CALL_UNITS;
+	unsigned budget = DMA_DROP_MAX;
 	bool open = false, more = false;
 
 	f->dma.direct = false;
@@ -315,18 +315,32 @@ int dma_unmap_all_now(struct zv_function *f)
 int dma_retry_zombies(struct zv_function *f)
 {
 	struct extent e;
-	uint64_t a = 0;
+	uint64_t a = f->dma.zombie_next;
+	unsigned work = 0;
 	int rc = 0;
 
+	/* a pass over the shadow from where the last step stopped, bounded
+	 * as any step: the zombies lie among the held mappings */
 	while (f->dma.zombies && extmap_next(&f->dma.shadow, a, &e)) {
-		if (e.flags & EXT_ZOMBIE)
+		if (work >= DMA_WORK_MAX) {
+			f->dma.zombie_next = a;
+			dma_fence(f);
+			return -EBUSY;
+		}
+		work += DMA_VISIT_UNITS;
+		if (e.flags & EXT_ZOMBIE) {
 			rc |= host_unmap(f, e.first, e.last);
+			work += DMA_CALL_UNITS;
+		}
 		if (e.last == UINT64_MAX)
 			break;
 		a = e.last + 1;
 	}
+	f->dma.zombie_next = 0;
 	dma_fence(f);
-	return f->dma.zombies ? -1 : rc;
+	if (f->dma.zombies)	/* a whole pass, and some stay */
+		return -1;
+	return rc;
 }
 
 /* ---- registration ---- */
@@ -956,8 +970,21 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	d->resume_nospace = false;
 	if (!resumed)
 		f->fmb.rpcit++;		/* one refresh, however many steps it takes */
-	if (d->zombies && dma_retry_zombies(f))
-		return -EREMOTEIO;
+	if (d->zombies) {
+		rc = dma_retry_zombies(f);
+		if (rc == -EBUSY) {	/* the retry is this step: the refresh waits */
+			if (!resumed)
+				d->resume_next = max_u64(start, d->pba) & ~(PAGE - 1);
+			d->resume = true;
+			d->resume_nospace = nospace;
+			d->resume_fh = f->fh;
+			d->resume_start = start;
+			d->resume_len = len;
+			return -EBUSY;
+		}
+		if (rc)
+			return -EREMOTEIO;
+	}
 	if (!len)
 		return 0;
 	/* start + len may wrap: saturate (QEMU does not check) */

@@ -377,9 +377,16 @@ static int mpcifc(struct zv_machine *m, struct zv_cpu *cpu, const struct zpci_in
 		 * driver re-initializes it in its slot_reset step). If the host
 		 * can do neither, nothing good is true of the function any
 		 * more: permanent error. */
-		if (f->dma.zombies && dma_retry_zombies(f)) {
-			fn_set_permanent_error(f);
-			return cc3(cpu);
+		if (f->dma.zombies) {
+			code = dma_retry_zombies(f);
+			if (code == -EBUSY) {	/* a step of the retry */
+				set_cc(cpu, ZPCI_CC_BUSY);
+				return 0;
+			}
+			if (code) {
+				fn_set_permanent_error(f);
+				return cc3(cpu);
+			}
 		}
 		if (f->dev_error && f->dev->ops->reset && f->dev->ops->reset(f->dev) < 0) {
 			m->st.reset_failures++;
