@@ -186,8 +186,8 @@ static void summary(struct zv_softcpu *sc, struct zv_machine *m, struct zv_funct
 		"intercepted, adapter interruptions presented by the machine\n");
 	summary_functions(m, fns, nfns);
 	fprintf(stderr, "  program interruptions presented %" PRIu64 ", hypercalls %" PRIu64
-		", intercept sites translated %" PRIu64 "\n", ss.program_interrupts, ss.hypercalls,
-		ss.translated_sites);
+		", intercept sites translated %" PRIu64 " (Unicorn hooks: %" PRIu64 ")\n",
+		ss.program_interrupts, ss.hypercalls, ss.translated_sites, ss.unicorn_hooks);
 	if (ss.counted)
 		fprintf(stderr, "machine: %" PRIu64 " instructions in %" PRIu64 " blocks (%.0f M/s), %"
 			PRIu64 " instruction intercepts (one per %.0f instructions)",

@@ -149,6 +149,10 @@ struct zv_softcpu_stats {
 	uint64_t payload_bytes, payload_addr;
 	double payload_host_seconds, payload_guest_seconds;
 	const char *payload_why;
+	/* hooks the machine holds in Unicorn: a fixed few, however many
+	 * intercepted instructions the guest has (each Unicorn hook is
+	 * looked at on every call of its kind) */
+	uint64_t unicorn_hooks;
 };
 
 /*

@@ -1338,6 +1338,16 @@ static const struct zv_hv_ops softcpu_hv_ops = {
 	.crw_pending = cb_crw_pending,
 };
 
+/* uc_hook_add(), counted (zv_softcpu_stats.unicorn_hooks) */
+static uc_err add_hook(struct zv_softcpu *sc, uc_hook *h, int type, void *cb, void *data,
+		       uint64_t begin, uint64_t end)
+{
+	uc_err ue = uc_hook_add(sc->uc, h, type, cb, data, begin, end);
+
+	sc->st.unicorn_hooks += ue == UC_ERR_OK;
+	return ue;
+}
+
 ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg, char *err,
 					    size_t errlen)
 {
@@ -1400,7 +1410,7 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 	sc->patch_at = sc->fetch_cont = sc->ex_pass = sc->ex_passed = UINT64_MAX;
 	sc->probe_fetch_stop = UINT64_MAX;
 	if (ue == UC_ERR_OK)
-		ue = uc_hook_add(sc->uc, &h, UC_HOOK_MEM_FETCH_PROT, (void *)hook_fetch, sc, 1, 0);
+		ue = add_hook(sc, &h, UC_HOOK_MEM_FETCH_PROT, (void *)hook_fetch, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
 		errno = ue == UC_ERR_NOMEM ? ENOMEM : EIO;
@@ -1463,9 +1473,9 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 		ue = uc_ctl_exits_enable(sc->uc);
 	}
 	if (ue == UC_ERR_OK && !sc->hookless)
-		ue = uc_hook_add(sc->uc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
+		ue = add_hook(sc, &sc->h_block, UC_HOOK_BLOCK, (void *)hook_block, sc, 1, 0);
 	if (ue == UC_ERR_OK)
-		ue = uc_hook_add(sc->uc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
+		ue = add_hook(sc, &sc->h_intr, UC_HOOK_INTR, (void *)hook_intr, sc, 1, 0);
 	sc->intercepting = true;
 	if (ue == UC_ERR_OK && !sc->hookless) {
 		/* the counts the block hook adds, by block address */
@@ -1475,10 +1485,10 @@ ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg,
 			errno = ENOMEM;
 			goto err;
 		}
-		ue = uc_hook_add(sc->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
+		ue = add_hook(sc, &h, UC_HOOK_EDGE_GENERATED, (void *)hook_edge, sc, 1, 0);
 	}
 	if (ue == UC_ERR_OK && cfg->hook_all)
-		ue = uc_hook_add(sc->uc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
+		ue = add_hook(sc, &h, UC_HOOK_CODE, (void *)hook_every, sc, 1, 0);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(ue));
 		errno = ue == UC_ERR_NOMEM ? ENOMEM : EIO;
