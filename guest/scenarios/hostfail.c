@@ -14,6 +14,11 @@
  *   irqs   MSI-X switched on, which the host cannot do (the device goes
  *          into MSI-X mode when the guest enables it): error state, SERR
  *   reset  CLP disable: response 0x0106, permanent error (0x3b)
+ * With every=N, N >= 3 (the device's fail-every=N): the host fails only
+ * every Nth call, so N-1 calls work first, the Nth gets the answer above,
+ * and after recovery the function works again -- for unmap, the retried
+ * unmap (the next call) removes what the failed one left, and recovery
+ * succeeds.
  */
 #include "emu_dma_drv.h"
 #include "guest.h"
@@ -59,11 +64,64 @@ static int recover(void)
 	return mpcifc(z->fh, 0, 7, &fib, &st);
 }
 
+/* One call of op; its cc (map: 0 when mapped, 1 when not). */
+static int one_call(const char *op, uint8_t *page)
+{
+	uint64_t d, iova;
+	uint8_t st;
+
+	if (is(op, "read"))
+		return pcilg(&d, z->fh, 0, 4, EMU_DMA_REG_ID, &st);
+	if (is(op, "write"))
+		return pcistg(0x1234, z->fh, 0, 8, EMU_DMA_REG_PATTERN, &st);
+	iova = zpci_map(z, page, 4096, false);
+	if (is(op, "map"))
+		return iova ? 0 : 1;
+	if (!iova)		/* unmap: map, then the strict unmap's refresh */
+		return 3;
+	zpci_unmap(z, iova, 4096, false);
+	return rpcit(z->fh, iova, 4096, &st);
+}
+
+/* every=N (N >= 3): N-1 calls of op work, the Nth fails and is answered as
+ * it should be, recovery brings the function back (for unmap, the retried
+ * unmap is the next call, which works), and the function works again. */
+static void intermittent(const char *op, unsigned n, uint8_t *pages)
+{
+	int cc;
+
+	if (is(op, "reset")) {
+		for (unsigned i = 1; i < n; i++) {	/* each disable resets the device */
+			uint32_t fh = z->fh;
+
+			CHECK_EQ(clp_set_fn(z, 1, 0, &fh), 0x10);
+			z->fh = fh;
+			CHECK_EQ(zpci_enable(z), 0x10);
+		}
+		CHECK_EQ(clp_set_fn(z, 1, 0, &z->fh), 0x0106);
+		CHECK_EQ(z->last_pec, 0x003b);
+		saw("failed_at", n);
+		return;
+	}
+	for (unsigned i = 1; i <= n; i++) {
+		cc = one_call(op, pages + (i - 1) * 4096);
+		CHECK(i < n ? cc == 0 : cc == 1, "%s %u of %u: cc %d", op, i, n, cc);
+	}
+	CHECK_EQ(z->last_pec, 0x000b);
+	CHECK_EQ(state(), 1);
+	CHECK_EQ(recover(), 0);
+	CHECK_EQ(state(), 0);
+	cc = one_call(op, pages + n * 4096);
+	CHECK(cc == 0, "%s after recovery: cc %d", op, cc);
+	CHECK_EQ(state(), 0);
+	saw("failed_every", n);
+}
+
 int guest_main(void)
 {
 	char op[16] = "";
 	uint8_t *buf = galloc(4096, 4096), st = 0;
-	uint64_t d, iova, enospc = arg_u64("enospc", 0);
+	uint64_t d, iova, enospc = arg_u64("enospc", 0), every = arg_u64("every", 1);
 	uint32_t fh;
 	int cc;
 
@@ -78,6 +136,14 @@ int guest_main(void)
 	cr_set_bits(14, 1ULL << 28);
 	irq_enable();
 	CHECK_EQ(zpci_enable(z), 0x10);
+	if (every > 1 && !is(op, "irqs")) {
+		uint8_t *pages = galloc(4096 * ((size_t)every + 1), 4096);
+
+		if (!is(op, "reset"))
+			CHECK_EQ(zpci_dma_init(z), 0);
+		intermittent(op, (unsigned)every, pages);
+		return test_failures ? 1 : 0;
+	}
 	if (is(op, "reset")) {
 		fh = z->fh;
 		cc = clp_set_fn(z, 1, 0, &fh);	/* disable: the device reset fails */

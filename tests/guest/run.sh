@@ -66,6 +66,11 @@ for op in map unmap read write irqs reset; do
 		expect "host-fails-$op-$e" 0 $R --guest $G/hostfail.elf --device "$D,fail=$op,fail-errno=$e" --args "$a"
 	done
 done
+# ... and failing only every third call: two calls work, the third gets the
+# architected answer, recovery brings the function back, it works again
+for op in map unmap read write reset; do
+	expect "host-fails-$op-every-3" 0 $R --guest $G/hostfail.elf --device "$D,fail=$op,fail-every=3" --args "op=$op every=3"
+done
 # ---- how runs end ----
 expect exit-status-passes 42 $R --guest $G/machine.elf --args "mode=0 code=42"
 expect timeout-124 124 run -q --timeout 1 --guest $G/machine.elf --args mode=1
