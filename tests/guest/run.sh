@@ -108,6 +108,12 @@ expect_err huge-mem "--mem" run --guest $G/machine.elf --mem 99999G
 expect_err bad-timeout "--timeout" run --guest $G/machine.elf --timeout soon
 expect_err missing-file "/nonexistent" run --guest /nonexistent/x.elf
 expect_err not-elf "not an ELF" run --guest /etc/hostname
+# machine.elf with its second program header made a copy of its first
+# PT_LOAD: two segments at the same place
+ovl=$(mktemp); cp "$G/machine.elf" "$ovl"
+dd if="$G/machine.elf" of="$ovl" bs=1 skip=64 seek=120 count=56 conv=notrunc 2>/dev/null
+expect_err elf-overlapping-segments "overlap" run --guest "$ovl"
+rm -f "$ovl"
 expect_err unknown-command "frobnicate" frobnicate
 expect_err unknown-option "--bogus" run --bogus
 expect help-exits-0 0 run --help
