@@ -29,7 +29,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 KVM_UAPI_SRC ?= /usr/s390x-linux-gnu/include
 ifeq ($(findstring s390x,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 KVM_UAPI := $(O)/kvm-uapi
-KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/tests/hv/test_kvm_s390 $(O)/tests/fuzz/fuzz_kvm \
+KVM_USERS := $(O)/src/hv/kvm_s390.o $(O)/src/hv/kvm_guest.o $(O)/tests/hv/test_kvm_s390 \
+	$(O)/tests/fuzz/fuzz_kvm \
 	$(O)/examples/kvm-vmm $(O)/tools/run_kvm.o $(O)/tests/hv/test_run_kvm build-fuzz/fuzz_kvm \
 	build-fuzz/cov/fuzz_kvm
 $(KVM_USERS): KVM_INC := -I$(KVM_UAPI)

@@ -13,7 +13,8 @@
  * Store Event Information: this VMM has no channel subsystem of its own,
  * so zPCI events reach the guest through the binding); the guest ABI's DIAG X'500'
  * hypercalls (console, exit, arguments, reports, time) are answered by
- * the library (zv_guest_env: it also loads the image);
+ * the library (zv_kvm_guest_hypercall() from a zv_guest_env, which also
+ * loads the image);
  * a second thread waits on the machine's events and dispatches them, so
  * interrupts that cannot take an irqfd route reach the guest while the
  * vCPU runs. Exit status: the guest's, or 1 when the VMM failed.
@@ -42,7 +43,6 @@
 #include <zvfio/zvfio.h>
 
 #define MAX_DEVICES 16
-#define ICPT_INSTRUCTION 4
 
 struct vmm {
 	int kvm, vm, vcpu;
@@ -59,42 +59,6 @@ static int die(const char *what)
 {
 	fprintf(stderr, "kvm-vmm: %s: %s\n", what, strerror(errno));
 	return -1;
-}
-
-/*
- * The guest ABI's hypercalls: DIAG X'500' with the function code in GPR 1,
- * answered by the library (zv_guest_hypercall()). Returns 1 to go on, 0
- * when the guest exited (*status), -1 on an error.
- */
-static int hypercall(struct vmm *v, int *status)
-{
-	struct kvm_s390_irq pgm = { .type = KVM_S390_PROGRAM_INT };
-	__u64 *gprs = v->run->s.regs.gprs;
-	uint64_t r[4] = { gprs[0], gprs[1], gprs[2], gprs[3] };	/* __u64 is not uint64_t */
-	int value;
-
-	switch (zv_guest_hypercall(v->env, r, &value)) {
-	case ZV_GUEST_HC_DONE:
-		gprs[2] = r[2];
-		v->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
-		return 1;
-	case ZV_GUEST_HC_EXITED:
-		*status = value;
-		return 0;
-	default:	/* a bad operand: the program interruption it names */
-		pgm.u.pgm.code = (__u16)value;
-		return ioctl(v->vcpu, KVM_S390_IRQ, &pgm) ? die("KVM_S390_IRQ") : 1;
-	}
-}
-
-/* DIAG's code: the second operand's address (base + displacement), its
- * low 16 bits */
-static unsigned diag_code(const struct vmm *v)
-{
-	uint32_t ipb = v->run->s390_sieic.ipb;
-	unsigned b2 = (ipb >> 28) & 0xf;
-
-	return (unsigned)(((ipb >> 16) & 0xfff) + (b2 ? v->run->s.regs.gprs[b2] : 0)) & 0xffff;
 }
 
 /* The event thread: device interrupts that have no irqfd route, errors
@@ -228,7 +192,9 @@ int main(int argc, char **argv)
 		return die("event thread");
 
 	for (;;) {
-		if (ioctl(v.vcpu, KVM_RUN, 0) && errno != EINTR) {
+		if (ioctl(v.vcpu, KVM_RUN, 0)) {
+			if (errno == EINTR)
+				continue;
 			die("KVM_RUN");
 			break;
 		}
@@ -241,12 +207,15 @@ int main(int argc, char **argv)
 		}
 		if (rc == 1)
 			continue;	/* a zPCI instruction, done */
-		if (v.run->exit_reason == KVM_EXIT_S390_SIEIC &&
-		    v.run->s390_sieic.icptcode == ICPT_INSTRUCTION &&
-		    (v.run->s390_sieic.ipa >> 8) == 0x83 && diag_code(&v) == ZV_HC_DIAG_CODE) {
-			rc = hypercall(&v, &status);
-			if (rc == 1)
-				continue;
+		/* the guest ABI's hypercalls: console, exit, arguments, ... */
+		rc = zv_kvm_guest_hypercall(v.env, v.vcpu, v.run, &status);
+		if (rc == 1)
+			continue;
+		if (rc == 2)
+			break;		/* the guest exited with status */
+		if (rc < 0) {
+			die("KVM_S390_IRQ");
+			status = 1;
 			break;
 		}
 		fprintf(stderr, "kvm-vmm: exit reason %u (icptcode %u, ipa %#x) not handled\n",

@@ -40,7 +40,6 @@
 #include "zvfio/guest_env.h"
 #include "zvfio/kvm_s390.h"
 
-#define ICPT_INSTRUCTION 4
 #define ICPT_WAIT        0x1c	/* a wait KVM did not take itself: a disabled one */
 #define SLOT_ALIGN       (1ULL << 20)	/* s390 memory slots are 1 MiB aligned */
 
@@ -169,44 +168,6 @@ static void *events(void *arg)
 	return NULL;
 }
 
-/* DIAG X'500' (the guest ABI's hypercall): 1 to go on, 0 when the guest
- * exited (*status), -1 when KVM failed. */
-static int hypercall(struct vm *v, int *status)
-{
-	__u64 *gprs = v->run->s.regs.gprs;
-	uint64_t r[4] = { gprs[0], gprs[1], gprs[2], gprs[3] };	/* __u64 is not uint64_t */
-	struct kvm_s390_irq pgm = { .type = KVM_S390_PROGRAM_INT };
-	int value;
-
-	switch (zv_guest_hypercall(v->env, r, &value)) {
-	case ZV_GUEST_HC_DONE:
-		gprs[2] = r[2];
-		v->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
-		return 1;
-	case ZV_GUEST_HC_EXITED:
-		*status = value;
-		return 0;
-	default:
-		pgm.u.pgm.code = (__u16)value;
-		if (ioctl(v->vcpu, KVM_S390_IRQ, &pgm)) {
-			vm_error("KVM_S390_IRQ");
-			return -1;
-		}
-		return 1;
-	}
-}
-
-static bool is_hypercall(const struct kvm_run *run)
-{
-	uint32_t ipb = run->s390_sieic.ipb;
-	unsigned b2 = ipb >> 28;
-	uint64_t code = ((ipb >> 16) & 0xfff) + (b2 ? run->s.regs.gprs[b2] : 0);
-
-	return run->exit_reason == KVM_EXIT_S390_SIEIC &&
-	       run->s390_sieic.icptcode == ICPT_INSTRUCTION && (run->s390_sieic.ipa >> 8) == 0x83 &&
-	       (code & 0xffff) == ZV_HC_DIAG_CODE;
-}
-
 /* The vCPU until the guest exits, the timeout, or an exit nobody takes. */
 static int vcpu_loop(struct vm *v)
 {
@@ -230,12 +191,13 @@ static int vcpu_loop(struct vm *v)
 			return vm_error("zv_kvm_handle_exit");
 		if (rc == 1)
 			continue;	/* a zPCI instruction, done */
-		if (is_hypercall(run)) {
-			rc = hypercall(v, &status);
-			if (rc == 1)
-				continue;
-			return rc == 0 ? status : EXIT_MACHINE;
-		}
+		rc = zv_kvm_guest_hypercall(v->env, v->vcpu, run, &status);
+		if (rc == 1)
+			continue;	/* the guest ABI's hypercall, answered */
+		if (rc == 2)
+			return status;	/* the guest exited */
+		if (rc < 0)
+			return vm_error("KVM_S390_IRQ");
 		if (run->exit_reason == KVM_EXIT_S390_SIEIC && run->s390_sieic.icptcode == ICPT_WAIT)
 			cli_error("%s: machine stopped: disabled wait PSW %016llx %016llx", cli_cmd,
 				  (unsigned long long)run->psw_mask, (unsigned long long)run->psw_addr);

@@ -142,6 +142,22 @@ ZV_API enum zv_kvm_mode zv_kvm_mode(const struct zv_kvm *k, const char **why);
  * the binding enables), or all through zv_kvm_dispatch() and why. */
 ZV_API const char *zv_kvm_irq_path(const struct zv_kvm *k);
 
+struct zv_guest_env;
+
+/*
+ * For a VMM that runs the project's guest images under KVM (no binding
+ * needed): if run's exit is the guest ABI's DIAG X'500' hypercall, answer
+ * it from e (zvfio/guest_env.h) -- GPR 2 written back with
+ * KVM_SYNC_GPRS, or the program interruption it names injected with
+ * KVM_S390_IRQ on vcpu_fd. Returns 1 when it was one and the vCPU can run
+ * again, 2 when the guest exited (its status in *status when status is
+ * not NULL), 0 when the exit is no such hypercall (run untouched), -1 with
+ * errno: EINVAL (e or run NULL), or KVM_S390_IRQ's. Threads: one per
+ * environment at a time.
+ */
+ZV_API int zv_kvm_guest_hypercall(struct zv_guest_env *e, int vcpu_fd, struct kvm_run *run,
+				  int *status);
+
 struct zv_kvm_stats {
 	uint64_t exits;			/* zv_kvm_handle_exit() calls */
 	uint64_t intercepts;		/* ... that were zPCI instructions */

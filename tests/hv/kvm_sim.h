@@ -27,6 +27,7 @@
 static int sim_ioctl(int fd, unsigned long req, ...);
 #define ioctl sim_ioctl
 #include "hv/kvm_s390.c"
+#include "hv/kvm_guest.c"
 #undef ioctl
 
 #include "arch/fib.h"

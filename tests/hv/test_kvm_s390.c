@@ -23,6 +23,7 @@
 
 #include "fakes.h"
 #include "harness.h"
+#include "zvfio/guest_env.h"
 #include "zvfio/softcpu.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -759,4 +760,58 @@ TEST(replay_interrupt_guest_with_masking_and_reregistration)
 
 	EXPECT(b.route_deliveries > 0);
 	EXPECT(b.kst.routing_updates >= 2);
+}
+
+/* The guest ABI's hypercalls under KVM (zv_kvm_guest_hypercall()): only
+ * DIAG X'500' instruction exits are its, answered from the environment;
+ * a bad call becomes the program interruption the environment names */
+TEST(guest_abi_hypercalls_under_kvm)
+{
+	static uint8_t mem[1 << 20];
+	struct zv_mem_region r = { .gpa = 0, .size = sizeof(mem), .host = mem };
+	char out[32] = "";
+	FILE *con = fmemopen(out, sizeof(out), "w");
+	struct zv_guest_env_config ec = { .mem = &r, .n_mem = 1, .console = con, .args = "a=1" };
+	struct zv_guest_env *e = zv_guest_env_create(&ec, NULL, 0);
+	struct kvm_run run;
+	int status = -1;
+
+	sim_init(mem, sizeof(mem));
+	EXPECT(e != NULL);
+	memcpy(mem + 0x3000, "hi\n", 3);
+	exit_for(&run, 0x8300, 0x05000000, &(struct zv_cpu){ .gpr = { [1] = ZV_HC_WRITE, [2] = 0x3000,
+							       [3] = 3 } });
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 1);
+	EXPECT_EQ(run.s.regs.gprs[2], 3);
+	EXPECT(run.kvm_dirty_regs & KVM_SYNC_GPRS);
+	EXPECT(!strcmp(out, "hi\n"));
+	/* the code from B2 + D2: r4 + 0x400 = 0x500 */
+	exit_for(&run, 0x8300, 0x44000000, &(struct zv_cpu){ .gpr = { [1] = ZV_HC_EXIT, [2] = 0x107,
+							       [4] = 0x100 } });
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 2);
+	EXPECT_EQ(status, 7);
+	/* an unknown function: specification exception, injected */
+	exit_for(&run, 0x8300, 0x05000000, &(struct zv_cpu){ .gpr = { [1] = 0x7a7600ff } });
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 1);
+	EXPECT_EQ(S.pgm_injected, 1);
+	EXPECT_EQ(S.last_pgm, 0x0006);
+	EXPECT(!(run.kvm_dirty_regs & KVM_SYNC_GPRS));
+	/* KVM refuses the injection: -1 */
+	S.fail_req = KVM_S390_IRQ;
+	S.fail_req_errno = EBUSY;
+	errno = 0;
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), -1);
+	EXPECT_EQ(errno, EBUSY);
+	/* not ours: another DIAG code, another instruction, another exit */
+	exit_for(&run, 0x8300, 0x04400000, &(struct zv_cpu){ .gpr = { [1] = ZV_HC_EXIT } });
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 0);
+	exit_for(&run, 0xb9d2, 0x00100000, &(struct zv_cpu){ .gpr = { [1] = ZV_HC_EXIT } });
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 0);
+	run.exit_reason = KVM_EXIT_S390_STSI;
+	EXPECT_EQ(zv_kvm_guest_hypercall(e, S.vcpu_fd, &run, &status), 0);
+	EXPECT_EQ(zv_kvm_guest_hypercall(NULL, S.vcpu_fd, &run, &status), -1);
+	EXPECT_EQ(errno, EINVAL);
+	zv_guest_env_destroy(e);
+	fclose(con);
+	sim_fini();
 }
