@@ -61,7 +61,9 @@ ZV_API void zv_guest_env_destroy(struct zv_guest_env *e);
  * table), EINVAL (a segment outside storage or overlapping another, no
  * loadable segment, the entry point outside storage; e or path NULL),
  * EIO (truncated). A failure while copying (EIO) may leave segments
- * partly written.
+ * partly written. EINVAL covers a segment whose file size exceeds its
+ * memory size and an entry point in the prefix area too; entry may be
+ * NULL.
  */
 ZV_API int zv_guest_load_elf(struct zv_guest_env *e, const char *path, uint64_t *entry, char *err,
 			     size_t errlen);
@@ -86,8 +88,9 @@ enum zv_guest_hc {
 ZV_API enum zv_guest_hc zv_guest_hypercall(struct zv_guest_env *e, uint64_t *gpr, int *value);
 
 /* The i-th distinct report key the guest made (ZV_HC_REPORT, in order of
- * first report) and, in *value, the sum of its values; NULL past the
- * last. */
+ * first report) and, in *value (value may be NULL), the sum of its values;
+ * NULL past the last or for e NULL. The key is e's, valid until
+ * zv_guest_env_destroy(). */
 ZV_API const char *zv_guest_report(const struct zv_guest_env *e, unsigned i, uint64_t *value);
 
 #ifdef __cplusplus

@@ -85,9 +85,13 @@ struct zv_kvm_config {
  * irqchip enabled (KVM_CAP_S390_IRQCHIP; without it, every interrupt goes
  * through zv_kvm_dispatch(): zv_kvm_irq_path() says so). The binding owns
  * the VM's GSI routing table while it routes vectors (KVM_SET_GSI_ROUTING
- * replaces the whole table); pass ZV_KVM_NO_IRQFD to leave it alone. NULL
- * with errno and a message in err: EINVAL (cfg NULL, vm_fd < 0, a bad
- * memory layout), ENOMEM, or the errno of a KVM ioctl that failed.
+ * replaces the whole table); pass ZV_KVM_NO_IRQFD to leave it alone. cfg
+ * and its region array are copied; the regions' host memory must stay
+ * mapped, and vm_fd (and a flic_fd of the caller's) open, until
+ * zv_kvm_destroy(); crw_pending and opaque are kept. NULL with errno and a
+ * message in err: EINVAL (cfg NULL, vm_fd < 0, gsi_base 4096 or above, a
+ * bad memory layout), ENOMEM, the errno of a KVM ioctl that failed, or an
+ * error of zv_machine_create().
  */
 ZV_API struct zv_kvm *zv_kvm_create(const struct zv_kvm_config *cfg, char *err, size_t errlen);
 /* Undo everything: irqfds, routes, the machine (its functions and devices),
@@ -116,8 +120,11 @@ ZV_API struct zv_function *zv_kvm_add(struct zv_kvm *k, const char *spec, char *
  * STCRW or CHSC Store Event Information -- the binding completed (the vCPU can
  * run again: registers and PSW are in run, a program interruption is
  * injected), 0 when the exit is not the binding's (another reason, or
- * another instruction: the VMM handles it), -1 with errno when a KVM
- * ioctl failed (EINVAL for k or run NULL).
+ * another instruction: the VMM handles it), -1 with errno: EINVAL (k or
+ * run NULL), ENOTSUP (the kernel does not sync the GPRs, access and
+ * control registers and prefix), ENOMEM, or a KVM ioctl's; when bringing
+ * the interrupt routes up to date fails, the instruction has still been
+ * completed.
  */
 ZV_API int zv_kvm_handle_exit(struct zv_kvm *k, int vcpu_fd, struct kvm_run *run);
 

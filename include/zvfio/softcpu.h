@@ -157,14 +157,17 @@ struct zv_softcpu_stats {
 
 /*
  * Create a software machine: RAM (an anonymous mapping), the CPU, and a
- * zv_machine over the RAM with no functions. cfg is copied; cfg->args,
- * cfg->console and cfg->progress_opaque are kept and must stay valid until
+ * zv_machine over the RAM with no functions, and the machine's helper
+ * threads (the kicker; a kernel's decoder later), which never call the
+ * caller's code. cfg is copied, cfg->args too; cfg->console,
+ * cfg->progress_opaque and cfg->ram are kept and must stay valid until
  * zv_softcpu_destroy() (the console is never closed). NULL with a message
  * in err (err may be NULL) and errno: EINVAL (cfg NULL, a RAM size that is
  * not a multiple of 1 MiB, cfg->ram not page-aligned), ENOMEM (memory or the RAM mapping), EIO (Unicorn
  * refused), ENOTSUP (libunicorn's CPU state is not laid out as the
- * machine knows it from Unicorn 2.0.1: another build of the library), or
- * an error of zv_machine_create().
+ * machine knows it from Unicorn 2.0.1: another build of the library), the
+ * errno of eventfd(2) or pthread_create(3) (EAGAIN) when a helper thread
+ * cannot start, or an error of zv_machine_create().
  */
 ZV_API struct zv_softcpu *zv_softcpu_create(const struct zv_softcpu_config *cfg, char *err,
 					    size_t errlen);
@@ -177,13 +180,15 @@ ZV_API struct zv_machine *zv_softcpu_machine(struct zv_softcpu *sc);
 /*
  * Load a static big-endian s390x ELF executable (ET_EXEC, EM_S390) into
  * RAM, before the first zv_softcpu_run(): every PT_LOAD segment at its
- * physical address, above the 8 KiB lowcore and inside RAM; the entry point
- * must be in RAM too; segments must not overlap. Every header is checked
+ * physical address (its virtual one when that is 0), above the 8 KiB
+ * lowcore and inside RAM; the entry point must be in RAM too; segments
+ * must not overlap (zv_guest_load_elf() does the loading). Every header is checked
  * before a byte is copied. -1 with a message in err (err may be NULL) and
  * errno: that of fopen(3) (ENOENT, EACCES, ...), ENOEXEC (not a 64-bit
  * big-endian s390x executable, a bad program header table), EINVAL (a
- * segment outside RAM or over the lowcore, overlapping segments, an entry
- * point outside RAM, sc or path NULL), EIO (the file is shorter than its
+ * segment outside RAM or over the lowcore, one whose file size exceeds
+ * its memory size, overlapping segments, no loadable segment, an entry
+ * point outside RAM or in the lowcore, sc or path NULL), EIO (the file is shorter than its
  * headers say), EBUSY (the machine has already run). After an EIO, RAM
  * holds part of the image and no image counts as loaded: zv_softcpu_run()
  * refuses until a load succeeds.
@@ -204,9 +209,11 @@ ZV_API int zv_softcpu_set_entry(struct zv_softcpu *sc, uint64_t entry);
  * first zv_softcpu_run(). The machine then starts it in 64-bit mode with
  * DAT off, as an IPL does, and models what an OS needs beside the CPU
  * (docs/GUEST-ABI.md, "OS guests"); the zvfio hypercalls stay available.
- * -1 with a message in err and errno: that of fopen(3), EINVAL (a file
- * that does not fit in RAM, a command line longer than the kernel takes,
- * sc or kernel NULL), ENOEXEC (no s390x Linux image), EIO (a short read),
+ * -1 with a message in err (err may be NULL) and errno: that of fopen(3)
+ * or fstat(2), EINVAL (a kernel or initrd that is no regular file or does not
+ * fit in RAM, a command line longer than the kernel takes, a command-line
+ * area the image puts outside RAM, sc or kernel NULL), ENOEXEC (no s390x
+ * Linux image), EIO (a short read),
  * EBUSY (the machine has already run). After a failure no image counts as
  * loaded.
  */

@@ -5,26 +5,29 @@
  * The public API. A hypervisor binding (KVM, or the built-in software s390x
  * machine) creates a zv_machine over guest memory, adds PCI functions backed
  * by devices, forwards every intercepted zPCI instruction to zv_intercept()
- * and runs zv_dispatch() when zv_poll_fd() is readable. The library owns no
- * threads.
+ * and runs zv_dispatch() when zv_poll_fd() is readable. The engine owns no
+ * threads (the software machine of softcpu.h runs helpers of its own).
  *
- * Threads: the library starts no threads, and nothing inside a machine is
- * locked. A machine, its functions and their devices are one unit: calls
- * that take any of them must not overlap. Make them from one thread (the
+ * Threads: the engine starts no threads (the software machine, softcpu.h,
+ * runs helper threads of its own, which never call the caller's code), and
+ * nothing inside a machine is locked. A machine, its functions and their
+ * devices are one unit: calls that take any of them must not overlap. Make them from one thread (the
  * binding's vCPU thread), or under one lock of the caller's. The zv_hv_ops
  * callbacks run on the calling thread, inside zv_intercept(),
- * zv_dispatch(), zv_dispatch_wait() and zv_function_set_standby().
+ * zv_dispatch(), zv_dispatch_wait(), zv_function_set_standby() and
+ * zv_sclp_pci_configure().
  * Separate machines are independent and may run on separate threads, with
  * one exception: functions of one IOMMU group opened through the group
  * (iommu=type1) share its container, so keep them in one machine or
  * serialize their machines. Safe from any thread at any time:
  * zv_version(), zv_insn_name(), zv_fn_state_name(), zv_host_list(),
- * zv_device_open(), zv_device_close() of a device no function owns, waiting
+ * zv_device_open(), zv_device_open_hooked() (its hook runs on the calling
+ * thread), zv_device_close() of a device no function owns, waiting
  * on the descriptor from zv_poll_fd(), and signalling an eventfd from
  * zv_function_irq_route().
  *
  * Errors: functions returning int return -1 and set errno; zv_intercept()
- * may instead return a positive program-interruption code. Functions
+ * and zv_chsc() may instead return a positive program-interruption code. Functions
  * returning pointers return NULL and set errno. Each function lists the
  * errno values of its own checks; "errno of open(2)" and the like mean
  * values passed on from the system. errno is unspecified after success.
@@ -197,15 +200,21 @@ ZV_API void zv_machine_destroy(struct zv_machine *m);
  *   emu:dma[,vectors=N][,maps=N]   the in-process DMA test engine: N MSI-X
  *                                  vectors (1-128, default 8), N IOMMU
  *                                  mappings (default 65535)
+ *   emu:virtio-blk,file=PATH[,ro=0|1][,maps=N]
+ *                                  a virtio block device on a host file
  *   vfio:[DDDD:]BB:DD.F[,iommu=auto|type1|iommufd]
  *                                  a host PCI function through Linux VFIO:
  *                                  its cdev and an iommufd IOAS of its own
  *                                  when the kernel offers them (auto),
  *                                  else its IOMMU group, which must be
  *                                  viable, in a type1v2 container
+ * and on any of them the fault-injection options fail=, fail-errno=,
+ * fail-every= (docs/DEVICES.md has every option).
  * Function options (uid=, fid=, rtr=, sdma=, edma=) belong to
  * zv_function_add_spec(). The caller owns the device until zv_function_add()
- * takes it. NULL with EINVAL (spec NULL, a bad option or PCI address),
+ * takes it. NULL with EINVAL (spec NULL, a bad option or PCI address, a
+ * virtio-blk file that is no regular file of at least 512 bytes), EIO (a
+ * VFIO device that is no PCI device),
  * ENODEV (an unknown kind, no such host function, no IOMMU group, or
  * iommu=iommufd without a cdev), EBUSY (the group is not viable, or held
  * elsewhere), ENOTSUP (no type1v2 IOMMU), ENOMEM, or errno of the system
@@ -275,11 +284,13 @@ ZV_API int zv_host_list(struct zv_host_fn **fns, size_t *count, char *err, size_
  * uid ZV_UID_AUTO takes a host function's own UID when the host has a
  * unique one and it is free, else the lowest free UID (1-65535); fid
  * ZV_FID_AUTO takes the lowest free FID (from 0). NULL with EINVAL (m or
- * dev NULL, uid above 65535, an MSI-X table outside BARs 0-5), EEXIST (uid or
- * fid in use), ENOSPC (no free UID, 4096 functions, or all 14 simulated
- * function groups taken), ERANGE (the host's DMA window holds no page), EIO
- * (config space unreadable), ENOMEM (also when a vector's eventfd or epoll
- * entry cannot be made), or errno of epoll_ctl(2) or a config read.
+ * dev NULL, uid above 65535, an MSI-X table or PBA outside BARs 0-5),
+ * EEXIST (uid or fid in use), ENOSPC (no free UID, 4096 functions, or all
+ * 14 simulated function groups taken), ERANGE (the host's DMA window holds
+ * no page), EIO (config space unreadable), ENOMEM, or errno of eventfd(2)
+ * (EMFILE, ENFILE) or epoll_ctl(2) (ENOSPC, ENOMEM) when a vector's
+ * eventfd or the device's event descriptors cannot be set up, or of a
+ * config read.
  */
 ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_device *dev,
 					   uint32_t uid, uint32_t fid);
@@ -288,8 +299,8 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
  * "emu:dma,uid=5,fid=3,vectors=8". The function options may stand anywhere
  * in the list: uid=1-65535, fid=0-0xfffffffe, rtr=0|1
  * (zv_function_set_relaxed()), sdma= and edma= (zv_function_set_dma_window();
- * one alone keeps the other end). NULL with EINVAL (spec NULL or 256 bytes
- * or longer, a bad function option), or an error of zv_device_open(),
+ * one alone keeps the other end). NULL with EINVAL (m or spec NULL, spec 256
+ * bytes or longer, a bad function option), or an error of zv_device_open(),
  * zv_function_add() or zv_function_set_dma_window(), with a message in err;
  * nothing stays open then.
  */
@@ -373,8 +384,10 @@ ZV_API int zv_function_set_standby(struct zv_function *f, bool standby);
  * for the function with this FID (a binding that handles SERVC calls it
  * for commands 0x001a0001 / 0x001b0001 with adapter type 2): as
  * zv_function_set_standby(), but with no availability event. Returns the
- * SCLP response code for the SCCB: 0x0020 (done), 0x0120 (already in that
- * state), 0x09f0 (no such function; also for m NULL).
+ * SCLP response code for the SCCB: 0x0020 (done; also when the host could
+ * not tear an enabled function down: it is then in the permanent error
+ * state and an error event is queued), 0x0120 (already in that state),
+ * 0x09f0 (no such function; also for m NULL).
  */
 ZV_API uint16_t zv_sclp_pci_configure(struct zv_machine *m, uint32_t fid, bool configure);
 
@@ -439,7 +452,8 @@ ZV_API int zv_function_irq_route(const struct zv_function *f, unsigned vec,
  * zv_dispatch(), so a signal in between is still delivered (or held in
  * the PBA). Applies to the vector of MSI-X and of MSI alike; kept across
  * MSI-X or MSI being switched off and on. -1 with EINVAL for f NULL or a
- * vector beyond the MSI-X table and the MSI capability's 32.
+ * vector beyond the MSI-X table and, for a function with an MSI
+ * capability, beyond its 32.
  */
 ZV_API int zv_function_irq_bypass(struct zv_function *f, unsigned vec, bool on);
 /* How many vectors zv_function_irq_route() may name now: the MSI-X table's
@@ -534,7 +548,8 @@ ZV_API int zv_chsc_sei_nt2(struct zv_machine *m, uint8_t *rsp, size_t len);
 /*
  * CHSC, for a binding without a channel subsystem of its own: answer the
  * command in the 4096-byte block at blk (the request header, then the
- * response after its length): Store Event Information (0x000e) from the
+ * response after its length): Store Event Information (0x000e, a request
+ * length of 16; other lengths get 0x0004) from the
  * PCI events (zv_chsc_sei_nt2()) when notification type 2 or none is
  * asked for, "no event" (0x0005) for other types, "command not
  * provided" (0x0004) for other commands. 0: the binding sets cc 0;

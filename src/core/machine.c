@@ -238,6 +238,8 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 
 	if ((efd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, efd, &ee)) ||
 	    (rfd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, rfd, &er))) {
+		int e = errno;	/* what failed, not what the cleanup says */
+
 		if (efd >= 0)
 			epoll_ctl(m->epfd, EPOLL_CTL_DEL, efd, NULL);
 		msix_fini(f);
@@ -245,6 +247,7 @@ ZV_API struct zv_function *zv_function_add(struct zv_machine *m, struct zv_devic
 		fn_put_group(f);
 		extmap_fini(&f->dma.shadow);
 		free(f);
+		errno = e;
 		return NULL;
 	}
 	dev->hint = &m->hint;

@@ -52,6 +52,7 @@ ZV_API struct zv_device *zv_device_open_hooked(const char *spec, const struct zv
 	if (!err)
 		errlen = 0;	/* snprintf(NULL, 0, ...) writes nothing */
 	if (!spec) {
+		snprintf(err, errlen, "no device specification");
 		errno = EINVAL;
 		return NULL;
 	}

@@ -106,6 +106,12 @@ int kernel_load(struct zv_softcpu *sc, const char *kernel, const char *initrd, c
 		errno = EINVAL;
 		return -1;
 	}
+	if (KERN_CMDLINE + max > sc->ram_size) {	/* the image says how long: RAM may be short */
+		snprintf(err, errlen, "the kernel's command line area (%#x + %llu bytes) lies outside "
+			 "guest RAM", KERN_CMDLINE, (unsigned long long)max);
+		errno = EINVAL;
+		return -1;
+	}
 	memset(sc->ram + KERN_CMDLINE, 0, (size_t)max);
 	if (cmdline)
 		memcpy(sc->ram + KERN_CMDLINE, cmdline, strlen(cmdline));

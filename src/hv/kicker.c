@@ -129,9 +129,12 @@ int kicker_start(struct zv_softcpu *sc)
 	k->dev_fd = sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT ? -1 : zv_poll_fd(sc->m);
 	k->console_fd = sc->cfg.has_console_in ? sc->cfg.console_in : -1;
 	atomic_store(&k->timer_at, UINT64_MAX);
-	if (pthread_create(&k->thread, NULL, kicker_main, sc)) {
+	int rc = pthread_create(&k->thread, NULL, kicker_main, sc);
+
+	if (rc) {		/* it returns its error, errno is not set */
 		close(k->efd);
 		k->efd = -1;
+		errno = rc;
 		return -1;
 	}
 	k->started = true;

@@ -383,6 +383,21 @@ TEST(load_kernel_refuses_what_it_cannot_boot)
 	EXPECT_EQ(zv_softcpu_run(sc, NULL), ZV_RUN_FAULT);
 	EXPECT_EQ(errno, ENOEXEC);
 	zv_softcpu_destroy(sc);
+	{	/* a command-line area (the image's own length, 1 MiB) past a 1 MiB
+		 * RAM: refused, nothing written outside RAM (it was) */
+		struct zv_softcpu_config c1 = { .mem_size = 1 << 20, .timeout_s = 10 };
+		char bpath[64];
+		const char *big = fake_kernel(bpath, 0x10480 + 4096, true, 1 << 20);
+
+		sc = zv_softcpu_create(&c1, err, sizeof(err));
+		EXPECT(sc && big);
+		errno = 0;
+		EXPECT_EQ(zv_softcpu_load_kernel(sc, big, NULL, NULL, err, sizeof(err)), -1);
+		EXPECT_EQ(errno, EINVAL);
+		EXPECT(strstr(err, "outside guest RAM") != NULL);
+		zv_softcpu_destroy(sc);
+		unlink(big);
+	}
 	unlink(k);
 	unlink(nl);
 	unlink(small);
