@@ -97,19 +97,19 @@ bool cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max, uint
 	return in_range(opt, arg, *out, min, max);
 }
 
-bool cli_no_operands(int argc, char **argv, int optind)
+bool cli_no_operands(int argc, char **argv, int next)
 {
-	if (optind >= argc)
+	if (next >= argc)
 		return true;
-	cli_usage_error("unexpected argument '%s'", argv[optind]);
+	cli_usage_error("unexpected argument '%s'", argv[next]);
 	return false;
 }
 
-int cli_bad_option(int c, char **argv, int optind)
+int cli_bad_option(int c, char **argv, int next)
 {
 	if (c == ':')
-		return cli_usage_error("option '%s' needs an argument", argv[optind - 1]);
-	return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		return cli_usage_error("option '%s' needs an argument", argv[next - 1]);
+	return cli_usage_error("unknown option '%s'", argv[next - 1]);
 }
 
 int cli_once(const char *opt, const char **slot, const char *arg)

@@ -35,8 +35,8 @@ bool cli_ram_size(const char *opt, const char *arg, uint64_t min, uint64_t *out)
  * 0, or prints "OPT given twice" and returns EXIT_USAGE. */
 int cli_once(const char *opt, const char **slot, const char *arg);
 /* getopt_long's leftovers: an error for the first one, if any. */
-bool cli_no_operands(int argc, char **argv, int optind);
-/* getopt_long returned '?' or ':' for argv[optind - 1]: the error. */
-int cli_bad_option(int c, char **argv, int optind);
+bool cli_no_operands(int argc, char **argv, int next);
+/* getopt_long returned '?' or ':' for argv[next - 1] (next: getopt's optind): the error. */
+int cli_bad_option(int c, char **argv, int next);
 
 #endif
