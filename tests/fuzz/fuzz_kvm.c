@@ -23,6 +23,7 @@
 
 #include "fakes.h"
 #include "fuzz_common.h"
+#include "zvfio/guest_env.h"
 
 #define FZ_RAM (1u << 20)
 
@@ -81,6 +82,24 @@ static void check_routes(struct zv_kvm *k)
 	}
 }
 
+/* The guest ABI's environment over the fuzzer's storage (its console
+ * thrown away), for exits that are DIAG X'500' */
+static struct zv_guest_env *fz_env(void)
+{
+	static struct zv_guest_env *e;
+
+	if (!e) {
+		struct zv_mem_region mem = { .gpa = 0, .size = FZ_RAM, .host = fz_ram };
+		struct zv_guest_env_config c = { .mem = &mem, .n_mem = 1, .args = "fuzz=1",
+						  .console = fopen("/dev/null", "w") };
+
+		e = zv_guest_env_create(&c, NULL, 0);
+		if (!e)
+			fz_fail("zv_guest_env_create: %s", strerror(errno));
+	}
+	return e;
+}
+
 /* One exit through the binding, checked (the invariants above). */
 static void exit_once(struct zv_kvm *k, struct kvm_run *run)
 {
@@ -97,6 +116,17 @@ static void exit_once(struct zv_kvm *k, struct kvm_run *run)
 	rc = zv_kvm_handle_exit(k, S.vcpu_fd, run);
 	if (rc != 0 && rc != 1)
 		fz_fail("exit %#x/%#x: %d (%s)", ipa, ipb, rc, strerror(errno));
+	if (rc == 0) {		/* not the binding's: maybe the guest ABI's hypercall */
+		int status = -1;
+
+		rc = zv_kvm_guest_hypercall(fz_env(), S.vcpu_fd, run, &status);
+		if (rc < 0 || rc > 2)
+			fz_fail("hypercall exit %#x/%#x: %d (%s)", ipa, ipb, rc, strerror(errno));
+		if (rc == 2 && (status < 0 || status > 255))
+			fz_fail("hypercall exit status %d", status);
+		if (rc == 0 && memcmp(gprs, run->s.regs.gprs, sizeof(gprs)))
+			fz_fail("exit %#x: registers changed by no one's exit", ipa);
+	}
 	if (S.pgm_injected > before + 1)
 		fz_fail("exit %#x: %u program interruptions", ipa, S.pgm_injected - before);
 	if (S.pgm_injected != before) {
@@ -305,6 +335,24 @@ static void make_seeds(fz_emit_fn emit)
 	g[1] = 0x4000;
 	s_exit(&o, 7, 0, 0x00100000, 0, 0, g);
 	emit("clp-css", o.b, o.n);
+	/* the guest ABI's hypercalls as DIAG X'500' exits: write, report,
+	 * arguments, an unknown function, exit */
+	o.n = 0;
+	o8(&o, 0);
+	o8(&o, 0);
+	s_store(&o, 0x300, (const uint8_t *)"key\0hello\n", 10);
+	memset(g, 0, sizeof(g));
+	g[1] = ZV_HC_WRITE, g[2] = 0x3004, g[3] = 6;
+	s_exit(&o, 9, 0x00, 0x05000000, 0, 0, g);
+	g[1] = ZV_HC_REPORT, g[2] = 0x3000, g[3] = 7;
+	s_exit(&o, 9, 0x00, 0x05000000, 0, 0, g);
+	g[1] = ZV_HC_GETARGS, g[2] = 0x5000, g[3] = 4;
+	s_exit(&o, 9, 0x00, 0x05000000, 0, 0, g);
+	g[1] = 0x7a7600ff;
+	s_exit(&o, 9, 0x00, 0x05000000, 0, 0, g);
+	g[1] = ZV_HC_EXIT, g[2] = 3;
+	s_exit(&o, 9, 0x00, 0x05000000, 0, 0, g);
+	emit("hypercalls", o.b, o.n);
 	/* PCILG in problem state, SIC single mode, a DAT exit, a standby */
 	o.n = 0;
 	o8(&o, 1);
