@@ -92,9 +92,11 @@ $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# nodelete: libunicorn's redirected calls (src/hv/ucstore.c) point into it
 $(SHARED_REAL): $(LIB_OBJ)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(if $(SAN),,-Wl,-z,defs) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(if $(SAN),,-Wl,-z,defs) -Wl,-z,nodelete $(LDFLAGS_ALL) \
+		-o $@ $^ $(LIBS)
 
 # the links an installed library has, so that -L$(O) works as -L$(LIBDIR)
 $(SHARED): $(SHARED_REAL)

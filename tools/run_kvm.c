@@ -235,7 +235,8 @@ static void summary(struct vm *v, double seconds)
 int run_kvm(const struct run_kvm_opts *o)
 {
 	struct vm v = { .kvm = -1, .vm = -1, .vcpu = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct sigaction sa = { .sa_handler = on_kick };
+	/* SA_RESTART for the rest: KVM_RUN returns EINTR all the same */
+	struct sigaction sa = { .sa_handler = on_kick, .sa_flags = SA_RESTART }, old;
 	struct utsname u;
 	pthread_t thr;
 	uint64_t entry;
@@ -299,7 +300,7 @@ int run_kvm(const struct run_kvm_opts *o)
 	v.run->s.regs.prefix = 0;
 	v.run->kvm_dirty_regs |= KVM_SYNC_GPRS | KVM_SYNC_PREFIX;
 
-	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGUSR1, &sa, &old);
 	v.vcpu_thread = pthread_self();
 	t0 = now();
 	v.deadline = o->timeout_s ? t0 + o->timeout_s : 0;
@@ -311,6 +312,7 @@ int run_kvm(const struct run_kvm_opts *o)
 	rc = vcpu_loop(&v);
 	atomic_store(&v.done, true);
 	pthread_join(thr, NULL);
+	sigaction(SIGUSR1, &old, NULL);
 	if (!o->quiet) {
 		summary(&v, now() - t0);
 		fprintf(stderr, "exit status: %d\n", rc);

@@ -159,7 +159,8 @@ struct zv_guest_env;
  * KVM_S390_IRQ on vcpu_fd. Returns 1 when it was one and the vCPU can run
  * again, 2 when the guest exited (its status in *status when status is
  * not NULL), 0 when the exit is no such hypercall (run untouched), -1 with
- * errno: EINVAL (e or run NULL), or KVM_S390_IRQ's. Threads: one per
+ * errno: EINVAL (e or run NULL), ENOTSUP (the kernel does not sync the
+ * GPRs), or KVM_S390_IRQ's. Threads: one per
  * environment at a time.
  */
 ZV_API int zv_kvm_guest_hypercall(struct zv_guest_env *e, int vcpu_fd, struct kvm_run *run,

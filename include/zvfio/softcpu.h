@@ -69,9 +69,9 @@ struct zv_softcpu_config {
 	/* RAM the caller owns (mem_size bytes, page-aligned; used until
 	 * zv_softcpu_destroy(), never unmapped), for a caller that already
 	 * holds guest memory (a simulation of KVM does). The machine's
-	 * start-up checks run code in it (0x3000-0x5fff, zeroed after), so
-	 * put the guest's image there after zv_softcpu_create(). NULL: the
-	 * machine maps its own */
+	 * start-up checks run code in it (0x1000-0x11ff and 0x3000-0x5fff,
+	 * zeroed after), so put the guest's image there after
+	 * zv_softcpu_create(). NULL: the machine maps its own */
 	void *ram;
 };
 

@@ -96,7 +96,10 @@ struct fn_dma {
 	struct extmap shadow;	/* one extent per host mapping: data = guest
 				 * address of the first byte, flags EXT_* (dma.c) */
 	uint64_t zombies;	/* extents the backend failed to unmap */
-	uint64_t zombie_next;	/* where the next retry of them goes on */
+	/* their retry, a bounded pass over the shadow (dma.c): under way
+	 * (goes on at zombie_next), and zombies made since it began */
+	bool zombie_pass;
+	uint64_t zombie_next, zombie_made, zombie_pass_made;
 	/* a teardown (deregistration, disable) under way a step at a time:
 	 * extents below drop_next are done; the function is fenced */
 	bool dropping;

@@ -192,6 +192,7 @@ static void mark_zombies(struct zv_function *f, uint64_t first, uint64_t last)
 			e.flags |= EXT_ZOMBIE;
 			extmap_insert(&f->dma.shadow, &e);	/* same node count: cannot fail */
 			f->dma.zombies++;
+			f->dma.zombie_made++;
 		}
 		if (e.last >= last)
 			break;
@@ -216,8 +217,8 @@ static int host_unmap(struct zv_function *f, uint64_t first, uint64_t last)
 	}
 	while (extmap_next(&f->dma.shadow, a, &e) && e.first <= last) {
 		f->m->st.pages_unmapped += (e.last - e.first + 1) / PAGE;
-		if (e.flags & EXT_ZOMBIE)
-			f->dma.zombies--;
+		if ((e.flags & EXT_ZOMBIE) && !--f->dma.zombies)
+			f->dma.zombie_pass = false;	/* nothing left to retry */
 		extmap_remove(&f->dma.shadow, e.first);
 		if (e.last >= last)
 			break;
@@ -314,16 +315,24 @@ int dma_unmap_all_now(struct zv_function *f)
 
 int dma_retry_zombies(struct zv_function *f)
 {
+	struct fn_dma *d = &f->dma;
 	struct extent e;
-	uint64_t a = f->dma.zombie_next;
+	uint64_t a;
 	unsigned work = 0;
 	int rc = 0;
 
-	/* a pass over the shadow from where the last step stopped, bounded
-	 * as any step: the zombies lie among the held mappings */
-	while (f->dma.zombies && extmap_next(&f->dma.shadow, a, &e)) {
+	/* a pass over the whole shadow, bounded as any step (the zombies lie
+	 * among the held mappings): from the start, or from where the last
+	 * step stopped */
+	if (!d->zombie_pass) {
+		d->zombie_pass = true;
+		d->zombie_next = 0;
+		d->zombie_pass_made = d->zombie_made;
+	}
+	a = d->zombie_next;
+	while (d->zombies && extmap_next(&d->shadow, a, &e)) {
 		if (work >= DMA_WORK_MAX) {
-			f->dma.zombie_next = a;
+			d->zombie_next = a;
 			dma_fence(f);
 			return -EBUSY;
 		}
@@ -336,9 +345,11 @@ int dma_retry_zombies(struct zv_function *f)
 			break;
 		a = e.last + 1;
 	}
-	f->dma.zombie_next = 0;
+	d->zombie_pass = false;
 	dma_fence(f);
-	if (f->dma.zombies)	/* a whole pass, and some stay */
+	if (d->zombies && d->zombie_made != d->zombie_pass_made)
+		return -EBUSY;	/* some came after the pass began: a new one */
+	if (d->zombies)		/* every one tried in this pass, and some stay */
 		return -1;
 	return rc;
 }

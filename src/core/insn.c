@@ -20,6 +20,7 @@
 #include "function.h"
 #include "guestmem.h"
 #include "irq.h"
+#include "msix.h"
 #include "pcicfg.h"
 #include "state.h"
 
@@ -139,6 +140,12 @@ static int pci_load_store(struct zv_machine *m, struct zv_cpu *cpu, const struct
 		return code;
 	if (store)
 		be_n_put(data, len, cpu->gpr[in->r1]);
+	/* a device signals a masked vector before the guest reads its
+	 * pending bit, as on a PCI bus: take what the devices signalled and
+	 * nobody dispatched yet (under KVM the VMM's event thread may not
+	 * have run) */
+	if (!store && !cfg && msix_hits_pba(f, pcias, off, len))
+		zv_dispatch(m);
 	rc = cfg ? fn_cfg_access(f, off, data, len, store)
 		 : fn_bar_access(f, pcias, off, data, len, store);
 	if (rc)	/* the host could not reach the device */

@@ -111,9 +111,9 @@ static void function_free(struct zv_function *f)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, efd, NULL);
 	if (rfd >= 0)
 		epoll_ctl(f->m->epfd, EPOLL_CTL_DEL, rfd, NULL);
-	/* mappings that go with the device need no unmap each: teardown
-	 * stays quick however many the guest made (a --timeout ends a run
-	 * holding a million) */
+	/* mappings that go with the device (emulated ones) need no unmap
+	 * each: teardown stays quick however many the guest made (a
+	 * --timeout ends a run holding a million) */
 	if (!(f->dev->ops->dma_private && f->dev->ops->dma_private(f->dev)))
 		dma_unmap_all_now(f);
 	extmap_fini(&f->dma.shadow);

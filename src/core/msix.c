@@ -287,6 +287,14 @@ static bool in_range(unsigned bar, uint64_t off, unsigned rbar, uint64_t start, 
 	return bar == rbar && off >= start && off - start < len;
 }
 
+bool msix_hits_pba(const struct zv_function *f, unsigned bar, uint64_t off, size_t len)
+{
+	const struct fn_msix *x = &f->msix;
+	uint64_t plen = (x->nvec + 63) / 64 * 8;
+
+	return x->nvec && bar == x->pba_bar && off < x->pba_off + plen && off + len > x->pba_off;
+}
+
 /*
  * Serve the part of a BAR access that falls in the table or PBA; returns
  * true when the whole access was served here. Accesses that straddle the

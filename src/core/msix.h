@@ -16,6 +16,8 @@ bool msix_table_access(struct zv_function *f, unsigned bar, uint64_t off, uint8_
 		       size_t len, bool write);
 void msix_ctrl_write(struct zv_function *f, uint16_t ctrl);
 void msix_event(struct zv_function *f, unsigned vec);
+/* Does a BAR access of [off, off+len) touch the PBA? */
+bool msix_hits_pba(const struct zv_function *f, unsigned bar, uint64_t off, size_t len);
 /* The message table entry vec holds, its eventfd and whether it is masked
  * (the entry's mask bit or the function mask); -1 with EINVAL for a vector
  * beyond the table. */

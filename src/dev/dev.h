@@ -104,9 +104,11 @@ struct dev_ops {
 	 * (a backend that maps regions; NULL otherwise). */
 	void (*region_counters)(struct zv_device *d, uint64_t *mapped, uint64_t *syscalls);
 	/* true when the device's DMA mappings are its own and go with
-	 * destroy() (an emulated IOMMU; a VFIO container or IOAS no other
-	 * device shares): a function that goes away then forgets its shadow
-	 * instead of unmapping extent by extent (NULL: false) */
+	 * destroy() (an emulated IOMMU): a function that goes away then
+	 * forgets its shadow instead of unmapping extent by extent (NULL:
+	 * false). Not VFIO: another device of the group, or a KVM-VFIO
+	 * device holding the group or cdev, can keep the container or IOAS
+	 * -- and the pinned pages -- alive after the device closes. */
 	bool (*dma_private)(struct zv_device *d);
 	void (*destroy)(struct zv_device *d);
 };

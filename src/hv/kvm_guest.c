@@ -39,6 +39,10 @@ ZV_API int zv_kvm_guest_hypercall(struct zv_guest_env *e, int vcpu_fd, struct kv
 	code = ((run->s390_sieic.ipb >> 16) & 0xfff) + (b2 ? run->s.regs.gprs[b2] : 0);
 	if ((code & 0xffff) != ZV_HC_DIAG_CODE)
 		return 0;
+	if (!(run->kvm_valid_regs & KVM_SYNC_GPRS)) {	/* no registers to answer in */
+		errno = ENOTSUP;
+		return -1;
+	}
 	for (int i = 0; i < 4; i++)	/* __u64 is not uint64_t everywhere */
 		r[i] = run->s.regs.gprs[i];
 	switch (zv_guest_hypercall(e, r, &value)) {

@@ -508,12 +508,15 @@ static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const u
 
 /* Give instruction b (cpu: the state it runs in) to the caller
  * (cfg.exits): the run returns ZV_RUN_INTERCEPT, and
- * zv_softcpu_intercept_done() completes it. */
+ * zv_softcpu_intercept_done() completes it. ilen: the length the PSW
+ * moves by -- the EXECUTE's when b is its target, which has its own. */
 static void hand_out(struct zv_softcpu *sc, const struct zv_cpu *cpu, const uint8_t *b, unsigned ilen)
 {
+	unsigned own = ilen_of(b[0]);
+
 	sc->icpt_cpu = *cpu;
 	memset(sc->icpt_insn, 0, sizeof(sc->icpt_insn));
-	memcpy(sc->icpt_insn, b, ilen < sizeof(sc->icpt_insn) ? ilen : sizeof(sc->icpt_insn));
+	memcpy(sc->icpt_insn, b, own < sizeof(sc->icpt_insn) ? own : sizeof(sc->icpt_insn));
 	sc->icpt_ilen = ilen;
 	sc->icpt_pending = true;
 	sc_pause(sc, ZV_RUN_INTERCEPT, cpu->psw_addr + ilen);
@@ -1579,10 +1582,18 @@ ZV_API int zv_softcpu_load_elf(struct zv_softcpu *sc, const char *path, char *er
 	if (load_allowed(sc, path, "path", err, errlen))
 		return -1;
 	payload_free(sc);
-	/* guest RAM changes from here: a failure leaves no image loaded */
-	sc->loaded = false;
-	if (zv_guest_load_elf(sc->genv, path, &sc->entry, err, errlen))
-		return -1;
+	{
+		uint64_t entry;
+
+		/* every header is checked before RAM changes: only a failure
+		 * while copying (EIO) leaves part of an image, and no image */
+		if (zv_guest_load_elf(sc->genv, path, &entry, err, errlen)) {
+			if (errno == EIO)
+				sc->loaded = false;
+			return -1;
+		}
+		sc->entry = entry;
+	}
 	sc->loaded = true;
 	sc->os = false;
 	return 0;

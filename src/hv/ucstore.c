@@ -129,7 +129,9 @@ static int find_lib(struct dl_phdr_info *info, size_t size, void *arg)
 }
 
 /* Point one slot at fn: its page made writable for the store, and read-only
- * again when it lies in the RELRO part (relocated, then protected). */
+ * again when the loader had made it so -- a page wholly inside the RELRO
+ * part (the loader protects up to the RELRO end rounded down to a page;
+ * the page that holds the end stays writable, shared with .data). */
 static bool patch(const struct lib *l, void **slot, void *fn)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -138,8 +140,8 @@ static bool patch(const struct lib *l, void **slot, void *fn)
 	if (pg <= 0 || mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE))
 		return false;
 	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
-	if ((uintptr_t)slot >= l->relro && (uintptr_t)slot < l->relro_end)
-		mprotect((void *)page, (size_t)pg, PROT_READ);
+	if (page >= l->relro && page + (uintptr_t)pg <= (l->relro_end & ~(uintptr_t)(pg - 1)))
+		mprotect((void *)page, (size_t)pg, PROT_READ);	/* as it was: failing, it stays RW */
 	return true;
 }
 

@@ -2215,6 +2215,50 @@ TEST(dl_the_retry_of_a_failed_unmap_is_done_in_bounded_steps)
 	fx_fini(&e.x);
 }
 
+/* A retry pass the guest abandoned (cc 2, never issued again) does not
+ * count as a whole pass later: after disable, enable and a new failed
+ * unmap, recovery retries it and succeeds (a stale cursor used to skip
+ * it and make the function a permanent error). */
+TEST(dl_an_abandoned_retry_pass_is_not_a_whole_pass)
+{
+	const uint64_t last = PBA + (uint64_t)(SCATTER - 1) * PG;
+	struct env e;
+	uint16_t rc;
+	int cc;
+
+	scatter(&e);
+	do
+		EXPECT_EQ(fx_rpcit(&e.x, e.fh, PBA, (uint64_t)SCATTER * PG), 0);
+	while ((cc = fx_cc(&e.x)) == 2);
+	fx_w64(&e.x, pte_addr(&e, last), 0x400);
+	e.d->unmap_errno = EIO;
+	EXPECT_EQ(rpcit_cc(&e, last, PG), 1);
+	e.d->unmap_errno = 0;
+	EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	EXPECT_EQ(fx_cc(&e.x), 2);			/* a step; the guest goes away */
+	do
+		rc = fx_clp_set_fn(&e.x, e.fh, 1);	/* disable: everything goes */
+	while (rc == CLP_RC_SETPCIFN_BUSY);
+	EXPECT_EQ(rc, CLP_RC_OK);
+	EXPECT_EQ(e.fn->dma.zombies, 0);
+	e.fh = fx_enable(&e.x, 0);
+	EXPECT_EQ(fx_reg_ioat(&e.x, e.fh, RT, PBA, PAL), 0);
+	map(&e, PBA, FRAMES, false);
+	EXPECT_EQ(rpcit_cc(&e, PBA, PG), 0);
+	fx_w64(&e.x, pte_addr(&e, PBA), 0x400);
+	e.d->unmap_errno = EIO;
+	EXPECT_EQ(rpcit_cc(&e, PBA, PG), 1);
+	EXPECT_EQ(e.fn->dma.zombies, 1);
+	e.d->unmap_errno = 0;
+	do
+		EXPECT_EQ(fx_mpcifc(&e.x, e.fh, 0, ZPCI_MOD_FC_RESET_ERROR), 0);
+	while ((cc = fx_cc(&e.x)) == 2);
+	EXPECT_EQ(cc, 0);
+	EXPECT_EQ(zv_function_state(e.fn), ZV_FS_ENABLED);
+	EXPECT_EQ(e.fn->dma.zombies, 0);
+	fx_fini(&e.x);
+}
+
 TEST(dl_a_failed_reset_is_a_permanent_error)
 {
 	struct env e;

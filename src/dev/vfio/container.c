@@ -99,16 +99,6 @@ struct vfio_group *vfio_group_find(int id)
 	return g;
 }
 
-bool vfio_group_sole_user(struct vfio_group *g)
-{
-	bool sole;
-
-	pthread_mutex_lock(&groups_lock);
-	sole = g->refs == 1;
-	pthread_mutex_unlock(&groups_lock);
-	return sole;
-}
-
 void vfio_group_put(struct vfio_group *g)
 {
 	pthread_mutex_lock(&groups_lock);

@@ -154,15 +154,6 @@ static int vf_zpci_info(struct zv_device *d, struct dev_zpci *z)
 	return 0;
 }
 
-/* The device's container (type1: its group's, closed with the group's
- * last device) or IOAS (iommufd: its own) goes with it */
-static bool vf_dma_private(struct zv_device *d)
-{
-	struct vdev *v = V(d);
-
-	return v->own.iommufd || (v->g && vfio_group_sole_user(v->g));
-}
-
 static void vf_destroy(struct zv_device *d)
 {
 	struct vdev *v = V(d);
@@ -212,7 +203,6 @@ static const struct dev_ops vfio_ops = {
 	.zpci_info = vf_zpci_info,
 	.set_msi = vf_set_msi,
 	.region_counters = vf_region_counters,
-	.dma_private = vf_dma_private,
 	.destroy = vf_destroy,
 };
 

@@ -87,8 +87,6 @@ void *vfio_info_ioctl(int fd, unsigned long req, const void *in, size_t in_len, 
 /* container.c */
 struct vfio_group *vfio_group_get(int id, char *err, size_t errlen);
 void vfio_group_put(struct vfio_group *g);
-/* Whether g has no device but the caller's (its container goes with it). */
-bool vfio_group_sole_user(struct vfio_group *g);
 struct vfio_group *vfio_group_find(int id);
 int vf_dma_map(struct zv_device *d, uint64_t iova, uint64_t size, void *vaddr, bool write);
 int vf_dma_unmap(struct zv_device *d, uint64_t iova, uint64_t size);
