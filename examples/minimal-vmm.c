@@ -39,7 +39,7 @@
 struct vmm {
 	struct zv_softcpu *cpu;
 	struct zv_machine *m;
-	uint64_t exits_zpci, exits_wait, dispatched;
+	uint64_t exits_zpci, exits_wait, exits_events, dispatched;
 };
 
 /* A zPCI instruction exited to us: let the engine answer it. */
@@ -59,14 +59,18 @@ static int handle_zpci(struct vmm *v)
 	return zv_softcpu_intercept_done(v->cpu, &cpu, rc);
 }
 
-/* The guest waits for an interruption: wait for the devices. */
-static int handle_wait(struct vmm *v)
+/* The guest waits for an interruption (wait): wait for the devices; or
+ * they signalled while it ran (ZV_RUN_EVENTS): just take what they said. */
+static int handle_events(struct vmm *v, bool wait)
 {
 	struct pollfd pfd = { .fd = zv_poll_fd(v->m), .events = POLLIN };
 	int n;
 
-	v->exits_wait++;
-	if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+	if (wait)
+		v->exits_wait++;
+	else
+		v->exits_events++;
+	if (wait && poll(&pfd, 1, 1000) < 0 && errno != EINTR)
 		return -1;
 	/* deliver what the devices signalled: MSI-X -> AIBV/AISB bits and
 	 * an adapter interruption the CPU presents on the next run */
@@ -90,7 +94,8 @@ static int run(struct vmm *v)
 				return -1;
 			break;
 		case ZV_RUN_WAIT:
-			if (handle_wait(v))
+		case ZV_RUN_EVENTS:
+			if (handle_events(v, end == ZV_RUN_WAIT))
 				return -1;
 			break;
 		case ZV_RUN_EXIT:
@@ -111,8 +116,9 @@ static void report(const struct vmm *v, struct zv_function *f)
 	printf("minimal-vmm: zvfio %s, function %s uid %" PRIu32 " fid %" PRIu32 " (%s)\n",
 	       zv_version(), zv_function_name(f), zv_function_uid(f), zv_function_fid(f),
 	       zv_fn_state_name(zv_function_state(f)));
-	printf("minimal-vmm: %" PRIu64 " zPCI exits, %" PRIu64 " wait exits, %" PRIu64
-	       " device events dispatched\n", v->exits_zpci, v->exits_wait, v->dispatched);
+	printf("minimal-vmm: %" PRIu64 " zPCI exits, %" PRIu64 " wait exits, %" PRIu64 " event exits, %"
+	       PRIu64 " device events dispatched\n", v->exits_zpci, v->exits_wait, v->exits_events,
+	       v->dispatched);
 	printf("minimal-vmm: RPCIT %" PRIu64 ", %" PRIu64 " pages mapped in %" PRIu64
 	       " host mappings, %" PRIu64 " interrupts forwarded, DMA %" PRIu64 " bytes in, %"
 	       PRIu64 " out\n", st.intercepts[ZV_INSN_RPCIT], st.pages_mapped, st.map_calls,

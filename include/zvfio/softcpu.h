@@ -83,8 +83,10 @@ struct zv_softcpu_config {
  * the caller waits for device events (zv_poll_fd(), zv_dispatch()) and
  * calls zv_softcpu_run() again, which presents what became pending. The
  * device events are then the caller's alone, as a KVM VMM's: the machine
- * never calls zv_dispatch() itself, so an interruption a device raised
- * reaches the guest once the caller dispatched it. */
+ * never calls zv_dispatch() itself; when a device signals while the guest
+ * runs, the run returns ZV_RUN_EVENTS (between two instructions) so that
+ * the caller dispatches -- an interruption reaches the guest as soon as
+ * the caller has dispatched it, as from a VMM's event loop. */
 #define ZV_SOFTCPU_EXIT_WAIT 0x2u
 /* The guest ABI's hypercalls (DIAG X'500'): run returns ZV_RUN_INTERCEPT
  * as for a zPCI instruction (zv_softcpu_intercept_get() gives the DIAG)
@@ -103,6 +105,8 @@ enum zv_run_end {
 	ZV_RUN_WAIT,		/* ZV_SOFTCPU_EXIT_WAIT: an enabled wait */
 	ZV_RUN_STOPPED,		/* the guest stopped its only CPU (SIGP stop, as
 				 * Linux's poweroff does) or asked for a re-IPL */
+	ZV_RUN_EVENTS,		/* ZV_SOFTCPU_EXIT_WAIT: the devices signalled
+				 * while the guest ran; dispatch and run again */
 };
 
 struct zv_softcpu_stats {

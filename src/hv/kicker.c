@@ -112,8 +112,11 @@ static void *kicker_main(void *arg)
 			continue;
 		}
 		if (atomic_load(&k->in_run) &&
-		    ((fds[1].revents & POLLIN) || (n > 2 && (fds[2].revents & (POLLIN | POLLHUP)))))
+		    ((fds[1].revents & POLLIN) || (n > 2 && (fds[2].revents & (POLLIN | POLLHUP))))) {
+			if (fds[1].revents & POLLIN)
+				atomic_store(&k->dev_ready, true);
 			kick_now(sc);		/* an event, or console input */
+		}
 	}
 	return NULL;
 }
@@ -125,8 +128,7 @@ int kicker_start(struct zv_softcpu *sc)
 	k->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (k->efd < 0)
 		return -1;
-	/* with wait exits the device events are the caller's (softcpu.h) */
-	k->dev_fd = sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT ? -1 : zv_poll_fd(sc->m);
+	k->dev_fd = zv_poll_fd(sc->m);
 	k->console_fd = sc->cfg.has_console_in ? sc->cfg.console_in : -1;
 	atomic_store(&k->timer_at, UINT64_MAX);
 	int rc = pthread_create(&k->thread, NULL, kicker_main, sc);

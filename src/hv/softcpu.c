@@ -1134,13 +1134,31 @@ static void hook_every(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 		run_intercept(sc, addr, t, ilen);
 }
 
-static void periodic(struct zv_softcpu *sc)
+/* With wait exits the devices' events are the caller's: a run that meets
+ * them ends (ZV_RUN_EVENTS) at pc, the next instruction. */
+static void events_exit(struct zv_softcpu *sc, uint64_t pc)
+{
+	bool ready = atomic_exchange(&sc->kick.dev_ready, false);
+
+	if (!ready && !zv_events_hinted(sc->m))
+		return;
+	if (sc->hookless) {	/* between two runs of the CPU: it is at pc */
+		sc->pause = true;
+		sc->pause_why = ZV_RUN_EVENTS;
+		return;
+	}
+	sc_pause(sc, ZV_RUN_EVENTS, pc);
+}
+
+static void periodic(struct zv_softcpu *sc, uint64_t pc)
 {
 	double now = sc_now();
 
 	clock_update(sc);
 	sclp_poll_input(sc);
-	if (!(sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT))	/* else the caller's */
+	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT)	/* the caller's */
+		events_exit(sc, pc);
+	else
 		zv_dispatch(sc->m);
 	if (sc->pl)
 		payload_poll(sc);
@@ -1184,11 +1202,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 			sc->st.blocks_estimated++;
 		}
 	}
-	if (++sc->blocks_since_poll >= 1024 ||
-	    (!(sc->cfg.exits & ZV_SOFTCPU_EXIT_WAIT) && zv_events_hinted(sc->m))) {
+	if (++sc->blocks_since_poll >= 1024 || zv_events_hinted(sc->m)) {
 		sc->blocks_since_poll = 0;
-		periodic(sc);
-		if (sc->stop)
+		periodic(sc, addr);
+		if (sc->stop || sc->pause)
 			return;
 	}
 	if (pending(sc))
@@ -1682,7 +1699,8 @@ static bool run_between(struct zv_softcpu *sc)
 
 	kicker_take(sc);
 	unpatch(sc);
-	periodic(sc);
+	uc_reg_read(sc->uc, UC_S390X_REG_PC, &pc);
+	periodic(sc, pc);
 	if (!sc->stop && !sc->pause && pending(sc)) {
 		if (in_execute(sc)) {
 			kicker_insist(sc);	/* again once the target ran */

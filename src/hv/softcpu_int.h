@@ -23,6 +23,7 @@ struct sc_kicker {
 	int efd;			/* wakes the thread: new state, quit */
 	int dev_fd, console_fd;		/* the machine's epoll set; console input */
 	atomic_bool quit, watch_console;
+	atomic_bool dev_ready;		/* it stopped the CPU for a device event */
 	atomic_int in_run;		/* the CPU runs (uc_emu_start, not waiting) */
 	atomic_int kick;		/* a stop is wanted and not yet taken */
 	_Atomic uint64_t timer_at;	/* CLOCK_MONOTONIC ns of the next timer */

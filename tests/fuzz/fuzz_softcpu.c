@@ -668,9 +668,13 @@ static void run_input(const uint8_t *d, size_t size)
 	}
 	handlers(zv_softcpu_ram(sc));
 	data(zv_softcpu_ram(sc), &c, zv_function_fh(f));
-	for (unsigned k = 0;; k++) {
+	for (unsigned k = 0;;) {
 		end = zv_softcpu_run(sc, &status);
-		if (end != ZV_RUN_WAIT || k == 3)
+		if (end == ZV_RUN_EVENTS) {	/* the device signalled: take it, go on */
+			zv_dispatch(zv_softcpu_machine(sc));
+			continue;
+		}
+		if (end != ZV_RUN_WAIT || k++ == 3)
 			break;
 		/* an enabled wait: let the device's signals in, then once more */
 		zv_dispatch(zv_softcpu_machine(sc));

@@ -646,7 +646,7 @@ static struct outcome run_guest(const char *img, const char *args, const char *s
 				zv_softcpu_intercept_done(sc, &cpu, 0);
 			}
 			deliver(k, sc);
-		} else if (o.end == ZV_RUN_WAIT) {
+		} else if (o.end == ZV_RUN_WAIT || o.end == ZV_RUN_EVENTS) {
 			struct pollfd p = { .fd = zv_poll_fd(zv_kvm_machine(k)), .events = POLLIN };
 
 			/* the irqfds' eventfds are the kernel's business:

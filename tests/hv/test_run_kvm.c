@@ -114,6 +114,8 @@ static int sim_kvm_run(struct kvm_run *run)
 	for (;;) {
 		present_pending();
 		end = zv_softcpu_run(V.sc, &status);
+		if (end == ZV_RUN_EVENTS)	/* the machine's own devices: it has none */
+			continue;
 		if (end == ZV_RUN_WAIT) {	/* the kernel waits for an interruption */
 			bool io = false;
 

@@ -72,11 +72,13 @@ static void run_all(struct zv_softcpu *sc, struct outcome *o)
 				return;
 			}
 			zv_softcpu_intercept_done(sc, &cpu, zv_intercept(m, &cpu, ipa, ipb));
-		} else if (o->end == ZV_RUN_WAIT) {
+		} else if (o->end == ZV_RUN_WAIT || o->end == ZV_RUN_EVENTS) {
 			struct pollfd p = { .fd = zv_poll_fd(m), .events = POLLIN };
 
-			o->wait_exits++;
-			poll(&p, 1, 50);
+			if (o->end == ZV_RUN_WAIT) {
+				o->wait_exits++;
+				poll(&p, 1, 50);
+			}
 			zv_dispatch(m);
 		} else {
 			break;
