@@ -959,6 +959,21 @@ static int join_survivors(struct zv_function *f, const struct runs *surv, const 
  * (the backend is out of mappings), -EREMOTEIO (the backend failed
  * otherwise; mappings it could not remove are fenced zombies).
  */
+/* A step of the RPCIT (handle, start, len) is done: the same RPCIT issued
+ * again goes on at next, remembering whether a step ran out of mappings. */
+static void step_taken(struct zv_function *f, uint64_t start, uint64_t len, uint64_t next,
+		       bool nospace)
+{
+	struct fn_dma *d = &f->dma;
+
+	d->resume = true;
+	d->resume_nospace = nospace;
+	d->resume_fh = f->fh;
+	d->resume_start = start;
+	d->resume_len = len;
+	d->resume_next = next;
+}
+
 int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec, uint64_t *faddr)
 {
 	struct walk w = { .f = f };
@@ -984,13 +999,8 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 	if (d->zombies) {
 		rc = dma_retry_zombies(f);
 		if (rc == -EBUSY) {	/* the retry is this step: the refresh waits */
-			if (!resumed)
-				d->resume_next = max_u64(start, d->pba) & ~(PAGE - 1);
-			d->resume = true;
-			d->resume_nospace = nospace;
-			d->resume_fh = f->fh;
-			d->resume_start = start;
-			d->resume_len = len;
+			step_taken(f, start, len, resumed ? d->resume_next :
+				   max_u64(start, d->pba) & ~(PAGE - 1), nospace);
 			return -EBUSY;
 		}
 		if (rc)
@@ -1062,12 +1072,7 @@ int dma_rpcit(struct zv_function *f, uint64_t start, uint64_t len, uint16_t *pec
 		rc = 0;
 	}
 	if (rc == 0 && end < last) {
-		d->resume_nospace = nospace;
-		d->resume = true;
-		d->resume_fh = f->fh;
-		d->resume_start = start;
-		d->resume_len = len;
-		d->resume_next = end + 1;
+		step_taken(f, start, len, end + 1, nospace);
 		rc = -EBUSY;
 	}
 	if (rc == 0 && nospace)

@@ -367,7 +367,6 @@ ZV_API uint32_t zv_function_fh(const struct zv_function *f) { return f->fh; }
 ZV_API const char *zv_function_name(const struct zv_function *f) { return f->name; }
 ZV_API enum zv_fn_state zv_function_state(const struct zv_function *f) { return f->state; }
 
-
 ZV_API const char *zv_fn_state_name(enum zv_fn_state s)
 {
 	static const char *const names[] = {

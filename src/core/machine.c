@@ -114,7 +114,7 @@ static void function_free(struct zv_function *f)
 	/* mappings that go with the device (emulated ones) need no unmap
 	 * each: teardown stays quick however many the guest made (a
 	 * --timeout ends a run holding a million) */
-	if (!(f->dev->ops->dma_private && f->dev->ops->dma_private(f->dev)))
+	if (!f->dev->dma_private)
 		dma_unmap_all_now(f);
 	extmap_fini(&f->dma.shadow);
 	msix_fini(f);

@@ -6,9 +6,10 @@
  * vector is attached the first time the guest unmasks it with MSI-X
  * enabled (runs of vectors in one call), and stays attached until MSI-X is
  * disabled; vector 0 is attached when MSI-X is enabled, so the device is
- * in MSI-X mode whenever the guest's view says so. Masking never touches the backend — an event on a masked
- * vector is held in the PBA and delivered on unmask (kvmtool's reasoning:
- * no SET_IRQS per mask change, so no interrupt lost in a trigger swap).
+ * in MSI-X mode whenever the guest's view says so. Masking never touches
+ * the backend — an event on a masked vector is held in the PBA and
+ * delivered on unmask (kvmtool's reasoning: no SET_IRQS per mask change,
+ * so no interrupt lost in a trigger swap).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -103,13 +103,6 @@ struct dev_ops {
 	/* Region accesses served through a mapping and through system calls
 	 * (a backend that maps regions; NULL otherwise). */
 	void (*region_counters)(struct zv_device *d, uint64_t *mapped, uint64_t *syscalls);
-	/* true when the device's DMA mappings are its own and go with
-	 * destroy() (an emulated IOMMU): a function that goes away then
-	 * forgets its shadow instead of unmapping extent by extent (NULL:
-	 * false). Not VFIO: another device of the group, or a KVM-VFIO
-	 * device holding the group or cdev, can keep the container or IOAS
-	 * -- and the pinned pages -- alive after the device closes. */
-	bool (*dma_private)(struct zv_device *d);
 	void (*destroy)(struct zv_device *d);
 };
 
@@ -127,14 +120,14 @@ struct zv_device {
 	 * one emulated by another program): its completions come whenever it
 	 * finishes, not inside the intercept that started the work. */
 	bool host_time;
+	/* The device's DMA mappings are its own and go with destroy() (an
+	 * emulated IOMMU): a function that goes away then forgets its shadow
+	 * instead of unmapping extent by extent. Not VFIO: another device of
+	 * the group, or a KVM-VFIO device holding the group or cdev, can
+	 * keep the container or IOAS -- and the pinned pages -- alive after
+	 * the device closes. */
+	bool dma_private;
 };
-
-/* dma_private for a device whose IOMMU is its own (the emulated ones) */
-static inline bool dev_dma_private(struct zv_device *d)
-{
-	(void)d;
-	return true;
-}
 
 static inline void dev_hint(struct zv_device *d)
 {

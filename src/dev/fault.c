@@ -150,11 +150,6 @@ static void x_region_counters(struct zv_device *d, uint64_t *mapped, uint64_t *s
 	inner(d)->ops->region_counters(inner(d), mapped, syscalls);
 }
 
-static bool x_dma_private(struct zv_device *d)
-{
-	return inner(d)->ops->dma_private && inner(d)->ops->dma_private(inner(d));
-}
-
 static void x_destroy(struct zv_device *d)
 {
 	fd_of(d)->in->ops->destroy(fd_of(d)->in);
@@ -179,7 +174,6 @@ static const struct dev_ops fault_ops = {
 	.set_msi = x_set_msi,
 	.dma_counters = x_dma_counters,
 	.region_counters = x_region_counters,
-	.dma_private = x_dma_private,
 	.destroy = x_destroy,
 };
 
@@ -221,6 +215,7 @@ struct zv_device *fault_wrap(struct zv_device *in, const char *opts, char *err, 
 	f->pub.ops = &f->ops;
 	f->pub.map_step_pages = in->map_step_pages;
 	f->pub.host_time = in->host_time;
+	f->pub.dma_private = in->dma_private;
 	snprintf(f->pub.name, sizeof(f->pub.name), "%.36s+fail", in->name);
 	f->in = in;
 	f->op = (unsigned)o[0].val;

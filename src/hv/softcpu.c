@@ -506,6 +506,19 @@ static void zpci_answer(struct zv_softcpu *sc, const struct zv_cpu *cpu, const u
 	resume(sc, cpu->psw_mask, addr + ilen);
 }
 
+/* The CPU's state for an instruction at addr: the GPRs (one batch), the
+ * PSW mask. */
+static void cpu_at(struct zv_softcpu *sc, uint64_t addr, struct zv_cpu *cpu)
+{
+	void *ptrs[16];
+
+	*cpu = (struct zv_cpu){ .psw_addr = addr, .opaque = sc };
+	for (int i = 0; i < 16; i++)
+		ptrs[i] = &cpu->gpr[i];
+	uc_reg_read_batch(sc->uc, (int *)gpr_ids, ptrs, 16);
+	cpu->psw_mask = sc_pswm(sc);
+}
+
 /* Give instruction b (cpu: the state it runs in) to the caller
  * (cfg.exits): the run returns ZV_RUN_INTERCEPT, and
  * zv_softcpu_intercept_done() completes it. ilen: the length the PSW
@@ -526,15 +539,11 @@ static void hand_out(struct zv_softcpu *sc, const struct zv_cpu *cpu, const uint
  * (its own, or that of the EXECUTE that ran it). */
 static void do_zpci(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b, unsigned ilen)
 {
-	struct zv_cpu cpu = { .psw_addr = addr, .opaque = sc };
+	struct zv_cpu cpu;
 	uint64_t before[16];
-	void *ptrs[16];
 	int rc;
 
-	for (int i = 0; i < 16; i++)
-		ptrs[i] = &cpu.gpr[i];
-	uc_reg_read_batch(sc->uc, (int *)gpr_ids, ptrs, 16);
-	cpu.psw_mask = sc_pswm(sc);
+	cpu_at(sc, addr, &cpu);
 	if (sc->cfg.exits & ZV_SOFTCPU_EXIT_ZPCI) {
 		hand_out(sc, &cpu, b, ilen);
 		return;
@@ -874,10 +883,9 @@ static void run_intercept(struct zv_softcpu *sc, uint64_t addr, const uint8_t *b
 		return;
 	case OP_DIAG:
 		if ((sc->cfg.exits & ZV_SOFTCPU_EXIT_HYPERCALL) && sys_diag_code(sc, b) == ZV_HC_DIAG_CODE) {
-			struct zv_cpu cpu = { .psw_addr = addr, .psw_mask = mask, .opaque = sc };
+			struct zv_cpu cpu;
 
-			for (int i = 0; i < 16; i++)
-				cpu.gpr[i] = sc_gpr(sc, i);
+			cpu_at(sc, addr, &cpu);
 			sc->st.hypercalls++;
 			hand_out(sc, &cpu, b, ilen);
 			return;

@@ -242,6 +242,4 @@ uint64_t payload_next_ns(const struct zv_softcpu *sc);
 /* before the CPU runs again: translations to drop, the skip */
 void payload_step(struct zv_softcpu *sc);
 
-/* elf.c */
-
 #endif

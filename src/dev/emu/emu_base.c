@@ -17,6 +17,7 @@ int emu_base_init(struct emu_base *b, const struct dev_ops *ops, const char *nam
 		  uint64_t maps)
 {
 	b->dev.ops = ops;
+	b->dev.dma_private = true;	/* its IOMMU is emu_iommu, its own */
 	snprintf(b->dev.name, sizeof(b->dev.name), "%s", name);
 	emu_iommu_init(&b->iommu, maps);
 	b->nvec = nvec;

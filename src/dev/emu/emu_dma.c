@@ -332,7 +332,6 @@ static const struct dev_ops emu_dma_ops = {
 	.err_fd = emu_op_err_fd,
 	.take_fault = emu_op_take_fault,
 	.dma_counters = emu_op_dma_counters,
-	.dma_private = dev_dma_private,
 	.destroy = emu_destroy,
 };
 
